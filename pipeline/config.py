@@ -1,0 +1,276 @@
+"""Typed, frozen run configuration, loaded from YAML under configs/.
+
+The config is loaded once, validated here, and shipped to the workers inside the DoFns that need it (it is a tree
+of frozen dataclasses, so it pickles with the graph): workers never read configs/ themselves, which is what lets
+the same graph run on Dataflow or Flink.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "CleaningRules",
+    "Config",
+    "ConfigError",
+    "DEFAULT_CONFIG",
+    "HeadLine",
+    "InlineRule",
+    "LayoutProfile",
+    "load_config",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the file and the key."""
+
+
+def _compile(pattern: str, where: str, flags: str = "") -> str:
+    try:
+        re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
+    except re.error as e:
+        raise ConfigError(f"{where}: bad regular expression {pattern!r}: {e}") from None
+    return pattern
+
+
+@dataclass(frozen=True)
+class InlineRule:
+    """A pattern removed from inside a body line; the text on both sides is kept, joined by one space."""
+
+    name: str
+    pattern: str
+
+    def __post_init__(self) -> None:
+        _compile(self.pattern, f"inline rule {self.name!r}")
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """What cleaning removes from every body line."""
+
+    boilerplate_lines: tuple[str, ...] = ()
+    """A line that fully matches one of these is dropped."""
+    caption_lines: tuple[str, ...] = ()
+    """A line that fully matches one of these is a caption or credit: kept apart, not in the body."""
+    inline: tuple[InlineRule, ...] = ()
+    """Markers removed from inside lines (ad markers, video widgets)."""
+
+    def __post_init__(self) -> None:
+        for p in self.boilerplate_lines + self.caption_lines:
+            _compile(p, "cleaning rules")
+
+    def merged(self, other: CleaningRules) -> CleaningRules:
+        return CleaningRules(
+            self.boilerplate_lines + other.boilerplate_lines,
+            self.caption_lines + other.caption_lines,
+            self.inline + other.inline,
+        )
+
+
+@dataclass(frozen=True)
+class HeadLine:
+    """One line of the head that opens a related-article block; named groups become fields."""
+
+    pattern: str
+    optional: bool = False
+    """The line may be absent."""
+    ignore_case: bool = False
+
+    def __post_init__(self) -> None:
+        _compile(self.pattern, "related head line", "i" if self.ignore_case else "")
+        names = set(re.compile(self.pattern).groupindex)
+        unknown = names - {"source", "published", "title", "author", "url"}
+        if unknown:
+            raise ConfigError(f"related head line {self.pattern!r}: unknown field group(s) {sorted(unknown)}")
+
+
+@dataclass(frozen=True)
+class LayoutProfile:
+    """How one family of text dumps is laid out: where articles start and end, and what is site chrome."""
+
+    name: str
+    description: str = ""
+    detect: tuple[str, ...] = ()
+    """The profile applies when every pattern matches some line; empty = applies to anything (the fallback)."""
+    site_line: str | None = None
+    """A line naming the site the page was fetched from, with a `site` group."""
+    main_end_at: tuple[str, ...] = ()
+    """The main article ends at the first line matching one of these."""
+    related_start_after: str | None = None
+    """The related-articles section starts after the first line matching this."""
+    related_head: tuple[HeadLine, ...] = ()
+    """The lines that open each related article, in order; the body follows until the next head."""
+    cleaning: CleaningRules = field(default_factory=CleaningRules)
+    """Layout-specific cleaning, applied on top of the shared rules."""
+
+    def __post_init__(self) -> None:
+        where = f"layout {self.name!r}"
+        for p in self.detect + self.main_end_at:
+            _compile(p, where)
+        for p in (self.site_line, self.related_start_after):
+            if p is not None:
+                _compile(p, where)
+        if self.related_start_after and not self.related_head:
+            raise ConfigError(f"{where}: related.start_after is set but related.head is empty")
+        if self.related_head and not any("title" in re.compile(h.pattern).groupindex for h in self.related_head):
+            raise ConfigError(f"{where}: related.head needs a line with a (?P<title>...) group")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs besides its inputs and Beam options."""
+
+    layouts: tuple[LayoutProfile, ...]
+    """Tried in order; the first whose `detect` patterns all match is used."""
+    cleaning: CleaningRules
+    """Shared cleaning rules, applied to every body."""
+    sources: tuple[tuple[str, str], ...]
+    """(casefolded name, domain or abbreviation) -> slug pairs."""
+    lead_words: int = 40
+    """Leading words hashed into story_key; also the minimum length of a copy that counts as a truncation."""
+    min_body_words: int = 10
+    """Articles with fewer body words are filtered (kept as dead letters, reason too_short)."""
+    max_file_bytes: int = 256 * 1024 * 1024
+    """Larger (decompressed) inputs are dead-lettered instead of read into memory."""
+    excerpt_chars: int = 500
+    """How much raw text a dead letter keeps."""
+    max_rows_per_file: int = 100_000
+    """Parquet files are cut at this many rows."""
+    compression: str = "zstd"
+    date_languages: tuple[str, ...] = ("en",)
+    """Languages dateparser tries for published times (fewer = faster and fewer false readings)."""
+
+    def __post_init__(self) -> None:
+        if not self.layouts:
+            raise ConfigError("no layout profiles configured")
+        if self.lead_words < 8:
+            raise ConfigError(f"dedup.lead_words must be >= 8, got {self.lead_words}")
+        if self.min_body_words < 0 or self.max_file_bytes <= 0 or self.max_rows_per_file <= 0:
+            raise ConfigError("filter/read/write limits must be positive")
+        if self.compression not in {"zstd", "snappy", "gzip", "none"}:
+            raise ConfigError(f"write.compression must be zstd, snappy, gzip or none, got {self.compression!r}")
+
+    def layout(self, name: str) -> LayoutProfile:
+        for lp in self.layouts:
+            if lp.name == name:
+                return lp
+        raise ConfigError(f"no layout named {name!r}; known: {[lp.name for lp in self.layouts]}")
+
+    @property
+    def source_slugs(self) -> dict[str, str]:
+        return dict(self.sources)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"cannot read config {path}: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: invalid YAML: {e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _take(data: dict[str, Any], path: Path, allowed: set[str]) -> dict[str, Any]:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return data
+
+
+def _cleaning(data: dict[str, Any] | None, path: Path) -> CleaningRules:
+    data = _take(dict(data or {}), path, {"boilerplate_lines", "caption_lines", "inline"})
+    try:
+        inline = tuple(InlineRule(str(r["name"]), str(r["pattern"])) for r in data.get("inline") or ())
+    except (KeyError, TypeError):
+        raise ConfigError(f"{path}: each inline rule needs a name and a pattern") from None
+    return CleaningRules(
+        tuple(str(p) for p in data.get("boilerplate_lines") or ()),
+        tuple(str(p) for p in data.get("caption_lines") or ()),
+        inline,
+    )
+
+
+def _layout(path: Path) -> LayoutProfile:
+    data = _take(
+        _read_yaml(path), path, {"name", "description", "detect", "site_line", "main", "related", "cleaning"}
+    )
+    main = _take(dict(data.get("main") or {}), path, {"end_at"})
+    related = _take(dict(data.get("related") or {}), path, {"start_after", "head"})
+    try:
+        head = tuple(
+            HeadLine(str(h["pattern"]), bool(h.get("optional", False)), bool(h.get("ignore_case", False)))
+            for h in related.get("head") or ()
+        )
+    except (KeyError, TypeError, AttributeError):
+        raise ConfigError(f"{path}: each related.head entry needs a pattern") from None
+    if "name" not in data:
+        raise ConfigError(f"{path}: a layout needs a name")
+    return LayoutProfile(
+        name=str(data["name"]),
+        description=str(data.get("description") or ""),
+        detect=tuple(str(p) for p in data.get("detect") or ()),
+        site_line=data.get("site_line"),
+        main_end_at=tuple(str(p) for p in main.get("end_at") or ()),
+        related_start_after=related.get("start_after"),
+        related_head=head,
+        cleaning=_cleaning(data.get("cleaning"), path),
+    )
+
+
+def _sources(path: Path) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for slug, names in _read_yaml(path).items():
+        if not isinstance(names, list):
+            raise ConfigError(f"{path}: {slug!r} must map to a list of names and domains")
+        for name in [slug, *names]:
+            pairs.append((str(name).casefold().strip(), str(slug)))
+    return tuple(pairs)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate a run config; relative paths inside it are relative to the file."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    data = _take(
+        _read_yaml(path), path, {"layouts", "cleaning", "sources", "dedup", "filter", "read", "write", "dates"}
+    )
+    base = path.parent
+    try:
+        layouts = tuple(_layout(base / p) for p in data.get("layouts") or ())
+        cleaning = _cleaning(_read_yaml(base / data["cleaning"]), base / data["cleaning"]) if data.get(
+            "cleaning"
+        ) else CleaningRules()
+        sources = _sources(base / data["sources"]) if data.get("sources") else ()
+        dedup = _take(dict(data.get("dedup") or {}), path, {"lead_words"})
+        filt = _take(dict(data.get("filter") or {}), path, {"min_body_words"})
+        read = _take(dict(data.get("read") or {}), path, {"max_file_bytes", "excerpt_chars"})
+        write = _take(dict(data.get("write") or {}), path, {"max_rows_per_file", "compression"})
+        dates = _take(dict(data.get("dates") or {}), path, {"languages"})
+        return Config(
+            layouts=layouts,
+            cleaning=cleaning,
+            sources=sources,
+            lead_words=int(dedup.get("lead_words", 40)),
+            min_body_words=int(filt.get("min_body_words", 10)),
+            max_file_bytes=int(read.get("max_file_bytes", 256 * 1024 * 1024)),
+            excerpt_chars=int(read.get("excerpt_chars", 500)),
+            max_rows_per_file=int(write.get("max_rows_per_file", 100_000)),
+            compression=str(write.get("compression", "zstd")),
+            date_languages=tuple(dates.get("languages") or ("en",)),
+        )
+    except (TypeError, ValueError) as e:
+        if isinstance(e, ConfigError):
+            raise
+        raise ConfigError(f"{path}: {e}") from None

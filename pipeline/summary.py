@@ -1,0 +1,104 @@
+"""The run summary: what was read, extracted, dropped (by reason) and written, and the identity that proves no
+article went missing between stages:
+
+    articles extracted = written + duplicates (in run + already in output) + filtered + dead-lettered
+
+Counts come from the run's Beam counters (namespace `scrapeline`), rows per partition from the commit
+manifests under `<output>/_runs/<run_id>/`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
+
+from transforms.metrics import NAMESPACE
+from transforms.write import join
+
+__all__ = ["build_summary", "counters_of", "render_summary"]
+
+
+def counters_of(result) -> dict[str, int]:
+    """The run's committed counters of our namespace (attempted, where a runner does not commit)."""
+    out: dict[str, int] = {}
+    for c in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
+        value = c.committed if c.committed is not None else c.attempted
+        out[c.key.metric.name] = out.get(c.key.metric.name, 0) + int(value or 0)
+    return out
+
+
+def _manifest(output: str, run_id: str, table: str) -> list[dict]:
+    path = join(output, "_runs", run_id, f"{table}.json")
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as f:
+        return json.loads(f.read().decode("utf-8"))["files"]
+
+
+def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: list[str]) -> dict:
+    c = Counter(counters)
+    prefixed = lambda p: {k[len(p):]: v for k, v in sorted(c.items()) if k.startswith(p) and v}  # noqa: E731
+    filtered = prefixed("filtered.")
+    dead = prefixed("dead_letters.")
+    article_dead = {k: v for k, v in dead.items() if k.split(".")[0] not in {"read", "split"}}
+    extracted = c["articles_extracted"]
+    written = c["articles_written"]
+    dup_run, dup_out = c["duplicates.in_run"], c["duplicates.in_output"]
+    accounted = written + dup_run + dup_out + sum(filtered.values()) + sum(article_dead.values())
+    rows_per_partition: Counter = Counter()
+    for f in _manifest(output, run_id, "articles"):
+        rows_per_partition[f["partition"]] += f["rows"]
+    return {
+        "run_id": run_id,
+        "inputs": inputs,
+        "output": output,
+        "files_read": c["files_read"],
+        "pages": c["pages"],
+        "articles_extracted": extracted,
+        "articles_written": written,
+        "duplicates_in_run": dup_run,
+        "duplicates_already_in_output": dup_out,
+        "filtered": filtered,
+        "dead_letters": dead,
+        "dead_letters_written": c["dead_letters_written"],
+        "rows_per_partition": dict(sorted(rows_per_partition.items())),
+        "cleaning": prefixed("cleaned."),
+        "fetched_at_from": prefixed("fetched_at."),
+        "identity": {
+            "extracted": extracted,
+            "written+duplicates+filtered+dead_lettered": accounted,
+            "holds": extracted == accounted and written == sum(rows_per_partition.values()),
+        },
+    }
+
+
+def render_summary(s: dict) -> str:
+    lines = [
+        f"scrapeline run {s['run_id']} -> {s['output']}",
+        f"  files read {s['files_read']}, pages {s['pages']}, articles extracted {s['articles_extracted']}",
+        f"  written {s['articles_written']}, duplicates in this run {s['duplicates_in_run']}, "
+        f"already in output {s['duplicates_already_in_output']}",
+    ]
+    if s["filtered"]:
+        lines.append("  filtered: " + ", ".join(f"{k} {v}" for k, v in s["filtered"].items()))
+    if s["dead_letters"]:
+        lines.append(
+            "  dead letters: " + ", ".join(f"{k} {v}" for k, v in s["dead_letters"].items())
+            + f"  (see {s['output'].rstrip('/')}/dead_letters/)"
+        )
+    for part, n in s["rows_per_partition"].items():
+        lines.append(f"  {part}: {n} rows")
+    if s["articles_written"] == 0 and s["duplicates_already_in_output"]:
+        lines.append(
+            f"  no new rows: the {s['duplicates_already_in_output']} article(s) of this input are copies of stories "
+            "the output already holds"
+        )
+    ident = s["identity"]
+    lines.append(
+        f"  check: extracted {ident['extracted']} = written + duplicates + filtered + dead-lettered "
+        f"{ident['written+duplicates+filtered+dead_lettered']}: {'ok' if ident['holds'] else 'MISMATCH'}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,158 @@
+"""ExtractArticles: pages -> cleaned articles with metadata and content keys (+ dead letters).
+
+Per page: choose the layout, split into raw articles (split.py), then per article clean the body (clean.py),
+resolve published time and publisher (metadata.py), hash (hashing.py) and filter. An article that fails in any of
+these becomes a dead letter of its own; the rest of the page goes on. Identical in batch and streaming.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+import apache_beam as beam
+
+from pipeline.config import Config, LayoutProfile
+from transforms.clean import clean_body, clean_line_text
+from transforms.hashing import article_id, normalise_words, story_key
+from transforms.metadata import UNKNOWN_SOURCE, page_id, parse_published, source_slug
+from transforms.metrics import count, make_dead_letter
+from transforms.records import Article, Page, RawArticle
+from transforms.split import choose_layout, split_text_dump
+
+__all__ = ["ExtractArticles", "Filtered", "build_article"]
+
+DEAD = "dead_letters"
+
+
+@dataclasses.dataclass(frozen=True)
+class Filtered:
+    """An article that is well-formed but not kept (too short, no title...)."""
+
+    reason: str
+    detail: str
+
+
+def build_article(
+    page: Page,
+    raw: RawArticle,
+    site: str | None,
+    layout: LayoutProfile,
+    config: Config,
+    ingested_at: dt.datetime,
+    version: str,
+) -> Article | Filtered:
+    """One output-ready article (before dedup) from a raw article of `page`, or why it is filtered."""
+    cleaned = clean_body(raw.body_lines, config.cleaning.merged(layout.cleaning))
+    for what, n in cleaned.removed.items():
+        count(f"cleaned.{what}", n)
+    title = clean_line_text(raw.title)
+    if not title:
+        return Filtered("no_title", "the article has no title line")
+    words = normalise_words(cleaned.body)
+    if len(words) < config.min_body_words:
+        return Filtered(
+            "too_short", f"{len(words)} body words after cleaning, fewer than filter.min_body_words={config.min_body_words}"
+        )
+    published = parse_published(raw.published_raw, page.fetched_at, config.date_languages)
+    if raw.published_raw and published is None:
+        count("metadata.unparsed_published")
+    url = raw.url or (page.url if raw.role == "main" else None)
+    name = raw.source or page.site or site
+    slug = source_slug(name, config.source_slugs, url)
+    return Article(
+        article_id=article_id(words),
+        story_key=story_key(words, config.lead_words),
+        title=title,
+        body=cleaned.body,
+        source=slug,
+        source_name=(name.strip() if name and name.strip() else UNKNOWN_SOURCE),
+        url=url,
+        page_id=page_id(page.input_uri, page.record_index),
+        role=raw.role,
+        position=raw.position,
+        published_at=published,
+        fetched_at=page.fetched_at,
+        date_source="published" if published else "fetched",
+        author=raw.author,
+        word_count=len(cleaned.body.split()),
+        captions=cleaned.captions,
+        input_uri=page.input_uri,
+        record_index=page.record_index,
+        duplicate_count=0,
+        duplicate_titles=(),
+        duplicate_urls=(),
+        duplicate_sources=(),
+        duplicate_locations=(),
+        ingested_at=ingested_at,
+        pipeline_version=version,
+    )
+
+
+class _ExtractFn(beam.DoFn):
+    def __init__(self, config: Config, layout_name: str | None, ingested_at: dt.datetime, version: str):
+        self._config = config
+        self._layout = config.layout(layout_name) if layout_name else None
+        self._ingested_at = ingested_at
+        self._version = version
+
+    def process(self, page: Page) -> Iterable:
+        cfg = self._config
+        try:
+            layout = self._layout or choose_layout(page.text, cfg.layouts)
+            split = split_text_dump(page.text, layout)
+        except Exception as e:
+            yield beam.pvalue.TaggedOutput(
+                DEAD, make_dead_letter("split", "unexpected_error", page.input_uri, page.record_index, e, page.text,
+                                       excerpt_chars=cfg.excerpt_chars)
+            )
+            return
+        count("pages")
+        count(f"layout.{split.layout}")
+        count("chrome_lines_dropped", split.chrome_lines)
+        for rej in split.rejections:
+            yield beam.pvalue.TaggedOutput(
+                DEAD, make_dead_letter("split", rej.reason, page.input_uri, page.record_index, rej.detail,
+                                       rej.excerpt, excerpt_chars=cfg.excerpt_chars)
+            )
+        if not split.articles:
+            yield beam.pvalue.TaggedOutput(
+                DEAD, make_dead_letter("split", "no_articles", page.input_uri, page.record_index,
+                                       f"layout {split.layout!r} found no article", page.text,
+                                       excerpt_chars=cfg.excerpt_chars)
+            )
+        for raw in split.articles:
+            count("articles_extracted")
+            try:
+                result = build_article(page, raw, split.site, layout, cfg, self._ingested_at, self._version)
+            except Exception as e:
+                yield beam.pvalue.TaggedOutput(
+                    DEAD, make_dead_letter("extract", "unexpected_error", page.input_uri, page.record_index, e,
+                                           "\n".join((raw.title, *raw.body_lines)), position=raw.position,
+                                           excerpt_chars=cfg.excerpt_chars)
+                )
+                continue
+            if isinstance(result, Filtered):
+                yield beam.pvalue.TaggedOutput(
+                    DEAD, make_dead_letter("filter", result.reason, page.input_uri, page.record_index, result.detail,
+                                           "\n".join((raw.title, *raw.body_lines)), position=raw.position,
+                                           excerpt_chars=cfg.excerpt_chars)
+                )
+                continue
+            yield result
+
+
+class ExtractArticles(beam.PTransform):
+    """Pages -> Articles (not yet deduplicated), with a `dead_letters` output (stages split, extract, filter)."""
+
+    def __init__(self, config: Config, ingested_at: dt.datetime, version: str, layout: str | None = None):
+        super().__init__()
+        if layout is not None:
+            config.layout(layout)  # fails now, with the known names, rather than on a worker
+        if ingested_at.tzinfo is None:
+            raise ValueError("ingested_at must be timezone-aware")
+        self._fn = _ExtractFn(config, layout, ingested_at, version)
+
+    def expand(self, pages):
+        return pages | "SplitCleanHash" >> beam.ParDo(self._fn).with_outputs(DEAD, main="articles")

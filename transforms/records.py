@@ -1,0 +1,174 @@
+"""The one schema module: every record that flows between transforms, and the Arrow schemas they are written with.
+
+Writers, readers and tests import from here; nothing else defines a column. The same records flow in batch and
+in streaming (they are plain frozen dataclasses, picklable by every Beam runner).
+
+Partition columns: `source` (slug) is stored in the files *and* is the partition value, so it reads the same with
+or without Hive partitioning. `date` exists only in the path (`date=YYYY-MM-DD`): storing it too would make
+`pyarrow.dataset(..., partitioning="hive")` fail to merge a date32 column with the string it infers from the path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+__all__ = [
+    "ARTICLE_SCHEMA",
+    "DEAD_LETTER_SCHEMA",
+    "Article",
+    "DeadLetter",
+    "ExistingStory",
+    "Page",
+    "RawArticle",
+    "record_to_row",
+]
+
+_TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One fetched page, decoded to text, with where it came from and when it was fetched."""
+
+    input_uri: str
+    record_index: int
+    text: str
+    fetched_at: dt.datetime
+    fetched_at_origin: str  # record | sidecar | cli | mtime
+    container: str  # text | html | jsonl | warc
+    url: str | None = None
+    site: str | None = None  # the site the page was fetched from, when known (sidecar, record)
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """An article cut out of a page, before cleaning and metadata resolution."""
+
+    role: str  # main | related
+    position: int
+    title: str
+    body_lines: tuple[str, ...]
+    source: str | None = None
+    published_raw: str | None = None
+    url: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article with its metadata and content keys: one output row once deduplicated."""
+
+    article_id: str
+    story_key: str
+    title: str
+    body: str
+    source: str
+    source_name: str
+    url: str | None
+    page_id: str
+    role: str
+    position: int
+    published_at: dt.datetime | None
+    fetched_at: dt.datetime
+    date_source: str
+    author: str | None
+    word_count: int
+    captions: tuple[str, ...]
+    input_uri: str
+    record_index: int
+    duplicate_count: int
+    duplicate_titles: tuple[str, ...]
+    duplicate_urls: tuple[str, ...]
+    duplicate_sources: tuple[str, ...]
+    duplicate_locations: tuple[str, ...]
+    ingested_at: dt.datetime
+    pipeline_version: str
+
+    @property
+    def partition_date(self) -> dt.date:
+        return (self.published_at or self.fetched_at).astimezone(dt.timezone.utc).date()
+
+    @property
+    def location(self) -> str:
+        """Where this copy was seen: input uri, record index within it, article position within the page."""
+        return f"{self.input_uri}#{self.record_index}/{self.position}"
+
+
+@dataclass(frozen=True)
+class ExistingStory:
+    """A story already in the output (read back from its Parquet), used to dedup across runs."""
+
+    article_id: str
+    story_key: str
+    body: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """Anything that could not become an output row, in one shape for every stage."""
+
+    stage: str  # read | decode | split | extract | filter | dedup
+    reason: str
+    input_uri: str
+    record_index: int | None
+    position: int | None
+    error: str
+    excerpt: str
+    occurred_at: dt.datetime
+
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),  # xxh3-128 hex of the normalised body
+        pa.field("story_key", pa.string(), nullable=False),  # dedup join key: hash of the leading words
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("body", pa.string(), nullable=False),  # paragraphs separated by "\n"
+        pa.field("source", pa.string(), nullable=False),  # publisher slug == the partition value
+        pa.field("source_name", pa.string(), nullable=False),  # publisher display name
+        pa.field("url", pa.string()),
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("role", pa.string(), nullable=False),  # main | related
+        pa.field("position", pa.int32(), nullable=False),  # 0 = main article
+        pa.field("published_at", _TS),
+        pa.field("fetched_at", _TS, nullable=False),
+        pa.field("date_source", pa.string(), nullable=False),  # published | fetched
+        pa.field("author", pa.string()),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("captions", pa.list_(pa.string()), nullable=False),
+        pa.field("input_uri", pa.string(), nullable=False),
+        pa.field("record_index", pa.int64(), nullable=False),
+        pa.field("duplicate_count", pa.int32(), nullable=False),
+        pa.field("duplicate_titles", pa.list_(pa.string()), nullable=False),
+        pa.field("duplicate_urls", pa.list_(pa.string()), nullable=False),
+        pa.field("duplicate_sources", pa.list_(pa.string()), nullable=False),
+        pa.field("duplicate_locations", pa.list_(pa.string()), nullable=False),
+        pa.field("ingested_at", _TS, nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ]
+)
+
+DEAD_LETTER_SCHEMA = pa.schema(
+    [
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("input_uri", pa.string(), nullable=False),
+        pa.field("record_index", pa.int64()),
+        pa.field("position", pa.int32()),
+        pa.field("error", pa.string(), nullable=False),
+        pa.field("excerpt", pa.string(), nullable=False),
+        pa.field("occurred_at", _TS, nullable=False),
+    ]
+)
+
+
+def record_to_row(record: Article | DeadLetter) -> dict:
+    """A record as a dict of its schema's columns (tuples become lists for Arrow)."""
+    return {
+        f.name: list(v) if isinstance(v, tuple) else v
+        for f in dataclasses.fields(record)
+        for v in [getattr(record, f.name)]
+    }

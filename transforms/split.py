@@ -1,0 +1,153 @@
+"""Splitting a text dump into its articles, by a layout profile (configs/layouts/*.yaml).
+
+A dump is read line by line: the main article runs from the first non-blank line (its title) to the first line
+that ends it (`main.end_at`); after the `related.start_after` line, each related article opens with a head of
+lines matching `related.head` in order (source, time, title...) and its body runs to the next head. Text that
+fits no shape is returned as a rejection, never dropped silently. Pure: the same in batch and streaming.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.config import LayoutProfile
+from transforms.records import RawArticle
+
+__all__ = ["Rejection", "SplitResult", "choose_layout", "split_text_dump"]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Text that fit no article shape."""
+
+    reason: str
+    detail: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    layout: str
+    site: str | None
+    articles: tuple[RawArticle, ...]
+    rejections: tuple[Rejection, ...]
+    chrome_lines: int
+    """Lines between the main article and the related section (site chrome), dropped."""
+
+
+@lru_cache(maxsize=256)
+def _re(pattern: str, ignore_case: bool = False) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+
+
+def _any_fullmatch(patterns: tuple[str, ...], line: str) -> bool:
+    return any(_re(p).fullmatch(line) for p in patterns)
+
+
+def choose_layout(text: str, layouts: tuple[LayoutProfile, ...]) -> LayoutProfile:
+    """The first layout whose `detect` patterns all match a line of `text` (one with none always matches)."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    for lp in layouts:
+        if all(any(_re(p).fullmatch(ln) for ln in lines) for p in lp.detect):
+            return lp
+    return layouts[-1]
+
+
+def _match_head(lines: list[str], i: int, profile: LayoutProfile) -> tuple[int, dict[str, str]] | None:
+    """If a related-article head starts at lines[i], (index after it, fields); else None."""
+    fields: dict[str, str] = {}
+    j = i
+    for head in profile.related_head:
+        m = _re(head.pattern, head.ignore_case).fullmatch(lines[j]) if j < len(lines) else None
+        if m is None:
+            if head.optional:
+                continue
+            return None
+        for k, v in m.groupdict().items():
+            if v is not None:
+                fields.setdefault(k, v.strip())
+        j += 1
+    return j, fields
+
+
+def _excerpt(lines: list[str], limit: int = 500) -> str:
+    return "\n".join(lines)[:limit]
+
+
+def split_text_dump(text: str, profile: LayoutProfile) -> SplitResult:
+    """Cut a text dump into a main article and its related articles, by `profile`."""
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")]
+    site = None
+    if profile.site_line:
+        for ln in lines:
+            m = _re(profile.site_line).fullmatch(ln)
+            if m:
+                site = m.group("site").strip()
+                break
+
+    related_at = len(lines)
+    if profile.related_start_after:
+        for k, ln in enumerate(lines):
+            if _re(profile.related_start_after).fullmatch(ln):
+                related_at = k
+                break
+
+    articles: list[RawArticle] = []
+    rejections: list[Rejection] = []
+
+    # Main article: title on the first non-blank line, body up to the first end marker.
+    main_lines = lines[:related_at]
+    first = next((k for k, ln in enumerate(main_lines) if ln), None)
+    chrome = 0
+    if first is not None:
+        end = len(main_lines)
+        for k in range(first + 1, len(main_lines)):
+            if _any_fullmatch(profile.main_end_at, main_lines[k]):
+                end = k
+                break
+        chrome = sum(1 for ln in main_lines[end:] if ln)
+        body = tuple(ln for ln in main_lines[first + 1 : end] if ln)
+        articles.append(RawArticle(role="main", position=0, title=main_lines[first], body_lines=body))
+
+    # Related articles: head, then body lines until the next head.
+    if related_at < len(lines):
+        chrome += 1  # the section marker itself
+        rel = [ln for ln in lines[related_at + 1 :] if ln]
+        current: tuple[dict[str, str], list[str]] | None = None
+        orphans: list[str] = []
+        blocks: list[tuple[dict[str, str], list[str]]] = []
+        k = 0
+        while k < len(rel):
+            head = _match_head(rel, k, profile)
+            if head is not None:
+                k, fields = head
+                current = (fields, [])
+                blocks.append(current)
+                continue
+            (current[1] if current is not None else orphans).append(rel[k])
+            k += 1
+        if orphans:
+            rejections.append(
+                Rejection(
+                    "unrecognised_block",
+                    f"{len(orphans)} line(s) after the related-articles marker match no article head "
+                    f"of layout {profile.name!r}",
+                    _excerpt(orphans),
+                )
+            )
+        for pos, (fields, body_lines) in enumerate(blocks, start=1):
+            articles.append(
+                RawArticle(
+                    role="related",
+                    position=pos,
+                    title=fields["title"],
+                    body_lines=tuple(body_lines),
+                    source=fields.get("source"),
+                    published_raw=fields.get("published"),
+                    url=fields.get("url"),
+                    author=fields.get("author"),
+                )
+            )
+    return SplitResult(profile.name, site, tuple(articles), tuple(rejections), chrome)

@@ -1,0 +1,179 @@
+"""The output dataset: WritePartitionedParquet (atomic, Hive-partitioned) and ReadExistingStories (read back).
+
+Writing: each bundle buffers rows per partition and writes complete Parquet files under
+`<output>/_temporary/<run_id>/<table>/` (cut at `max_rows_per_file`; flushed in finish_bundle, as Beam's own
+parquetio does). When every bundle is done, one commit step renames them to
+`<output>/<table>/<partition>/part-<run_id>-<n>.parquet` and writes the run's manifest. A reader globbing
+`<table>/**/*.parquet` therefore only ever sees complete files; a run that dies before its commit leaves only
+`_temporary/` (which Hive-style readers skip, as they skip every `_`-prefixed path). A run that dies during the
+commit has published some complete files: running it again adds the rest, since dedup skips what the output
+already holds. Files written by failed bundle attempts are never renamed (their outputs are discarded) and
+are removed with `_temporary/<run_id>`.
+
+Reading back: `ReadExistingStories` reads `story_key`, `article_id` and `body` of every committed article, so
+dedup spans runs without a side database that could drift from the data.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MAX_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
+
+from transforms.metrics import count
+from transforms.records import ExistingStory, record_to_row
+
+__all__ = ["ReadExistingStories", "WritePartitionedParquet", "articles_glob", "join", "write_parquet_file"]
+
+
+def join(root: str, *parts: str) -> str:
+    """Join path parts under a local or remote root (FileSystems.join needs a scheme-aware join)."""
+    return FileSystems.join(root.rstrip("/") or "/", *parts)
+
+
+def articles_glob(output: str) -> str:
+    return join(output, "articles", "**", "*.parquet")
+
+
+def write_parquet_file(path: str, rows: list[dict], schema: pa.Schema, compression: str) -> None:
+    """Write rows as one complete Parquet file at `path` (local or remote)."""
+    table = pa.Table.from_pylist(rows, schema=schema)
+    codec = None if compression == "none" else compression
+    with FileSystems.create(path, mime_type="application/octet-stream",
+                            compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pq.write_table(table, f, compression=codec)
+
+
+class _WriteBundlesFn(beam.DoFn):
+    def __init__(self, temp_dir: str, schema: pa.Schema, partition_fn: Callable, max_rows: int, compression: str):
+        self._temp_dir = temp_dir
+        self._schema = schema
+        self._partition_fn = partition_fn
+        self._max_rows = max_rows
+        self._compression = compression
+        self._buffers: dict[str, list[dict]] = {}
+
+    def start_bundle(self):
+        self._buffers = defaultdict(list)
+
+    def _flush(self, partition: str) -> dict:
+        rows = self._buffers.pop(partition)
+        path = join(self._temp_dir, partition, f"{uuid.uuid4().hex}.parquet")
+        write_parquet_file(path, rows, self._schema, self._compression)
+        return {"partition": partition, "temp_path": path, "rows": len(rows)}
+
+    def process(self, record) -> Iterable[dict]:
+        partition = self._partition_fn(record)
+        self._buffers[partition].append(record_to_row(record))
+        if len(self._buffers[partition]) >= self._max_rows:
+            yield self._flush(partition)
+
+    def finish_bundle(self):
+        for partition in list(self._buffers):
+            yield WindowedValue(self._flush(partition), MAX_TIMESTAMP, [GlobalWindow()])
+
+
+def _commit(_, written: list[dict], output: str, table: str, run_id: str, temp_dir: str) -> Iterable[dict]:
+    """Rename every written temp file into place, write the manifest, drop the temp dir. Runs once."""
+    manifest = []
+    for n, w in enumerate(sorted(written, key=lambda w: (w["partition"], w["temp_path"]))):
+        final_dir = join(output, table, w["partition"])
+        final = join(final_dir, f"part-{run_id}-{n:05d}.parquet")
+        try:
+            FileSystems.mkdirs(final_dir)
+        except IOError:
+            pass  # exists already
+        FileSystems.rename([w["temp_path"]], [final])
+        count(f"{table}_written", w["rows"])
+        manifest.append({"partition": w["partition"], "path": final, "rows": w["rows"]})
+    with FileSystems.create(join(output, "_runs", run_id, f"{table}.json"), mime_type="application/json") as f:
+        f.write(json.dumps({"run_id": run_id, "table": table, "files": manifest}, indent=1).encode("utf-8"))
+    if FileSystems.exists(temp_dir):
+        FileSystems.delete([temp_dir])
+    yield from manifest
+
+
+class WritePartitionedParquet(beam.PTransform):
+    """Records -> complete Parquet files under `<output>/<table>/<partition>/`, committed once at the end.
+
+    `partition_fn(record)` returns the Hive partition path ("source=x/date=y"); it must be a relative path of
+    safe segments. Returns the manifest entries ({partition, path, rows}) of the committed files.
+    """
+
+    def __init__(
+        self,
+        output: str,
+        table: str,
+        schema: pa.Schema,
+        partition_fn: Callable[[object], str],
+        run_id: str,
+        max_rows_per_file: int = 100_000,
+        compression: str = "zstd",
+    ):
+        super().__init__()
+        if not output:
+            raise ValueError("output is required")
+        if not table or "/" in table or table.startswith(("_", ".")):
+            raise ValueError(f"bad table name {table!r}")
+        if max_rows_per_file < 1:
+            raise ValueError("max_rows_per_file must be positive")
+        self._output = output
+        self._table = table
+        self._run_id = run_id
+        self._temp_dir = join(output, "_temporary", run_id, table)
+        self._fn = _WriteBundlesFn(self._temp_dir, schema, partition_fn, max_rows_per_file, compression)
+
+    def expand(self, records):
+        written = records | "WriteBundles" >> beam.ParDo(self._fn)
+        return (
+            records.pipeline
+            | "Once" >> beam.Create([None])
+            | "Commit"
+            >> beam.FlatMap(
+                _commit,
+                written=beam.pvalue.AsList(written),
+                output=self._output,
+                table=self._table,
+                run_id=self._run_id,
+                temp_dir=self._temp_dir,
+            )
+        )
+
+
+def _read_stories(path: str) -> Iterable[tuple[str, ExistingStory]]:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pf = pq.ParquetFile(f)
+        for batch in pf.iter_batches(columns=["story_key", "article_id", "body"], batch_size=4096):
+            for row in batch.to_pylist():
+                count("existing_stories")
+                yield row["story_key"], ExistingStory(row["article_id"], row["story_key"], row["body"])
+
+
+class ReadExistingStories(beam.PTransform):
+    """The articles already committed under `<output>/articles/`, as (story_key, ExistingStory)."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._glob = articles_glob(output)
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Glob" >> beam.Create([self._glob])
+            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            | "Paths" >> beam.Map(lambda m: m.path)
+            | "Spread" >> beam.Reshuffle()
+            | "ReadKeys" >> beam.FlatMap(_read_stories)
+        )
