@@ -1,14 +1,14 @@
 """The output dataset: WritePartitionedParquet (atomic, Hive-partitioned) and ReadExistingStories (read back).
 
 Writing: each bundle buffers rows per partition and writes complete Parquet files under
-`<output>/_temporary/<run_id>/<table>/` (cut at `max_rows_per_file`; flushed in finish_bundle, as Beam's own
+`<output>/_temporary/<run_id>-<table>/` (cut at `max_rows_per_file`; flushed in finish_bundle, as Beam's own
 parquetio does). When every bundle is done, one commit step renames them to
 `<output>/<table>/<partition>/part-<run_id>-<n>.parquet` and writes the run's manifest. A reader globbing
 `<table>/**/*.parquet` therefore only ever sees complete files; a run that dies before its commit leaves only
 `_temporary/` (which Hive-style readers skip, as they skip every `_`-prefixed path). A run that dies during the
 commit has published some complete files: running it again adds the rest, since dedup skips what the output
 already holds. Files written by failed bundle attempts are never renamed (their outputs are discarded) and
-are removed with `_temporary/<run_id>`.
+are removed with that directory.
 
 Reading back: `ReadExistingStories` reads `story_key`, `article_id` and `body` of every committed article, so
 dedup spans runs without a side database that could drift from the data.
@@ -132,7 +132,7 @@ class WritePartitionedParquet(beam.PTransform):
         self._output = output
         self._table = table
         self._run_id = run_id
-        self._temp_dir = join(output, "_temporary", run_id, table)
+        self._temp_dir = join(output, "_temporary", f"{run_id}-{table}")
         self._fn = _WriteBundlesFn(self._temp_dir, schema, partition_fn, max_rows_per_file, compression)
 
     def expand(self, records):

@@ -1,0 +1,32 @@
+"""Shared fixtures: the reference sample (from ../shared, beside every checkout and CI clone), the config."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_config
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SAMPLE_NAME = "000_8208ed624176e593.txt"
+FETCHED_AT = dt.datetime(2025, 8, 6, 12, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    path = SHARED / "samples" / SAMPLE_NAME
+    assert path.is_file(), f"the reference sample is missing: {path} (../shared must sit beside the checkout)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_text(sample_path) -> str:
+    return sample_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def config():
+    return load_config()

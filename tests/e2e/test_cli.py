@@ -1,0 +1,192 @@
+"""The `scrapeline run` command end to end on the reference sample: the acceptance criteria of issue #2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+
+from pipeline.cli import main
+from tests.conftest import REPO, SAMPLE_NAME
+from transforms.records import ARTICLE_SCHEMA
+
+UTC = dt.timezone.utc
+BOILERPLATE = ["Hashtags", "Try Our AI Features", "Explore what", "Comments", "No comments yet", "Related Articles"]
+VIDEO_TITLE = "Nvidia CEO Jensen Huang praises China's AI progress following chip sales approval"
+FINAL_SENTENCE = "The Trump administration is exploring ways to include enhanced location-tracking in AI chips"
+
+
+def _run(*args) -> int:
+    return main(["run", *map(str, args), "--runner=FnApiRunner"])
+
+
+def _rows(out):
+    return duckdb.sql(
+        f"select * from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) order by position"
+    ).fetchall(), duckdb.sql(
+        f"select * from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) limit 0"
+    ).columns
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, sample_path):
+    """One run over the sample (copied away from ../shared, which is read-only), as the acceptance states it."""
+    base = tmp_path_factory.mktemp("sample")
+    shutil.copy(sample_path, base / SAMPLE_NAME)
+    out = base / "out"
+    code = _run(base / SAMPLE_NAME, "--output", out, "--fetched-at", "2025-08-06T12:00:00Z")
+    return base, out, code
+
+
+def test_sample_writes_exactly_three_stories(sample_run):
+    _, out, code = sample_run
+    assert code == 0
+    rows, cols = _rows(out)
+    recs = [dict(zip(cols, r)) for r in rows]
+    assert len(recs) == 3
+    main_, charges, tariff = recs
+    assert main_["role"] == "main" and main_["title"].startswith("Meta changes course on open-source AI")
+    assert main_["published_at"] is None and main_["date_source"] == "fetched" and main_["author"] is None
+    assert charges["title"].startswith("US charges 2 Chinese nationals")
+    assert FINAL_SENTENCE in charges["body"]  # the complete copy is the one kept
+    assert set(charges["duplicate_titles"]) == {
+        "US charges 2 Chinese nationals for sending Nvidia AI chips to China",
+        "US charges 2 Chinese nationals with sending Nvidia AI chips to China",
+    }
+    assert charges["duplicate_count"] == 1 and len(charges["duplicate_locations"]) == 1
+    assert tariff["title"].startswith("Trump tariff threats loom over China's Russian oil purchases")
+    for r in (charges, tariff):
+        assert r["source"] == "south-china-morning-post" and r["source_name"] == "South China Morning Post"
+        assert r["date_source"] == "published"
+    assert charges["published_at"].astimezone(UTC) == dt.datetime(2025, 8, 6, 11, 25, tzinfo=UTC)
+    assert tariff["published_at"].astimezone(UTC) == dt.datetime(2025, 8, 6, 7, 0, tzinfo=UTC)
+    assert all(r["fetched_at"].astimezone(UTC) == dt.datetime(2025, 8, 6, 12, tzinfo=UTC) for r in recs)
+    assert (out / "articles" / "source=south-china-morning-post" / "date=2025-08-06").is_dir()
+
+
+def test_sample_bodies_are_clean_and_keep_their_text(sample_run):
+    _, out, _ = sample_run
+    rows, cols = _rows(out)
+    bodies = [dict(zip(cols, r))["body"] for r in rows]
+    for body in bodies:
+        lines = body.split("\n")
+        assert not any(ln.startswith(b) for ln in lines for b in BOILERPLATE)
+        assert "Advertisement" not in body and "Photo: Handout" not in body
+        assert VIDEO_TITLE not in body and "03:34" not in body
+        assert "  " not in body and body == body.strip()
+    charges = bodies[1]
+    assert "in violation of US export restrictions, according to authorities. The defendants used a company" in charges
+    assert "did not immediately respond to a request for comment. Over the past several years" in charges
+    main_ = dict(zip(cols, rows[0]))
+    assert len(main_["body"].split("\n")) == 5  # five paragraphs, the caption set apart
+    assert main_["captions"] == [
+        "Crowds seen in front of the Zhipu AI booth during the World Artificial Intelligence Conference in "
+        "Shanghai. Photo: Handout"
+    ]
+
+
+def test_summary_accounts_for_every_article(sample_run):
+    _, out, _ = sample_run
+    (summary_file,) = (out / "_runs").glob("*.json")
+    s = json.loads(summary_file.read_text())
+    assert s["articles_extracted"] == 4 and s["articles_written"] == 3 and s["duplicates_in_run"] == 1
+    assert s["identity"]["holds"] is True
+    assert s["rows_per_partition"] == {"source=daily8/date=2025-08-06": 1,
+                                       "source=south-china-morning-post/date=2025-08-06": 2}
+
+
+def test_pyarrow_dataset_reads_the_documented_schema(sample_run):
+    _, out, _ = sample_run
+    table = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == 3
+    for field in ARTICLE_SCHEMA:
+        assert table.schema.field(field.name).type == field.type, field.name
+    assert set(table.schema.names) == set(ARTICLE_SCHEMA.names) | {"date"}
+
+
+def test_duckdb_reads_partition_columns_typed(sample_run):
+    _, out, _ = sample_run
+    described = duckdb.sql(
+        f"describe select * from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true)"
+    ).fetchall()
+    types = {name: type_ for name, type_, *_ in described}
+    assert types["date"] == "DATE" and types["published_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["duplicate_titles"] == "VARCHAR[]"
+
+
+def test_second_run_adds_no_rows_and_says_why(tmp_path, sample_path, capsys):
+    shutil.copy(sample_path, tmp_path / SAMPLE_NAME)
+    out = tmp_path / "out"
+    assert _run(tmp_path / SAMPLE_NAME, "--output", out, "--fetched-at", "2025-08-06T12:00:00Z") == 0
+    first = sorted(p.name for p in (out / "articles").rglob("*.parquet"))
+    capsys.readouterr()
+    assert _run(tmp_path / SAMPLE_NAME, "--output", out, "--fetched-at", "2025-08-06T12:00:00Z") == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in (out / "articles").rglob("*.parquet")) == first
+    assert len(_rows(out)[0]) == 3
+    assert "written 0" in printed and "already in output 4" in printed
+    assert "copies of stories the output already holds" in printed
+
+
+def test_corrupt_gzip_among_good_files_is_a_dead_letter(tmp_path, sample_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(sample_path, inp / SAMPLE_NAME)
+    (inp / "other.txt.gz").write_bytes(gzip.compress(("Another story\n" + "fresh words here " * 30).encode()))
+    (inp / "broken.txt.gz").write_bytes(gzip.compress(("Lost story\n" + "words " * 400).encode())[:50])
+    out = tmp_path / "out"
+    assert _run(inp, "--output", out, "--fetched-at", "2025-08-06T12:00:00Z") == 0
+    assert len(_rows(out)[0]) == 4
+    dead = ds.dataset(str(out / "dead_letters"), format="parquet", partitioning="hive").to_table().to_pylist()
+    assert [(d["stage"], d["reason"], d["input_uri"].rsplit("/", 1)[1]) for d in dead] == [
+        ("read", "corrupt_compression", "broken.txt.gz")]
+    assert "truncated gzip" in dead[0]["error"] and dead[0]["excerpt"]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["/no/such/dir"], "does not exist"),
+        (["--fetched-at", "yesterday"], "ISO-8601"),
+        (["--layout", "nope"], "no layout named"),
+        (["--config", "/no/such.yaml"], "cannot read config"),
+        (["--env", "nope"], "no environment"),
+        (["--bogus-flag"], "unrecognised"),
+    ],
+)
+def test_unusable_invocations_fail_fast_with_exit_2(tmp_path, capsys, args, message):
+    assert main(["run", *args, "--output", str(tmp_path / "o")]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unwritable_output_fails_fast_with_exit_2(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["run", "--output", str(tmp_path / "file" / "out")]) == 2
+    assert "cannot write to output" in capsys.readouterr().err
+
+
+def test_empty_directory_input_fails_fast(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["run", str(tmp_path / "empty"), "--output", str(tmp_path / "o")]) == 2
+    assert "matches no dump file" in capsys.readouterr().err
+
+
+def test_shipped_sample_is_the_reference_sample(sample_path):
+    assert (REPO / "samples" / SAMPLE_NAME).read_bytes() == sample_path.read_bytes()
+
+
+def test_readme_command_one_runs_on_the_shipped_samples(tmp_path):
+    """`scrapeline run --output out` with no input: the console script, in a subprocess, as a user runs it."""
+    exe = shutil.which("scrapeline", path=str(REPO / ".venv" / "bin")) or shutil.which("scrapeline")
+    cmd = [exe] if exe else [sys.executable, "-m", "pipeline"]
+    proc = subprocess.run([*cmd, "run", "--output", str(tmp_path / "out"), "--runner=FnApiRunner"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "written 3" in proc.stdout and ": ok" in proc.stdout

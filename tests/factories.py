@@ -1,0 +1,52 @@
+"""Small builders for records in tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from transforms.hashing import article_id, normalise_words, story_key
+from transforms.records import Article, ExistingStory
+
+UTC = dt.timezone.utc
+T0 = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)
+
+
+def words(n: int, prefix: str = "w") -> str:
+    return " ".join(f"{prefix}{i}" for i in range(n))
+
+
+def article(body: str, title: str = "T", lead_words: int = 40, **kw) -> Article:
+    ws = normalise_words(body)
+    fields = dict(
+        article_id=article_id(ws),
+        story_key=story_key(ws, lead_words),
+        title=title,
+        body=body,
+        source="src",
+        source_name="Src",
+        url=None,
+        page_id="p",
+        role="related",
+        position=1,
+        published_at=None,
+        fetched_at=T0,
+        date_source="fetched",
+        author=None,
+        word_count=len(body.split()),
+        captions=(),
+        input_uri="/in/a.txt",
+        record_index=0,
+        duplicate_count=0,
+        duplicate_titles=(),
+        duplicate_urls=(),
+        duplicate_sources=(),
+        duplicate_locations=(),
+        ingested_at=T0,
+        pipeline_version="test",
+    )
+    fields.update(kw)
+    return Article(**fields)
+
+
+def existing(a: Article) -> ExistingStory:
+    return ExistingStory(a.article_id, a.story_key, a.body)

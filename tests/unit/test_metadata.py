@@ -1,0 +1,55 @@
+import datetime as dt
+
+import pytest
+
+from transforms.metadata import UNKNOWN_SOURCE, page_id, parse_published, parse_timestamp, source_slug
+
+UTC = dt.timezone.utc
+BASE = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("35 minutes ago", dt.datetime(2025, 8, 6, 11, 25, tzinfo=UTC)),
+        ("5 hours ago", dt.datetime(2025, 8, 6, 7, 0, tzinfo=UTC)),
+        ("yesterday", dt.datetime(2025, 8, 5, 12, 0, tzinfo=UTC)),
+        ("2025-08-01T09:30:00+02:00", dt.datetime(2025, 8, 1, 7, 30, tzinfo=UTC)),
+        ("Aug 1, 2025", dt.datetime(2025, 8, 1, tzinfo=UTC)),
+    ],
+)
+def test_published_times_resolve_against_fetch_time(raw, expected):
+    assert parse_published(raw, BASE) == expected
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "not a date at all, no", "in 3 weeks"])
+def test_unreadable_or_future_published_times_are_none(raw):
+    assert parse_published(raw, BASE) is None
+
+
+def test_timestamps_are_utc():
+    assert parse_timestamp("2025-08-06T12:00:00Z") == BASE
+    assert parse_timestamp("2025-08-06 14:00:00+02:00") == BASE
+    assert parse_timestamp("2025-08-06T12:00:00") == BASE  # naive means UTC
+    with pytest.raises(ValueError):
+        parse_timestamp("yesterday")
+
+
+def test_source_slugs(config):
+    slugs = config.source_slugs
+    assert source_slug("South China Morning Post", slugs) == "south-china-morning-post"
+    assert source_slug("SCMP", slugs) == "south-china-morning-post"
+    assert source_slug(None, slugs, "https://www.scmp.com/news/x") == "south-china-morning-post"
+    assert source_slug("Le Monde Diplomatique", slugs) == "le-monde-diplomatique"
+    assert source_slug("新华社", slugs) not in ("", UNKNOWN_SOURCE)  # transliterated, not dropped
+    assert source_slug(None, slugs) == UNKNOWN_SOURCE
+
+
+@pytest.mark.parametrize("evil", ["../../etc", "/", "..", "a/b=c", "source=x/date=y", "\x00", "."])
+def test_slugs_never_escape_the_output_directory(config, evil):
+    slug = source_slug(evil, config.source_slugs)
+    assert "/" not in slug and "=" not in slug and slug not in (".", "..") and slug
+
+
+def test_page_id_is_stable_per_lineage():
+    assert page_id("a.txt", 0) == page_id("a.txt", 0) != page_id("a.txt", 1)

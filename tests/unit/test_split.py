@@ -1,0 +1,65 @@
+from transforms.split import choose_layout, split_text_dump
+
+
+def test_sample_layout_is_detected_and_split_into_main_and_three_related(sample_text, config):
+    layout = choose_layout(sample_text, config.layouts)
+    assert layout.name == "aggregator-related"
+    r = split_text_dump(sample_text, layout)
+    assert r.site == "Daily8"
+    assert r.rejections == ()
+    assert [(a.role, a.position) for a in r.articles] == [("main", 0), ("related", 1), ("related", 2), ("related", 3)]
+    main = r.articles[0]
+    assert main.title == "Meta changes course on open-source AI as China pushes ahead with advanced models"
+    assert main.source is None and main.published_raw is None
+    assert main.body_lines[-1].startswith("Zhipu boasted its GLM-4.5")  # chrome after it is not body
+    titles = [a.title for a in r.articles[1:]]
+    assert titles[0] == "US charges 2 Chinese nationals for sending Nvidia AI chips to China"
+    assert titles[1] == "US charges 2 Chinese nationals with sending Nvidia AI chips to China"
+    assert titles[2].startswith("Trump tariff threats loom")
+    assert {a.source for a in r.articles[1:]} == {"South China Morning Post"}
+    assert [a.published_raw for a in r.articles[1:]] == ["35 minutes ago", "35 minutes ago", "5 hours ago"]
+    assert r.chrome_lines >= 5  # Hashtags, Try Our AI Features, Explore..., Comments, No comments yet..., marker
+
+
+def test_generic_layout_title_then_body(config):
+    text = "\n\nA headline\nFirst paragraph.\n\nSecond paragraph.\n"
+    layout = choose_layout(text, config.layouts)
+    assert layout.name == "generic"
+    r = split_text_dump(text, layout)
+    assert len(r.articles) == 1
+    assert r.articles[0].title == "A headline"
+    assert r.articles[0].body_lines == ("First paragraph.", "Second paragraph.")
+
+
+def test_related_text_that_fits_no_head_is_rejected_not_lost(config):
+    layout = config.layout("aggregator-related")
+    text = (
+        "Main title\nMain body text.\nComments\nRelated Articles\n"
+        "stray line that is no article head\n\n"
+        "Reuters\n2 hours ago\nA related title\nRelated body.\n"
+    )
+    r = split_text_dump(text, layout)
+    assert [a.title for a in r.articles] == ["Main title", "A related title"]
+    assert r.articles[1].source == "Reuters" and r.articles[1].body_lines == ("Related body.",)
+    assert len(r.rejections) == 1 and r.rejections[0].reason == "unrecognised_block"
+    assert "stray line" in r.rejections[0].excerpt
+
+
+def test_related_body_spanning_paragraphs_and_missing_dash_line(config):
+    layout = config.layout("aggregator-related")
+    text = (
+        "T\nBody.\nRelated Articles\n"
+        "Reuters\nan hour ago\n- Reuters\nFirst title\nPara 1.\n\nPara 2.\n"
+        "AP News\nYesterday\nSecond title\nOnly para.\n"
+    )
+    r = split_text_dump(text, layout)
+    rel = r.articles[1:]
+    assert [(a.title, a.body_lines, a.published_raw) for a in rel] == [
+        ("First title", ("Para 1.", "Para 2."), "an hour ago"),
+        ("Second title", ("Only para.",), "Yesterday"),
+    ]
+
+
+def test_windows_newlines_and_bom(config):
+    r = split_text_dump("\ufeffTitle\r\nBody line.\r\n", config.layout("generic"))
+    assert r.articles[0].title == "Title" and r.articles[0].body_lines == ("Body line.",)
