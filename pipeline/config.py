@@ -107,7 +107,10 @@ class LayoutProfile:
     related_start_after: str | None = None
     """The related-articles section starts after the first line matching this."""
     related_head: tuple[HeadLine, ...] = ()
-    """The lines that open each related article, in order; the body follows until the next head."""
+    """The lines that open each related article, in order; the body follows."""
+    related_body: str = "paragraphs"
+    """`paragraphs`: the body runs to the next head; `line`: it is the one line after the head, and any other
+    line before the next head is rejected (so stray text is never glued onto an article)."""
     cleaning: CleaningRules = field(default_factory=CleaningRules)
     """Layout-specific cleaning, applied on top of the shared rules."""
 
@@ -118,6 +121,8 @@ class LayoutProfile:
         for p in (self.site_line, self.related_start_after):
             if p is not None:
                 _compile(p, where)
+        if self.related_body not in {"paragraphs", "line"}:
+            raise ConfigError(f"{where}: related.body must be 'paragraphs' or 'line', got {self.related_body!r}")
         if self.related_start_after and not self.related_head:
             raise ConfigError(f"{where}: related.start_after is set but related.head is empty")
         if self.related_head and not any("title" in re.compile(h.pattern).groupindex for h in self.related_head):
@@ -208,7 +213,7 @@ def _layout(path: Path) -> LayoutProfile:
         _read_yaml(path), path, {"name", "description", "detect", "site_line", "main", "related", "cleaning"}
     )
     main = _take(dict(data.get("main") or {}), path, {"end_at"})
-    related = _take(dict(data.get("related") or {}), path, {"start_after", "head"})
+    related = _take(dict(data.get("related") or {}), path, {"start_after", "head", "body"})
     try:
         head = tuple(
             HeadLine(str(h["pattern"]), bool(h.get("optional", False)), bool(h.get("ignore_case", False)))
@@ -226,6 +231,7 @@ def _layout(path: Path) -> LayoutProfile:
         main_end_at=tuple(str(p) for p in main.get("end_at") or ()),
         related_start_after=related.get("start_after"),
         related_head=head,
+        related_body=str(related.get("body", "paragraphs")),
         cleaning=_cleaning(data.get("cleaning"), path),
     )
 

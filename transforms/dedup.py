@@ -7,7 +7,7 @@ truncation of. In a cluster that holds a story already in the output nothing is 
 otherwise the most complete copy is kept and records the titles, urls, sources and locations of all of them
 (`duplicates.in_run` counts the others).
 
-Which copy is kept is deterministic: longest normalised body, then earliest published (unknown last), then
+Which copy is kept is deterministic: longest normalised body (words, then characters), then earliest published (unknown last), then
 earliest fetched, then url (none last), then lineage (input uri, record index, position).
 
 In streaming (issue 4) the same `resolve_group` runs against the stories already written plus those seen so
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
-from transforms.hashing import is_truncation_of, normalise_words
+from transforms.hashing import completeness, is_truncation_of, normalise_words
 from transforms.metrics import count
 from transforms.records import Article, ExistingStory
 
@@ -68,14 +68,17 @@ def resolve_group(new: list[Article], existing: list[ExistingStory], lead_words:
     """Cluster the copies of one story_key group and pick what to write. Pure and order-independent."""
     if not new:
         return Resolution((), 0, 0)
-    # Longest first; at equal length a story already in the output comes first, then the keep order.
+    # Most complete first; at equal length a story already in the output comes first, then the keep order.
     items: list[tuple[list[str], ExistingStory | Article]] = [(normalise_words(e.body), e) for e in existing]
     items += [(normalise_words(a.body), a) for a in new]
-    items.sort(
-        key=lambda it: (-len(it[0]), 0, (), it[1].article_id)
-        if isinstance(it[1], ExistingStory)
-        else (-len(it[0]), 1, keep_order(it[1]), it[1].article_id)
-    )
+    def order(it: tuple[list[str], ExistingStory | Article]) -> tuple:
+        words, item = it
+        words_n, chars_n = completeness(words)
+        if isinstance(item, ExistingStory):
+            return (-words_n, -chars_n, 0, (), item.article_id)
+        return (-words_n, -chars_n, 1, keep_order(item), item.article_id)
+
+    items.sort(key=order)
     clusters: list[tuple[list[str], list[ExistingStory | Article]]] = []
     for words, item in items:
         for rep_words, members in clusters:

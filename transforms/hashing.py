@@ -20,7 +20,7 @@ import unicodedata
 
 import xxhash
 
-__all__ = ["article_id", "content_keys", "is_truncation_of", "normalise_words", "story_key"]
+__all__ = ["article_id", "completeness", "content_keys", "is_truncation_of", "normalise_words", "story_key"]
 
 _WORD = re.compile(r"\w+")
 
@@ -61,8 +61,13 @@ def is_truncation_of(short: list[str], long: list[str], lead_words: int) -> bool
     n = len(short)
     if n > len(long):
         return False
-    if n == len(long):
-        return short == long
+    if short == long:
+        return True
     if n < lead_words or n == 0:
         return False
     return short[:-1] == long[: n - 1] and long[n - 1].startswith(short[-1])
+
+
+def completeness(words: list[str]) -> tuple[int, int]:
+    """How complete a copy is: words, then characters (a copy cut mid-word has as many words, fewer characters)."""
+    return len(words), sum(map(len, words))

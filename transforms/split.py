@@ -116,8 +116,9 @@ def split_text_dump(text: str, profile: LayoutProfile) -> SplitResult:
         chrome += 1  # the section marker itself
         rel = [ln for ln in lines[related_at + 1 :] if ln]
         current: tuple[dict[str, str], list[str]] | None = None
-        orphans: list[str] = []
+        orphans: list[list[str]] = [[]]  # runs of lines that belong to no article
         blocks: list[tuple[dict[str, str], list[str]]] = []
+        one_line = profile.related_body == "line"
         k = 0
         while k < len(rel):
             head = _match_head(rel, k, profile)
@@ -125,18 +126,23 @@ def split_text_dump(text: str, profile: LayoutProfile) -> SplitResult:
                 k, fields = head
                 current = (fields, [])
                 blocks.append(current)
+                if orphans[-1]:
+                    orphans.append([])
                 continue
-            (current[1] if current is not None else orphans).append(rel[k])
+            if current is not None and not (one_line and current[1]):
+                current[1].append(rel[k])
+            else:
+                orphans[-1].append(rel[k])
             k += 1
-        if orphans:
-            rejections.append(
-                Rejection(
-                    "unrecognised_block",
-                    f"{len(orphans)} line(s) after the related-articles marker match no article head "
-                    f"of layout {profile.name!r}",
-                    _excerpt(orphans),
+        for run in orphans:
+            if run:
+                rejections.append(
+                    Rejection(
+                        "unrecognised_block",
+                        f"{len(run)} line(s) in the related section fit no article of layout {profile.name!r}",
+                        _excerpt(run),
+                    )
                 )
-            )
         for pos, (fields, body_lines) in enumerate(blocks, start=1):
             articles.append(
                 RawArticle(

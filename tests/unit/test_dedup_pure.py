@@ -92,3 +92,10 @@ def test_result_does_not_depend_on_input_order(specs):
     total = sum(len(g) for g in by_key.values())
     res = [resolve_group(g, [], 40) for g in by_key.values()]
     assert sum(len(r.kept) + r.duplicates_in_run for r in res) == total
+
+
+def test_copy_cut_mid_word_keeps_the_complete_one():
+    full = article(words(50) + " avoid empty shelves.", "complete")
+    cut = article(words(50) + " avoid empty shel", "cut", published_at=T0 - dt.timedelta(days=1))
+    r = resolve_group([cut, full], [], 40)
+    assert [k.title for k in r.kept] == ["complete"] and r.kept[0].duplicate_count == 1

@@ -59,3 +59,9 @@ def test_divergent_bodies_with_a_shared_lead_are_not_truncations():
 
 def test_article_id_is_a_pure_function_of_the_words():
     assert article_id(["a", "b"]) == article_id(["a", "b"]) != article_id(["b", "a"])
+
+
+def test_copy_cut_inside_its_last_word_is_a_truncation_of_equal_word_count():
+    long = [f"w{i}" for i in range(45)] + ["shelves"]
+    assert is_truncation_of(long[:45] + ["shel"], long, 40)
+    assert not is_truncation_of(long[:45] + ["shelter"], long, 40)

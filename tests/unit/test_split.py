@@ -1,3 +1,5 @@
+import dataclasses
+
 from transforms.split import choose_layout, split_text_dump
 
 
@@ -45,8 +47,21 @@ def test_related_text_that_fits_no_head_is_rejected_not_lost(config):
     assert "stray line" in r.rejections[0].excerpt
 
 
-def test_related_body_spanning_paragraphs_and_missing_dash_line(config):
+def test_one_line_bodies_reject_stray_lines_between_blocks(config):
     layout = config.layout("aggregator-related")
+    text = (
+        "T\nBody.\nRelated Articles\n"
+        "Reuters\n2 hours ago\nFirst title\nFirst body.\n\nstray text\n\n"
+        "AP\n3 hours ago\nSecond title\nSecond body.\n"
+    )
+    r = split_text_dump(text, layout)
+    assert [(a.title, a.body_lines) for a in r.articles[1:]] == [
+        ("First title", ("First body.",)), ("Second title", ("Second body.",))]
+    assert [rj.excerpt for rj in r.rejections] == ["stray text"]
+
+
+def test_related_body_spanning_paragraphs_and_missing_dash_line(config):
+    layout = dataclasses.replace(config.layout("aggregator-related"), related_body="paragraphs")
     text = (
         "T\nBody.\nRelated Articles\n"
         "Reuters\nan hour ago\n- Reuters\nFirst title\nPara 1.\n\nPara 2.\n"

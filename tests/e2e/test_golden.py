@@ -1,0 +1,60 @@
+"""Golden cases: tests/cases/text/<case>/ holds an input dump, case.json (fetch time, why the case exists) and
+expected.json (the rows and dead letters a run must produce). Each case runs through the real CLI.
+
+To re-record after an intended change: SCRAPELINE_UPDATE_GOLDEN=1 pytest tests/e2e/test_golden.py, then read
+the diff of every expected.json before committing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from pipeline.cli import main
+from tests.conftest import REPO
+
+CASES = sorted(p for p in (Path(__file__).parent.parent / "cases" / "text").iterdir() if p.is_dir())
+FIELDS = ["role", "position", "title", "body", "captions", "source", "source_name", "url", "author", "published_at",
+          "fetched_at", "date_source", "word_count", "duplicate_count", "duplicate_titles", "duplicate_sources"]
+
+
+def _iso(v):
+    return v.astimezone(dt.timezone.utc).isoformat() if isinstance(v, dt.datetime) else v
+
+
+def _table(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return ds.dataset(str(path), format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_golden_case(case, tmp_path):
+    spec = json.loads((case / "case.json").read_text())
+    src = (REPO / spec["input"]) if spec["input"].startswith("samples/") else case / spec["input"]
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(src, inp / src.name)
+    out = tmp_path / "out"
+    assert main(["run", str(inp), "--output", str(out), "--fetched-at", spec["fetched_at"], "--runner=FnApiRunner"]) == 0
+    rows = sorted(_table(out / "articles"), key=lambda r: r["position"])
+    actual = {
+        "articles": [{**{f: _iso(r[f]) for f in FIELDS}, "partition": f"source={r['source']}/date={r['date']}"}
+                     for r in rows],
+        "dead_letters": sorted(
+            ({"stage": d["stage"], "reason": d["reason"], "position": d["position"], "excerpt": d["excerpt"][:80]}
+             for d in _table(out / "dead_letters")),
+            key=lambda d: (d["stage"], d["reason"], d["position"] or -1, d["excerpt"]),
+        ),
+    }
+    expected_path = case / "expected.json"
+    if os.environ.get("SCRAPELINE_UPDATE_GOLDEN"):
+        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n")
+    expected = json.loads(expected_path.read_text())
+    assert actual == expected
