@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
-from transforms.hashing import completeness, is_truncation_of, normalise_words
+from transforms.hashing import normalise_words
 from transforms.metrics import count
 from transforms.records import Article, ExistingStory
 
@@ -65,38 +65,62 @@ def _merged(rep: Article, members: list[Article]) -> Article:
 
 
 def resolve_group(new: list[Article], existing: list[ExistingStory], lead_words: int) -> Resolution:
-    """Cluster the copies of one story_key group and pick what to write. Pure and order-independent."""
+    """Cluster the copies of one story_key group and pick what to write. Pure and order-independent.
+
+    Copies are compared as normalised strings (words joined by one space), where "A is a truncation of B"
+    (hashing.is_truncation_of) is exactly "A is a string prefix of B, with at least `lead_words` words". Sorted,
+    every string is followed directly by the strings it is a prefix of, so clustering costs a sort plus a scan of
+    those runs, not a comparison of all pairs: a hot story (thousands of copies) stays cheap.
+    """
     if not new:
         return Resolution((), 0, 0)
-    # Most complete first; at equal length a story already in the output comes first, then the keep order.
-    items: list[tuple[list[str], ExistingStory | Article]] = [(normalise_words(e.body), e) for e in existing]
-    items += [(normalise_words(a.body), a) for a in new]
-    def order(it: tuple[list[str], ExistingStory | Article]) -> tuple:
-        words, item = it
-        words_n, chars_n = completeness(words)
-        if isinstance(item, ExistingStory):
-            return (-words_n, -chars_n, 0, (), item.article_id)
-        return (-words_n, -chars_n, 1, keep_order(item), item.article_id)
+    by_text: dict[str, list[ExistingStory | Article]] = {}
+    n_words: dict[str, int] = {}
+    for item in [*existing, *new]:
+        words = normalise_words(item.body)
+        text = " ".join(words)
+        by_text.setdefault(text, []).append(item)
+        n_words[text] = len(words)
 
-    items.sort(key=order)
-    clusters: list[tuple[list[str], list[ExistingStory | Article]]] = []
-    for words, item in items:
-        for rep_words, members in clusters:
-            if is_truncation_of(words, rep_words, lead_words):
-                members.append(item)
-                break
+    def best_item(text: str) -> tuple:
+        # A story already in the output outranks new copies of the same text; then the keep order.
+        return min(
+            (0, (), it.article_id) if isinstance(it, ExistingStory) else (1, keep_order(it), it.article_id)
+            for it in by_text[text]
+        )
+
+    def rank(text: str) -> tuple:
+        return (-n_words[text], -len(text), best_item(text))
+
+    texts = sorted(by_text)
+    owner: dict[str, str] = {}  # text -> the text of the most complete copy it belongs to
+    for i, text in enumerate(texts):
+        extensions = []
+        j = i + 1
+        while j < len(texts) and texts[j].startswith(text):
+            if j + 1 == len(texts) or not texts[j + 1].startswith(texts[j]):  # maximal: a prefix of nothing
+                extensions.append(texts[j])
+            j += 1
+        if extensions and n_words[text] >= lead_words:
+            owner[text] = min(extensions, key=rank)
         else:
-            clusters.append((words, [item]))
+            owner[text] = text
+    clusters: dict[str, list[ExistingStory | Article]] = {}
+    for text in texts:
+        clusters.setdefault(owner[text], []).extend(by_text[text])
+
     kept: list[Article] = []
     in_run = in_output = 0
-    for _, members in clusters:
+    for rep_text in sorted(clusters, key=rank):
+        members = clusters[rep_text]
         arts = [m for m in members if isinstance(m, Article)]
         if len(arts) < len(members):  # the output already holds this story
             in_output += len(arts)
             continue
-        if arts:
-            kept.append(_merged(arts[0], arts))
-            in_run += len(arts) - 1
+        # The owner text is the most complete in its cluster; among its copies, the keep order decides.
+        rep = min((m for m in by_text[rep_text]), key=lambda a: (keep_order(a), a.article_id))
+        kept.append(_merged(rep, arts))
+        in_run += len(arts) - 1
     return Resolution(tuple(kept), in_run, in_output)
 
 

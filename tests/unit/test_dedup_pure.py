@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import T0, article, existing, words
-from transforms.dedup import resolve_group
+from transforms.dedup import keep_order, resolve_group
 
 FULL = words(80) + " final sentence here."
 CUT = words(80)
@@ -99,3 +99,29 @@ def test_copy_cut_mid_word_keeps_the_complete_one():
     cut = article(words(50) + " avoid empty shel", "cut", published_at=T0 - dt.timedelta(days=1))
     r = resolve_group([cut, full], [], 40)
     assert [k.title for k in r.kept] == ["complete"] and r.kept[0].duplicate_count == 1
+
+
+def _naive_clusters(items, lead):
+    """Reference: every copy joins the most complete copy it is a truncation of, comparing all pairs."""
+    from transforms.hashing import completeness, is_truncation_of, normalise_words
+
+    ws = {id(a): normalise_words(a.body) for a in items}
+    order = sorted(items, key=lambda a: (tuple(-x for x in completeness(ws[id(a)])), keep_order(a), a.article_id))
+    reps = []
+    for a in order:
+        for rep in reps:
+            if is_truncation_of(ws[id(a)], ws[id(rep[0])], lead):
+                rep.append(a)
+                break
+        else:
+            reps.append([a])
+    return sorted((r[0].article_id, r[0].title, len(r) - 1) for r in reps)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(35, 60), st.sampled_from(["", " tail", " tai", " other"])),
+                min_size=1, max_size=12))
+def test_fast_clustering_agrees_with_the_all_pairs_reference(specs):
+    arts = [article(words(n, f"s{story}") + suffix, f"t{i}", position=i) for i, (story, n, suffix) in enumerate(specs)]
+    got = sorted((k.article_id, k.title, k.duplicate_count) for k in resolve_group(arts, [], 40).kept)
+    assert got == _naive_clusters(arts, 40)
