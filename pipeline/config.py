@@ -7,6 +7,7 @@ the same graph run on Dataflow or Flink.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_CONFIG",
     "HeadLine",
     "InlineRule",
+    "JsonlFields",
     "LayoutProfile",
     "load_config",
 ]
@@ -130,6 +132,19 @@ class LayoutProfile:
 
 
 @dataclass(frozen=True)
+class JsonlFields:
+    """Which JSONL fields hold what; the first present, non-empty field of each list wins."""
+
+    url: tuple[str, ...] = ("url", "link", "uri", "page_url")
+    html: tuple[str, ...] = ("html", "raw_html", "content_html", "body_html", "page_html")
+    """A record with one of these is HTML."""
+    text: tuple[str, ...] = ("text", "content", "body", "article")
+    """Else a record with one of these is a text dump."""
+    fetched_at: tuple[str, ...] = ("fetched_at", "timestamp", "crawled_at", "scraped_at", "date_fetched")
+    source: tuple[str, ...] = ("source", "site", "site_name", "publisher")
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs besides its inputs and Beam options."""
 
@@ -152,6 +167,8 @@ class Config:
     compression: str = "zstd"
     date_languages: tuple[str, ...] = ("en",)
     """Languages dateparser tries for published times (fewer = faster and fewer false readings)."""
+    jsonl: JsonlFields = field(default_factory=JsonlFields)
+    """Field names of JSONL records."""
 
     def __post_init__(self) -> None:
         if not self.layouts:
@@ -250,7 +267,7 @@ def load_config(path: str | Path | None = None) -> Config:
     """Load and validate a run config; relative paths inside it are relative to the file."""
     path = Path(path) if path else DEFAULT_CONFIG
     data = _take(
-        _read_yaml(path), path, {"layouts", "cleaning", "sources", "dedup", "filter", "read", "write", "dates"}
+        _read_yaml(path), path, {"layouts", "cleaning", "sources", "dedup", "filter", "read", "write", "dates", "jsonl"}
     )
     base = path.parent
     try:
@@ -264,6 +281,8 @@ def load_config(path: str | Path | None = None) -> Config:
         read = _take(dict(data.get("read") or {}), path, {"max_file_bytes", "excerpt_chars"})
         write = _take(dict(data.get("write") or {}), path, {"max_rows_per_file", "compression"})
         dates = _take(dict(data.get("dates") or {}), path, {"languages"})
+        jsonl = _take(dict(data.get("jsonl") or {}), path, {f.name for f in dataclasses.fields(JsonlFields)})
+        jsonl_fields = JsonlFields(**{k: tuple(str(x) for x in v) for k, v in jsonl.items()})
         return Config(
             layouts=layouts,
             cleaning=cleaning,
@@ -275,6 +294,7 @@ def load_config(path: str | Path | None = None) -> Config:
             max_rows_per_file=int(write.get("max_rows_per_file", 100_000)),
             compression=str(write.get("compression", "zstd")),
             date_languages=tuple(dates.get("languages") or ("en",)),
+            jsonl=jsonl_fields,
         )
     except (TypeError, ValueError) as e:
         if isinstance(e, ConfigError):

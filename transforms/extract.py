@@ -1,6 +1,6 @@
 """ExtractArticles: pages -> cleaned articles with metadata and content keys (+ dead letters).
 
-Per page: choose the layout, split into raw articles (split.py), then per article clean the body (clean.py),
+Per page: text dumps are split by their layout (split.py), HTML pages by html.py; then per article clean the body (clean.py),
 resolve published time and publisher (metadata.py), hash (hashing.py) and filter. An article that fails in any of
 these becomes a dead letter of its own; the rest of the page goes on. Identical in batch and streaming.
 """
@@ -13,13 +13,14 @@ from collections.abc import Iterable
 
 import apache_beam as beam
 
-from pipeline.config import Config, LayoutProfile
+from pipeline.config import CleaningRules, Config
 from transforms.clean import clean_body, clean_line_text
 from transforms.hashing import article_id, normalise_words, story_key
 from transforms.metadata import UNKNOWN_SOURCE, page_id, parse_published, source_slug
 from transforms.metrics import count, make_dead_letter
 from transforms.records import Article, Page, RawArticle
-from transforms.split import choose_layout, split_text_dump
+from transforms.html import split_html_page
+from transforms.split import SplitResult, choose_layout, split_text_dump
 
 __all__ = ["ExtractArticles", "Filtered", "build_article"]
 
@@ -38,13 +39,13 @@ def build_article(
     page: Page,
     raw: RawArticle,
     site: str | None,
-    layout: LayoutProfile,
+    rules: CleaningRules,
     config: Config,
     ingested_at: dt.datetime,
     version: str,
 ) -> Article | Filtered:
     """One output-ready article (before dedup) from a raw article of `page`, or why it is filtered."""
-    cleaned = clean_body(raw.body_lines, config.cleaning.merged(layout.cleaning))
+    cleaned = clean_body(raw.body_lines, rules)
     for what, n in cleaned.removed.items():
         count(f"cleaned.{what}", n)
     title = clean_line_text(raw.title)
@@ -100,8 +101,14 @@ class _ExtractFn(beam.DoFn):
     def process(self, page: Page) -> Iterable:
         cfg = self._config
         try:
-            layout = self._layout or choose_layout(page.text, cfg.layouts)
-            split = split_text_dump(page.text, layout)
+            if page.format == "html":
+                html = split_html_page(page.text, page.url)
+                split = SplitResult("html", html.meta.site, html.articles, (), 0)
+                rules = cfg.cleaning
+            else:
+                layout = self._layout or choose_layout(page.text, cfg.layouts)
+                split = split_text_dump(page.text, layout)
+                rules = cfg.cleaning.merged(layout.cleaning)
         except Exception as e:
             yield beam.pvalue.TaggedOutput(
                 DEAD, make_dead_letter("split", "unexpected_error", page.input_uri, page.record_index, e, page.text,
@@ -125,7 +132,7 @@ class _ExtractFn(beam.DoFn):
         for raw in split.articles:
             count("articles_extracted")
             try:
-                result = build_article(page, raw, split.site, layout, cfg, self._ingested_at, self._version)
+                result = build_article(page, raw, split.site, rules, cfg, self._ingested_at, self._version)
             except Exception as e:
                 yield beam.pvalue.TaggedOutput(
                     DEAD, make_dead_letter("extract", "unexpected_error", page.input_uri, page.record_index, e,

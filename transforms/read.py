@@ -6,7 +6,9 @@ How a file is read:
   (stage read, reason corrupt_compression), never a crash;
 - bytes are decoded as UTF-8 (BOM allowed), else with the charset charset-normalizer detects, else as UTF-8 with
   replacement characters (counted under `decode.replaced_chars`);
-- `fetched_at` comes from, in order: the record's own metadata (JSONL/WARC, next issue), a sidecar file
+- the container (text, html, jsonl, warc/arc) is known by extension, else by sniffing the first bytes, and
+  its records are read by transforms/containers.py; WARC is streamed record by record, not loaded whole;
+- `fetched_at` comes from, in order: the record's own metadata (JSONL field, WARC-Date), a sidecar file
   `<dump>.meta.json` (or `<dump without .gz/.bz2/.zst>.meta.json`) with `fetched_at` (and optionally `url`,
   `site`), the run's `--fetched-at`, the file's modification time.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import bz2
 import datetime as dt
+import io
 import json
 import posixpath
 import zlib
@@ -28,6 +31,8 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.config import JsonlFields
+from transforms.containers import Record, RecordError, Skipped, iter_jsonl, iter_warc, one_page
 from transforms.metadata import parse_timestamp
 from transforms.metrics import count, make_dead_letter
 from transforms.records import DeadLetter, Page
@@ -155,8 +160,10 @@ def container_of(path: str, head: bytes) -> str:
     start = head.lstrip()[:64].lower()
     if start.startswith((b"warc/", b"filedesc://")):
         return "warc"
-    if start.startswith((b"<!doctype html", b"<html")):
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head[:1024].lower():
         return "html"
+    if start.startswith(b"{"):
+        return "jsonl"
     return "text"
 
 
@@ -175,12 +182,6 @@ def resolve_fetched_at(
     raise ValueError("no fetch time: no record metadata, sidecar, --fetched-at or modification time")
 
 
-def _read_all(path: str, limit: int) -> bytes:
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        data = f.read(limit + 1)
-    return data
-
-
 def _read_sidecar(path: str) -> dict | None:
     for candidate in dict.fromkeys([path + SIDECAR_SUFFIX, _strip_compression_ext(path) + SIDECAR_SUFFIX]):
         if FileSystems.exists(candidate):
@@ -192,65 +193,122 @@ def _read_sidecar(path: str) -> dict | None:
     return None
 
 
-class _ReadDumpFn(beam.DoFn):
-    """(path, mtime) -> Page, or a DeadLetter on the `dead_letters` output. Nothing escapes process()."""
+def _sniff(head: bytes, compression: str | None) -> bytes:
+    """The first decompressed bytes of a file, best effort, to recognise its container."""
+    try:
+        if compression == "gzip":
+            return zlib.decompressobj(wbits=31).decompress(head, 1024)
+        if compression == "bzip2":
+            return bz2.BZ2Decompressor().decompress(head)[:1024]
+        if compression == "zstd":
+            import zstandard
 
-    def __init__(self, fetched_at: dt.datetime | None, max_file_bytes: int, excerpt_chars: int):
+            return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:1024]
+    except Exception:  # a corrupt head is reported when the whole file is read
+        return b""
+    return head
+
+
+class _ReadDumpFn(beam.DoFn):
+    """(path, mtime) -> Page per record, or a DeadLetter on the `dead_letters` output. Nothing escapes process()."""
+
+    def __init__(self, fetched_at: dt.datetime | None, max_file_bytes: int, excerpt_chars: int,
+                 jsonl_fields: JsonlFields | None = None):
         self._fetched_at = fetched_at
         self._max = max_file_bytes
         self._excerpt = excerpt_chars
+        self._jsonl = jsonl_fields or JsonlFields()
 
-    def _dead(self, reason: str, path: str, error, excerpt=b"", stage: str = "read"):
+    def _dead(self, reason: str, path: str, error, excerpt=b"", record_index: int | None = None):
         return beam.pvalue.TaggedOutput(
-            DEAD, make_dead_letter(stage, reason, path, None, error, excerpt, excerpt_chars=self._excerpt)
+            DEAD, make_dead_letter("read", reason, path, record_index, error, excerpt, excerpt_chars=self._excerpt)
         )
 
     def process(self, element: tuple[str, float | None]) -> Iterable[Page | beam.pvalue.TaggedOutput]:
         path, mtime = element
         try:
-            raw = _read_all(path, self._max)
+            yield from self._process(path, mtime)
+        except Exception as e:  # last line of defence: one bad file never fails the bundle
+            yield self._dead("unexpected_error", path, e)
+
+    def _process(self, path: str, mtime: float | None) -> Iterable[Page | beam.pvalue.TaggedOutput]:
+        try:
+            sidecar = _read_sidecar(path) or {}
+        except Exception as e:
+            yield self._dead("bad_sidecar", path, e)
+            return
+        try:
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+                head = f.read(4096)
+                compression = detect_compression(path, head[:4])
+                container = container_of(path, _sniff(head, compression))
+                if container == "warc" and compression in (None, "gzip"):
+                    # warcio reads plain and record-gzipped WARC/ARC as a stream: never the whole file in memory
+                    f.seek(0)
+                    count("files_read")
+                    count(f"container.{container}")
+                    for rec in self._warc_records(f):
+                        yield from self._emit(rec, path, container, sidecar, mtime)
+                    return
+                raw = head + f.read(self._max + 1 - len(head))
         except Exception as e:  # permissions, vanished file, remote errors
             yield self._dead("unreadable", path, e)
             return
         count("files_read")
         count("bytes_read", len(raw))
         try:
-            data = decompress(raw, detect_compression(path, raw[:4]), self._max)
+            data = decompress(raw, compression, self._max)
         except CorruptInput as e:
             yield self._dead(e.reason, path, e, raw[: self._excerpt])
             return
         if not data.strip():
             yield self._dead("empty", path, "the file holds no text", raw[: self._excerpt])
             return
+        count(f"container.{container}")
+        if container == "warc":
+            records = self._warc_records(io.BytesIO(data))
+        elif container == "jsonl":
+            records = iter_jsonl(data, self._jsonl)
+        else:
+            records = one_page(data, container)
+        for rec in records:
+            yield from self._emit(rec, path, container, sidecar, mtime)
+
+    def _emit(self, rec, path: str, container: str, sidecar: dict, mtime: float | None):
+        if isinstance(rec, Skipped):
+            count(f"skipped.{container}.{rec.kind}")
+            return
+        if isinstance(rec, RecordError):
+            yield self._dead(rec.reason, path, rec.error, rec.excerpt, rec.record_index)
+            return
         try:
-            sidecar = _read_sidecar(path)
-            fetched_at, origin = resolve_fetched_at(
-                None, (sidecar or {}).get("fetched_at"), self._fetched_at, mtime
-            )
-        except Exception as e:
-            yield self._dead("bad_sidecar", path, e, data[: self._excerpt])
+            fetched_at, origin = resolve_fetched_at(rec.fetched_at, sidecar.get("fetched_at"), self._fetched_at, mtime)
+        except ValueError as e:
+            yield self._dead("bad_fetched_at", path, e, rec.content[: self._excerpt].encode(), rec.record_index)
             return
-        container = container_of(path, data[:512])
-        if container != "text":
-            # HTML, JSONL and WARC containers are the next issue; until then they are recorded, not lost.
-            yield self._dead(
-                "unsupported_container", path, f"{container} dumps are not supported yet", data[: self._excerpt]
-            )
-            return
-        text, encoding, replaced = decode_text(data)
-        count(f"decode.encoding.{encoding.lower()}")
-        count("decode.replaced_chars", replaced)
+        count("records")
+        count(f"decode.encoding.{rec.encoding.lower()}")
+        count("decode.replaced_chars", rec.replaced_chars)
         count(f"fetched_at.{origin}")
         yield Page(
             input_uri=path,
-            record_index=0,
-            text=text,
+            record_index=rec.record_index,
+            text=rec.content,
             fetched_at=fetched_at,
             fetched_at_origin=origin,
             container=container,
-            url=(sidecar or {}).get("url"),
-            site=(sidecar or {}).get("site"),
+            format=rec.format,
+            url=rec.url or sidecar.get("url"),
+            site=rec.site or sidecar.get("site"),
         )
+
+    def _warc_records(self, stream) -> Iterable:
+        for rec in iter_warc(stream):
+            if isinstance(rec, Record):
+                if len(rec.content) > self._max:
+                    yield RecordError(rec.record_index, "too_large", f"record of {len(rec.content)} characters", b"")
+                    continue
+            yield rec
 
 
 class ReadDumps(beam.PTransform):
@@ -265,6 +323,7 @@ class ReadDumps(beam.PTransform):
         fetched_at: dt.datetime | None = None,
         max_file_bytes: int = 256 * 1024 * 1024,
         excerpt_chars: int = 500,
+        jsonl_fields: JsonlFields | None = None,
     ):
         super().__init__()
         if not patterns:
@@ -272,7 +331,7 @@ class ReadDumps(beam.PTransform):
         if fetched_at is not None and fetched_at.tzinfo is None:
             raise ValueError("fetched_at must be timezone-aware")
         self._patterns = list(patterns)
-        self._fn = _ReadDumpFn(fetched_at, max_file_bytes, excerpt_chars)
+        self._fn = _ReadDumpFn(fetched_at, max_file_bytes, excerpt_chars, jsonl_fields)
 
     def expand(self, pbegin):
         return (

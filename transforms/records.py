@@ -39,7 +39,8 @@ class Page:
     text: str
     fetched_at: dt.datetime
     fetched_at_origin: str  # record | sidecar | cli | mtime
-    container: str  # text | html | jsonl | warc
+    container: str  # the file's container: text | html | jsonl | warc
+    format: str = "text"  # what this page is: text (a text dump) | html
     url: str | None = None
     site: str | None = None  # the site the page was fetched from, when known (sidecar, record)
 

@@ -52,9 +52,8 @@ def test_bad_inputs_become_dead_letters(tmp_path):
     (tmp_path / "empty.txt").write_text("  \n")
     (tmp_path / "bad.txt").write_text("Title\nBody")
     (tmp_path / "bad.txt.meta.json").write_text("{not json")
-    (tmp_path / "page.html").write_text("<html><body>x</body></html>")
     expected = {"trunc.txt.gz": "corrupt_compression", "empty.txt": "empty", "bad.txt": "bad_sidecar",
-                "page.html": "unsupported_container", "missing.txt": "unreadable"}
+                "missing.txt": "unreadable"}
     for name, reason in expected.items():
         pages, dead = _read(tmp_path / name)
         assert pages == [] and len(dead) == 1, name
