@@ -146,7 +146,6 @@ def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
     offset = 0
     try:
         for rec in it:
-            offset = it.get_record_offset()
             kind = rec.rec_type
             if kind not in ("response", "resource"):
                 yield Skipped(kind or "unknown")
@@ -164,6 +163,7 @@ def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
                 yield Skipped("non_html")
                 continue
             payload = rec.content_stream().read()
+            offset = it.get_record_offset()  # only after the payload is read: warcio skips it otherwise
             m = _HEADER_CHARSET.search(ctype)
             text, enc, replaced = decode_html(payload, m.group(1) if m else None)
             yield Record(
