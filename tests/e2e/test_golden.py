@@ -1,4 +1,4 @@
-"""Golden cases: tests/cases/text/<case>/ holds an input dump, case.json (fetch time, why the case exists) and
+"""Golden cases: tests/cases/<kind>/<case>/ holds an input dump, case.json (fetch time, why the case exists) and
 expected.json (the rows and dead letters a run must produce). Each case runs through the real CLI.
 
 To re-record after an intended change: SCRAPELINE_UPDATE_GOLDEN=1 pytest tests/e2e/test_golden.py, then read
@@ -19,7 +19,7 @@ import pytest
 from pipeline.cli import main
 from tests.conftest import REPO
 
-CASES = sorted(p for p in (Path(__file__).parent.parent / "cases" / "text").iterdir() if p.is_dir())
+CASES = sorted(p.parent for p in (Path(__file__).parent.parent / "cases").glob("*/*/case.json"))
 FIELDS = ["role", "position", "title", "body", "captions", "source", "source_name", "url", "author", "published_at",
           "fetched_at", "date_source", "word_count", "duplicate_count", "duplicate_titles", "duplicate_sources"]
 
@@ -34,7 +34,7 @@ def _table(path: Path) -> list[dict]:
     return ds.dataset(str(path), format="parquet", partitioning="hive").to_table().to_pylist()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.name}/{c.name}" for c in CASES])
 def test_golden_case(case, tmp_path):
     spec = json.loads((case / "case.json").read_text())
     src = (REPO / spec["input"]) if spec["input"].startswith("samples/") else case / spec["input"]
