@@ -8,8 +8,8 @@
 - warc: WARC (and ARC, converted on the fly) read with warcio, streamed record by record: `response` (and
   ARC) records with an HTML body become pages (url = WARC-Target-URI, fetched_at = WARC-Date); `request`,
   `metadata`, `revisit`, `warcinfo` and non-HTML responses are skipped and counted; a record that cannot be read
-  (truncated, corrupt) is a record error carrying its byte offset, and ends the file (the rest cannot be
-  re-synchronised safely).
+  (truncated: fewer bytes than its Content-Length says, or corrupt) is a record error carrying its byte
+  offset, and ends the file (the rest cannot be re-synchronised safely); the records before it are ingested.
 
 warcio over FastWARC: FastWARC parses ~5x faster but reads no ARC and needs a C++ wheel on every worker;
 warcio reads both, is pure Python (installs anywhere Beam runs) and is not the bottleneck here (HTML parsing
@@ -146,11 +146,22 @@ def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
     offset = 0
     try:
         for rec in it:
-            kind = rec.rec_type
+            kind = rec.rec_type or "unknown"
+            payload = rec.content_stream().read() if kind in ("response", "resource") else b""
+            rec.raw_stream.read()  # drain what the payload reader left (trailers, non-page records)
+            offset = it.get_record_offset()  # only after reading: warcio skips the unread content otherwise
+            missing = getattr(rec.raw_stream, "limit", 0) or 0
+            if missing > 0:
+                # warcio stops quietly at the end of a cut file; the record's Content-Length tells the truth
+                yield RecordError(
+                    offset, "truncated_record",
+                    f"{kind} record at byte {offset}: {missing} of its {rec.length} bytes are missing",
+                    payload[:2000],
+                )
+                return
             if kind not in ("response", "resource"):
-                yield Skipped(kind or "unknown")
+                yield Skipped(kind)
                 continue
-            ctype = ""
             if rec.http_headers is not None:
                 ctype = rec.http_headers.get_header("Content-Type") or ""
                 status = rec.http_headers.get_statuscode()
@@ -162,14 +173,11 @@ def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
             if ctype and "html" not in ctype.lower():
                 yield Skipped("non_html")
                 continue
-            payload = rec.content_stream().read()
-            offset = it.get_record_offset()  # only after the payload is read: warcio skips it otherwise
             m = _HEADER_CHARSET.search(ctype)
             text, enc, replaced = decode_html(payload, m.group(1) if m else None)
             yield Record(
                 offset, "html", text, url=rec.rec_headers.get_header("WARC-Target-URI"),
                 fetched_at=rec.rec_headers.get_header("WARC-Date"), encoding=enc, replaced_chars=replaced,
             )
-    except Exception as e:  # warcio raises several types for truncated/corrupt input
-        failed_at = it.offset if getattr(it, "offset", None) is not None else offset
-        yield RecordError(failed_at, "corrupt_record", f"record at byte {failed_at}: {type(e).__name__}: {e}", b"")
+    except Exception as e:  # warcio raises several types for corrupt input
+        yield RecordError(offset, "corrupt_record", f"record after byte {offset}: {type(e).__name__}: {e}", b"")
