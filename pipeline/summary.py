@@ -65,6 +65,9 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
         "dead_letters": dead,
         "dead_letters_written": c["dead_letters_written"],
         "rows_per_partition": dict(sorted(rows_per_partition.items())),
+        "records": c["records"],
+        "containers": prefixed("container."),
+        "skipped_records": prefixed("skipped."),
         "cleaning": prefixed("cleaned."),
         "fetched_at_from": prefixed("fetched_at."),
         "identity": {
@@ -79,6 +82,9 @@ def render_summary(s: dict) -> str:
     lines = [
         f"scrapeline run {s['run_id']} -> {s['output']}",
         f"  files read {s['files_read']}, pages {s['pages']}, articles extracted {s['articles_extracted']}",
+        *([f"  containers: " + ", ".join(f"{k} {v}" for k, v in s["containers"].items())] if s["containers"] else []),
+        *([f"  records skipped (not pages): " + ", ".join(f"{k} {v}" for k, v in s["skipped_records"].items())]
+          if s["skipped_records"] else []),
         f"  written {s['articles_written']}, duplicates in this run {s['duplicates_in_run']}, "
         f"already in output {s['duplicates_already_in_output']}",
     ]

@@ -146,7 +146,10 @@ def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
     offset = 0
     try:
         for rec in it:
-            kind = rec.rec_type or "unknown"
+            kind = rec.rec_type
+            if not kind:
+                yield RecordError(it.offset or offset, "corrupt_record", f"record after byte {offset} has no WARC-Type", b"")
+                return
             payload = rec.content_stream().read() if kind in ("response", "resource") else b""
             rec.raw_stream.read()  # drain what the payload reader left (trailers, non-page records)
             offset = it.get_record_offset()  # only after reading: warcio skips the unread content otherwise

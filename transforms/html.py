@@ -320,7 +320,7 @@ def _find_date(tree, url: str | None) -> str | None:
 
 
 def _drop_title_line(text: str, title: str | None) -> list[str]:
-    lines = [ln for ln in text.split("\n")]
+    lines = [ln for ln in text.split("\n") if ln.strip()]
     norm = lambda s: re.sub(r"\W+", " ", s).strip().casefold()  # noqa: E731
     if title and lines and norm(lines[0]) == norm(title):
         lines = lines[1:]

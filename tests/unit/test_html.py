@@ -1,0 +1,61 @@
+from bs4 import BeautifulSoup
+
+from transforms.html import _choose_title, _head_document, _parse, _strip_site, page_metadata, split_html_page
+
+
+def _meta(html, url=None):
+    return page_metadata(BeautifulSoup(_head_document(html), "lxml"), _parse(html), url)
+
+
+def test_jsonld_in_graph_and_lists_wins_over_meta():
+    html = """<html><head>
+    <meta property="article:published_time" content="2020-01-01T00:00:00Z"><meta name="author" content="Meta Person">
+    <script type="application/ld+json">[{"@type": "WebSite", "name": "Site"},
+      {"@graph": [{"@type": ["NewsArticle"], "headline": "Head &amp; line", "datePublished": "2025-03-01T10:00:00+02:00",
+                   "author": {"@type": "Person", "name": "Ada Lovelace"}, "publisher": {"name": "The Paper"}}]}]</script>
+    </head><body><h1>Head &amp; line</h1></body></html>"""
+    meta, articles = _meta(html)
+    assert meta.title == "Head & line" and meta.author == "Ada Lovelace"
+    assert meta.published == "2025-03-01T10:00:00+02:00" and meta.site == "Site" and len(articles) == 1
+
+
+def test_jsonld_in_body_is_found_and_bad_jsonld_skipped():
+    html = """<html><head><title>T</title><script type="application/ld+json">{not json</script></head><body>
+    <script type="application/ld+json">{"@type": "BlogPosting", "headline": "Body LD", "datePublished": "2024-02-02"}</script>
+    </body></html>"""
+    meta, _ = _meta(html)
+    assert meta.published == "2024-02-02"
+
+
+def test_opengraph_time_tag_and_url_date_fallbacks():
+    meta, _ = _meta("<html><head><meta property='og:title' content='A title | Site'>"
+                    "<meta property='og:site_name' content='Site'></head><body><time datetime='2023-05-06'>x</time></body></html>")
+    assert meta.title == "A title" and meta.published == "2023-05-06"
+    meta, _ = _meta("<html><head><title>X</title></head><body></body></html>", "https://ex.org/2021/7/9/story")
+    assert meta.published == "2021-07-09" and meta.url == "https://ex.org/2021/7/9/story"
+
+
+def test_title_choice():
+    assert _choose_title(["Site Logo", "Real headline"], None, "Real headline | Site", None, "Site") == "Real headline"
+    assert _choose_title(["TIPS FOR SUCCESS"], None, "Tips for Success", None, None) == "Tips for Success"
+    assert _choose_title([], "From JSON-LD", "From OG", None, None) == "From JSON-LD"
+    assert _choose_title(["Only h1"], None, None, None, None) == "Only h1"
+    assert _choose_title([], None, None, "Page title - My Site", "My Site") == "Page title"
+    assert _choose_title([], None, None, None, None) is None
+
+
+def test_strip_site():
+    assert _strip_site("Headline | The Site", "The Site") == "Headline"
+    assert _strip_site("The Site - Headline", "The Site") == "Headline"
+    assert _strip_site("Left - right", None) == "Left - right"  # no site known: keep it whole
+
+
+def test_split_drops_a_first_line_repeating_the_title_and_survives_empty_pages():
+    page = ("<html><head><title>Big news</title></head><body><article><h1>Big news</h1>"
+            + "".join(f"<p>Paragraph {i} with enough words to count as real article text for the extractor.</p>"
+                      for i in range(6)) + "</article></body></html>")
+    split = split_html_page(page, "https://ex.org/big")
+    assert split.articles[0].title == "Big news" and split.articles[0].body_lines[0].startswith("Paragraph 0")
+    for empty in ("", "<!-- nothing -->", "<?xml version='1.0' encoding='utf-8'?><html></html>"):
+        s = split_html_page(empty)
+        assert s.articles[0].body_lines == ()
