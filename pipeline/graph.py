@@ -48,7 +48,9 @@ def dead_letter_partition(d: DeadLetter) -> str:
 def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str, beam.PCollection]:
     """Add the batch ingestion graph to `p`; returns its PCollections by name (tests assert on them)."""
     read = p | "ReadDumps" >> ReadDumps(list(spec.inputs), spec.fetched_at, config.max_file_bytes, config.excerpt_chars)
-    extracted = read.pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
+    # One WARC or JSONL file holds many pages: spread them so every worker extracts (CPU-bound, ~40 ms a page).
+    pages = read.pages | "SpreadPages" >> beam.Reshuffle()
+    extracted = pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
     unique = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
     written = unique | "WriteArticles" >> WritePartitionedParquet(

@@ -310,6 +310,8 @@ def _find_date(tree, url: str | None) -> str | None:
 
     Measured on the dev pages: the first date of the structured metadata above is right on 90 % of the pages
     that have one; htmldate's `original_date` search is right on 85 % of all pages, so it fills the gaps.
+    Its extensive search costs ~19 ms a call against ~4 ms without, and buys 3 points of date accuracy
+    (0.828 against 0.796 over the dev pages that have a gold date).
     """
     import htmldate
 
