@@ -17,6 +17,8 @@ import logging
 import os
 import sys
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["main", "resolve_inputs", "UsageError"]
@@ -65,8 +67,14 @@ def _is_remote(path: str) -> bool:
     return "://" in path
 
 
-def resolve_inputs(inputs: list[str]) -> tuple[list[str], int]:
-    """Input arguments -> file patterns (directories become `dir/**`), and how many dump files they match.
+def glob_escape(path: str) -> str:
+    """A path as a pattern that matches exactly that path (Beam's match treats * ? [ as wildcards)."""
+    return "".join(f"[{c}]" if c in _GLOB_CHARS else c for c in path)
+
+
+def resolve_inputs(inputs: list[str]) -> tuple[list[str], list[dict]]:
+    """Input arguments -> file patterns (directories become `dir/**`), and the dump files they match
+    (`{path, size, mtime}`, which the run summary records so that `watch` never ingests them again).
 
     Raises UsageError naming the first input that matches no dump file.
     """
@@ -75,10 +83,10 @@ def resolve_inputs(inputs: list[str]) -> tuple[list[str], int]:
     from transforms.read import is_dump_path
 
     patterns: list[str] = []
-    files: set[str] = set()
+    files: dict[str, dict] = {}
     for arg in inputs:
         if not _is_remote(arg) and os.path.isdir(arg):
-            pattern = os.path.join(os.path.abspath(arg), "**")
+            pattern = os.path.join(glob_escape(os.path.abspath(arg)), "**")
         elif _is_remote(arg) and arg.endswith("/"):
             pattern = arg + "**"
         elif not _is_remote(arg):
@@ -91,12 +99,13 @@ def resolve_inputs(inputs: list[str]) -> tuple[list[str], int]:
             matched = FileSystems.match([pattern])[0].metadata_list
         except Exception as e:  # noqa: BLE001  (remote filesystems raise their own types)
             raise UsageError(f"cannot list input {arg!r}: {e}") from None
-        dumps = [m.path for m in matched if is_dump_path(m.path)]
+        dumps = [m for m in matched if is_dump_path(m.path)]
         if not dumps:
             raise UsageError(f"input {arg!r} matches no dump file")
         patterns.append(pattern)
-        files.update(dumps)
-    return patterns, len(files)
+        for m in dumps:
+            files[m.path] = {"path": m.path, "size": m.size_in_bytes, "mtime": m.last_updated_in_seconds}
+    return patterns, list(files.values())
 
 
 def _check_output(output: str) -> str:
@@ -125,20 +134,32 @@ def _parse_fetched_at(value: str | None) -> dt.datetime | None:
         raise UsageError(f"--fetched-at {value!r} is not an ISO-8601 time (e.g. 2025-08-06T12:00:00Z)") from None
 
 
-def run(argv: list[str]) -> int:
-    from apache_beam.options.pipeline_options import PipelineOptions
+@dataclass(frozen=True)
+class Invocation:
+    """A validated invocation: everything a batch run (or each micro-batch of `watch`) needs."""
 
-    from pipeline import __version__
+    inputs: list[str]
+    output: str
+    config: object
+    fetched_at: dt.datetime | None
+    layout: str | None
+    beam_options: dict
+    extra: dict
+
+
+def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentParser], None] | None = None) -> Invocation:
+    """Parse and validate (raising UsageError) before any graph is built."""
     from pipeline.config import ConfigError, load_config
 
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--env", default=None)
     env_args = _env_options(pre.parse_known_args(argv)[0].env)
     parser = _all_options_parser()
+    if extra_args:
+        extra_args(parser)
     known, unknown = parser.parse_known_args(env_args + argv)
     if unknown:
         raise UsageError(f"unrecognised arguments: {' '.join(unknown)}")
-
     fetched_at = _parse_fetched_at(known.fetched_at)
     try:
         config = load_config(known.config)
@@ -146,47 +167,132 @@ def run(argv: list[str]) -> int:
             config.layout(known.layout)
     except ConfigError as e:
         raise UsageError(str(e)) from None
-    inputs = known.inputs or [str(SAMPLES_DIR)]
-    patterns, n_files = resolve_inputs(inputs)
-    output = _check_output(known.output)
+    extra_names = {a.dest for a in parser._actions if getattr(a, "_scrapeline_extra", False)}
+    beam_options = {
+        k: v for k, v in vars(known).items()
+        if k not in extra_names and k != "inputs" and v != parser.get_default(k)
+    }
+    return Invocation(
+        inputs=list(known.inputs),
+        output=_check_output(known.output),
+        config=config,
+        fetched_at=fetched_at,
+        layout=known.layout,
+        beam_options=beam_options,
+        extra={k: getattr(known, k) for k in extra_names},
+    )
 
-    explicit = {k: v for k, v in vars(known).items() if k != "inputs" and v != parser.get_default(k)}
-    options = PipelineOptions(flags=[], **explicit)
-    ingested_at = dt.datetime.now(dt.timezone.utc)
-    run_id = f"{ingested_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    print(f"scrapeline {__version__}: run {run_id}: {n_files} input file(s) -> {output}", file=sys.stderr)
 
+def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool = False) -> tuple[int, dict | None]:
+    """Run the batch graph over `patterns`; write and print the summary. (exit code, summary)."""
     import apache_beam as beam
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
 
+    from pipeline import __version__
     from pipeline.graph import RunSpec, build_pipeline
     from pipeline.summary import build_summary, counters_of, render_summary
     from transforms.write import join
 
-    spec = RunSpec(tuple(patterns), output, run_id, ingested_at, __version__, fetched_at, known.layout)
-    p = beam.Pipeline(options=options)
-    build_pipeline(p, spec, config)
+    ingested_at = dt.datetime.now(dt.timezone.utc)
+    run_id = f"{ingested_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    if not quiet:
+        print(f"scrapeline {__version__}: run {run_id}: {len(files)} input file(s) -> {inv.output}", file=sys.stderr)
+    spec = RunSpec(tuple(patterns), inv.output, run_id, ingested_at, __version__, inv.fetched_at, inv.layout)
+    p = beam.Pipeline(options=PipelineOptions(flags=[], **inv.beam_options))
+    build_pipeline(p, spec, inv.config)
     try:
         result = p.run()
         result.wait_until_finish()
     except Exception as e:  # noqa: BLE001
         logging.exception("pipeline failed")
         print(f"scrapeline: error: the pipeline failed: {e}", file=sys.stderr)
-        return 1
-    summary = build_summary(counters_of(result), output, run_id, inputs)
-    from apache_beam.io.filesystems import FileSystems
-
-    with FileSystems.create(join(output, "_runs", f"{run_id}.json"), mime_type="application/json") as f:
+        return 1, None
+    summary = build_summary(counters_of(result), inv.output, run_id, inv.inputs or patterns)
+    summary["files"] = files
+    # Written last: a run whose summary exists has committed its rows, and `watch` reads these files to know
+    # which inputs were ingested (a run that died before this line is simply ingested again; dedup keeps the
+    # rows it had already committed from being written twice).
+    with FileSystems.create(join(inv.output, "_runs", f"{run_id}.json"), mime_type="application/json") as f:
         f.write(json.dumps(summary, indent=1, default=str).encode("utf-8"))
-    print(render_summary(summary))
+    print(render_summary(summary), flush=True)
     if not summary["identity"]["holds"]:
         print("scrapeline: error: articles are missing from the accounting (see the check line)", file=sys.stderr)
-        return 1
-    return 0
+        return 1, summary
+    return 0, summary
+
+
+def run(argv: list[str]) -> int:
+    inv = parse_invocation(argv)
+    patterns, files = resolve_inputs(inv.inputs or [str(SAMPLES_DIR)])
+    return execute(inv, patterns, files)[0]
+
+
+def _seconds(value: str) -> float:
+    """'5', '5s', '2m', '1h' -> seconds."""
+    v = value.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(v[-1:], None)
+    try:
+        n = float(v[:-1]) * scale if scale else float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {value!r} (e.g. 5, 5s, 2m)") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"a duration cannot be negative: {value!r}")
+    return n
+
+
+def _watch_args(parser: argparse.ArgumentParser) -> None:
+    for flag, default, help_ in [
+        ("--poll-interval", "1s", "How often to list the location. Default: 1s."),
+        ("--settle", "2s", "A file is read once unchanged for this long (and at two polls). Default: 2s."),
+        ("--run-seconds", None, "Stop after this long (finishing the batch in flight). Default: run until stopped."),
+        ("--idle-timeout", None, "Stop after this long without a new file. Default: never."),
+    ]:
+        action = parser.add_argument(flag, type=_seconds, default=default if default is None else _seconds(default),
+                                     help=help_)
+        action._scrapeline_extra = True
+    action = parser.add_argument("--max-batch-files", type=int, default=1000,
+                                 help="At most this many files per micro-batch. Default: 1000.")
+    action._scrapeline_extra = True
+
+
+def watch(argv: list[str]) -> int:
+    from pipeline.watch import FileState, Watcher
+
+    inv = parse_invocation(argv, _watch_args)
+    if len(inv.inputs) != 1:
+        raise UsageError("watch takes exactly one INPUT_LOCATION (a directory, local or remote)")
+    location = inv.inputs[0]
+    if _is_remote(location):
+        pattern = location.rstrip("/") + "/**"
+    else:
+        if not os.path.isdir(location):
+            raise UsageError(f"watch location {location!r} is not a directory")
+        pattern = os.path.join(glob_escape(os.path.abspath(location)), "**")
+
+    def run_batch(batch: list[FileState]) -> int:
+        patterns = [glob_escape(st.path) for st in batch]
+        return execute(inv, patterns, [st.as_dict() for st in batch], quiet=True)[0]
+
+    x = inv.extra
+    watcher = Watcher(pattern, inv.output, run_batch, x["poll_interval"], x["settle"], x["run_seconds"],
+                      x["idle_timeout"], x["max_batch_files"])
+    print(f"scrapeline watch: {location} -> {inv.output} (poll {x['poll_interval']}s, settle {x['settle']}s); "
+          f"{len(watcher._done)} file(s) already ingested", file=sys.stderr, flush=True)
+    code = watcher.run()
+    print(f"scrapeline watch: stopped after {watcher.batches} batch(es)", file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    usage = "usage: scrapeline run [INPUT ...] [--output DIR] [options]   (scrapeline run --help for all options)"
+    usage = (
+        "usage: scrapeline run [INPUT ...] [--output DIR] [options]\n"
+        "       scrapeline watch INPUT_LOCATION [--output DIR] [--poll-interval 1s] [--settle 2s]\n"
+        "                        [--run-seconds N | --idle-timeout N] [options]\n"
+        "       scrapeline compact OUTPUT [--partition source=x/date=y ...]\n"
+        "(scrapeline run --help for all options)"
+    )
     if not argv or argv[0] in {"-h", "--help"}:
         print(usage + "\n\n" + (__doc__ or ""))
         return 0 if argv else 2
@@ -195,6 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "run":
             return run(rest)
+        if command == "watch":
+            return watch(rest)
+        if command == "compact":
+            from pipeline.compact import compact_command
+
+            return compact_command(rest)
         raise UsageError(f"unknown command {command!r}; {usage}")
     except UsageError as e:
         print(f"scrapeline: error: {e}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Graph assembly: build_pipeline(p, spec, config) wires the transforms and returns their outputs.
 
 Batch: ReadDumps -> ExtractArticles -> DedupByContentHash (joined with ReadExistingStories) ->
-WritePartitionedParquet(articles); every dead-letter output -> WritePartitionedParquet(dead_letters).
+WritePartitionedParquet(articles); new copies of stored stories -> RecordLateDuplicates (their rows updated);
+every dead-letter output -> WritePartitionedParquet(dead_letters).
 Only portable primitives (ParDo, CoGroupByKey, side inputs), so the same graph runs on DirectRunner,
 PortableRunner, Flink or Dataflow.
 """
@@ -18,7 +19,7 @@ from transforms.dedup import DedupByContentHash
 from transforms.extract import ExtractArticles
 from transforms.read import ReadDumps
 from transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
-from transforms.write import ReadExistingStories, WritePartitionedParquet
+from transforms.write import ReadExistingStories, RecordLateDuplicates, WritePartitionedParquet
 
 __all__ = ["RunSpec", "article_partition", "build_pipeline", "dead_letter_partition"]
 
@@ -52,7 +53,11 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     pages = read.pages | "SpreadPages" >> beam.Reshuffle()
     extracted = pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
-    unique = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
+    dedup = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
+    unique = dedup.unique
+    updated = dedup.late_duplicates | "RecordLateDuplicates" >> RecordLateDuplicates(
+        spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression
+    )
     written = unique | "WriteArticles" >> WritePartitionedParquet(
         spec.output, "articles", ARTICLE_SCHEMA, article_partition, spec.run_id,
         config.max_rows_per_file, config.compression,
@@ -69,4 +74,5 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         "dead_letters": dead,
         "written": written,
         "dead_written": dead_written,
+        "updated_files": updated,
     }

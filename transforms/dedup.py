@@ -5,7 +5,8 @@ already in the output that share it (CoGroupByKey: a hash join, no all-pairs com
 runner). Inside a group, `resolve_group` clusters the copies: a copy joins the longest copy it equals or is a
 truncation of. In a cluster that holds a story already in the output nothing is written (`duplicates.in_output`);
 otherwise the most complete copy is kept and records the titles, urls, sources and locations of all of them
-(`duplicates.in_run` counts the others).
+(`duplicates.in_run` counts the others). New copies of a stored story go out as `late_duplicates`, which the
+writer merges into the stored row (transforms/write.py, RecordLateDuplicates).
 
 Which copy is kept is deterministic: longest normalised body (words, then characters), then earliest published (unknown last), then
 earliest fetched, then url (none last), then lineage (input uri, record index, position).
@@ -25,11 +26,12 @@ import apache_beam as beam
 
 from transforms.hashing import normalise_words
 from transforms.metrics import count
-from transforms.records import Article, ExistingStory
+from transforms.records import Article, ExistingStory, LateDuplicate
 
 __all__ = ["DedupByContentHash", "Resolution", "keep_order", "resolve_group"]
 
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+LATE = "late_duplicates"
 
 
 def keep_order(a: Article) -> tuple:
@@ -50,6 +52,9 @@ class Resolution:
     """One row per new story, its duplicate fields filled."""
     duplicates_in_run: int
     duplicates_in_output: int
+    late: tuple[LateDuplicate, ...] = ()
+    """New copies of stories the output holds, to be recorded on their rows (copies already recorded there,
+    or the stored copy itself read again, are left out: re-running an input changes nothing)."""
 
 
 def _merged(rep: Article, members: list[Article]) -> Article:
@@ -110,18 +115,30 @@ def resolve_group(new: list[Article], existing: list[ExistingStory], lead_words:
         clusters.setdefault(owner[text], []).extend(by_text[text])
 
     kept: list[Article] = []
+    late: list[LateDuplicate] = []
     in_run = in_output = 0
     for rep_text in sorted(clusters, key=rank):
         members = clusters[rep_text]
         arts = [m for m in members if isinstance(m, Article)]
         if len(arts) < len(members):  # the output already holds this story
             in_output += len(arts)
+            stored = min((m for m in members if isinstance(m, ExistingStory)), key=lambda e: (-len(e.body), e.article_id))
+            known = {stored.location, *stored.known_locations}
+            fresh = [a for a in arts if a.location not in known]
+            if fresh:
+                late.append(
+                    LateDuplicate(
+                        stored.path, stored.article_id,
+                        tuple(sorted({a.title for a in fresh})), tuple(sorted({a.url for a in fresh if a.url})),
+                        tuple(sorted({a.source_name for a in fresh})), tuple(sorted({a.location for a in fresh})),
+                    )
+                )
             continue
         # The owner text is the most complete in its cluster; among its copies, the keep order decides.
         rep = min((m for m in by_text[rep_text]), key=lambda a: (keep_order(a), a.article_id))
         kept.append(_merged(rep, arts))
         in_run += len(arts) - 1
-    return Resolution(tuple(kept), in_run, in_output)
+    return Resolution(tuple(kept), in_run, in_output, tuple(late))
 
 
 class _ResolveFn(beam.DoFn):
@@ -137,10 +154,13 @@ class _ResolveFn(beam.DoFn):
         count("duplicates.in_run", res.duplicates_in_run)
         count("duplicates.in_output", res.duplicates_in_output)
         yield from res.kept
+        for late in res.late:
+            yield beam.pvalue.TaggedOutput(LATE, late)
 
 
 class DedupByContentHash(beam.PTransform):
-    """Articles (+ optionally the stories already in the output, keyed by story_key) -> one Article per new story."""
+    """Articles (+ optionally the stories already in the output, keyed by story_key) -> `unique` (one Article
+    per new story) and `late_duplicates` (new copies of stories already in the output, for their rows)."""
 
     def __init__(self, lead_words: int, existing: beam.PCollection | None = None):
         super().__init__()
@@ -157,5 +177,5 @@ class DedupByContentHash(beam.PTransform):
         return (
             {"new": keyed, "existing": existing}
             | "JoinOnStoryKey" >> beam.CoGroupByKey()
-            | "KeepOnePerStory" >> beam.ParDo(_ResolveFn(self._lead_words))
+            | "KeepOnePerStory" >> beam.ParDo(_ResolveFn(self._lead_words)).with_outputs(LATE, main="unique")
         )

@@ -22,6 +22,7 @@ __all__ = [
     "Article",
     "DeadLetter",
     "ExistingStory",
+    "LateDuplicate",
     "Page",
     "RawArticle",
     "record_to_row",
@@ -106,6 +107,24 @@ class ExistingStory:
     article_id: str
     story_key: str
     body: str
+    path: str = ""
+    """The Parquet file that holds it (rewritten when a later run sees more copies of the story)."""
+    location: str = ""
+    """Where its kept copy came from (input_uri#record_index/position)."""
+    known_locations: tuple[str, ...] = ()
+    """Where its duplicates were already seen."""
+
+
+@dataclass(frozen=True)
+class LateDuplicate:
+    """Copies of a story seen after the story was committed: to be recorded on its existing row."""
+
+    path: str
+    article_id: str
+    titles: tuple[str, ...]
+    urls: tuple[str, ...]
+    sources: tuple[str, ...]
+    locations: tuple[str, ...]
 
 
 @dataclass(frozen=True)

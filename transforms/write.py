@@ -10,8 +10,11 @@ commit has published some complete files: running it again adds the rest, since 
 already holds. Files written by failed bundle attempts are never renamed (their outputs are discarded) and
 are removed with that directory.
 
-Reading back: `ReadExistingStories` reads `story_key`, `article_id` and `body` of every committed article, so
-dedup spans runs without a side database that could drift from the data.
+Reading back: `ReadExistingStories` reads `story_key`, `article_id`, `body` and lineage of every committed
+article, so dedup spans runs without a side database that could drift from the data. When a later run sees
+new copies of a stored story, `RecordLateDuplicates` rewrites the file that holds its row with the copies'
+titles, urls, sources and locations added, and renames it over the old one (atomic: readers see the old file
+or the new one).
 """
 
 from __future__ import annotations
@@ -33,9 +36,17 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.metrics import count
-from transforms.records import ExistingStory, record_to_row
+from transforms.records import ExistingStory, LateDuplicate, record_to_row
 
-__all__ = ["ReadExistingStories", "WritePartitionedParquet", "articles_glob", "join", "write_parquet_file"]
+__all__ = [
+    "ReadExistingStories",
+    "RecordLateDuplicates",
+    "WritePartitionedParquet",
+    "articles_glob",
+    "join",
+    "merge_late_duplicates",
+    "write_parquet_file",
+]
 
 
 def join(root: str, *parts: str) -> str:
@@ -152,13 +163,91 @@ class WritePartitionedParquet(beam.PTransform):
         )
 
 
+_STORY_COLUMNS = ["story_key", "article_id", "body", "input_uri", "record_index", "position", "duplicate_locations"]
+
+
 def _read_stories(path: str) -> Iterable[tuple[str, ExistingStory]]:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         pf = pq.ParquetFile(f)
-        for batch in pf.iter_batches(columns=["story_key", "article_id", "body"], batch_size=4096):
+        for batch in pf.iter_batches(columns=_STORY_COLUMNS, batch_size=4096):
             for row in batch.to_pylist():
                 count("existing_stories")
-                yield row["story_key"], ExistingStory(row["article_id"], row["story_key"], row["body"])
+                yield row["story_key"], ExistingStory(
+                    row["article_id"], row["story_key"], row["body"], path,
+                    f"{row['input_uri']}#{row['record_index']}/{row['position']}",
+                    tuple(row["duplicate_locations"] or ()),
+                )
+
+
+def merge_late_duplicates(rows: list[dict], late: list[LateDuplicate]) -> int:
+    """Record late copies on their stored rows (in place); returns how many rows changed. Idempotent: a copy
+    whose location is already recorded changes nothing, so re-running an input never inflates the counts."""
+    by_id: dict[str, list[LateDuplicate]] = defaultdict(list)
+    for ld in late:
+        by_id[ld.article_id].append(ld)
+    changed = 0
+    for row in rows:
+        lds = by_id.get(row["article_id"])
+        if not lds:
+            continue
+        own = f"{row['input_uri']}#{row['record_index']}/{row['position']}"
+        locations = set(row["duplicate_locations"]) | {loc for ld in lds for loc in ld.locations}
+        locations.discard(own)
+        if locations == set(row["duplicate_locations"]):
+            continue
+        row["duplicate_locations"] = sorted(locations)
+        row["duplicate_count"] = len(locations)
+        row["duplicate_titles"] = sorted(set(row["duplicate_titles"]) | {t for ld in lds for t in ld.titles})
+        row["duplicate_urls"] = sorted(set(row["duplicate_urls"]) | {u for ld in lds for u in ld.urls})
+        row["duplicate_sources"] = sorted(set(row["duplicate_sources"]) | {x for ld in lds for x in ld.sources})
+        changed += 1
+    return changed
+
+
+class _RewriteFileFn(beam.DoFn):
+    """(path, late duplicates) -> the file rewritten with them recorded, swapped in by one atomic rename."""
+
+    def __init__(self, temp_dir: str, schema: pa.Schema, compression: str):
+        self._temp_dir = temp_dir
+        self._schema = schema
+        self._compression = compression
+
+    def process(self, element: tuple[str, Iterable[LateDuplicate]]) -> Iterable[str]:
+        path, late = element
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            table = pq.read_table(f, schema=self._schema)
+        rows = table.to_pylist()
+        changed = merge_late_duplicates(rows, list(late))
+        if not changed:
+            return
+        temp_dir = f"{self._temp_dir}-{uuid.uuid4().hex}"
+        temp = join(temp_dir, "rewrite.parquet")
+        write_parquet_file(temp, rows, self._schema, self._compression)
+        # Same name, new content: a reader opens either the old file or the new one, never a mix or neither.
+        FileSystems.rename([temp], [path])
+        if FileSystems.exists(temp_dir):
+            FileSystems.delete([temp_dir])
+        count("duplicates.recorded_on_stored_rows", changed)
+        yield path
+
+
+class RecordLateDuplicates(beam.PTransform):
+    """LateDuplicates -> their stored rows updated in place (copy-on-write, one atomic rename per file).
+
+    Run by one writer at a time (a batch run or the watcher), like every commit to the output.
+    """
+
+    def __init__(self, output: str, run_id: str, schema: pa.Schema, compression: str = "zstd"):
+        super().__init__()
+        self._fn = _RewriteFileFn(join(output, "_temporary", f"{run_id}-rewrite"), schema, compression)
+
+    def expand(self, late):
+        return (
+            late
+            | "ByFile" >> beam.Map(lambda ld: (ld.path, ld))
+            | "GroupByFile" >> beam.GroupByKey()
+            | "Rewrite" >> beam.ParDo(self._fn)
+        )
 
 
 class ReadExistingStories(beam.PTransform):

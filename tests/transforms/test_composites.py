@@ -40,7 +40,7 @@ def test_extract_and_dedup_the_sample(sample_path, config):
     with TestPipeline(**_opts()) as p:
         pages = p | ReadDumps([str(sample_path)], FETCHED_AT)
         arts = pages.pages | ExtractArticles(config, FETCHED_AT, "test")
-        unique = arts.articles | DedupByContentHash(config.lead_words)
+        unique = (arts.articles | DedupByContentHash(config.lead_words)).unique
         assert_that(
             unique | beam.Map(lambda a: (a.position, a.duplicate_count, a.duplicate_titles[-1][:30])),
             equal_to([(0, 0, "Meta changes course on open-so"), (1, 1, "US charges 2 Chinese nationals"),
@@ -54,7 +54,9 @@ def test_dedup_against_existing_stories(config):
     with TestPipeline(**_opts()) as p:
         existing_pc = p | "E" >> beam.Create([(old.story_key, existing(old))])
         out = p | "N" >> beam.Create([new_copy, new_story]) | DedupByContentHash(40, existing_pc)
-        assert_that(out | beam.Map(lambda a: a.title), equal_to(["new"]))
+        assert_that(out.unique | beam.Map(lambda a: a.title), equal_to(["new"]))
+        assert_that(out.late_duplicates | beam.Map(lambda ld: (ld.article_id, ld.titles)),
+                    equal_to([(old.article_id, ("copy",))]), label="late")
 
 
 def test_write_then_read_round_trip_is_hive_partitioned_and_atomic(tmp_path):

@@ -1,0 +1,173 @@
+"""`scrapeline watch`: continuous ingestion as micro-batches of the batch graph, driven by a file watcher.
+
+Why micro-batches here (../shared/notes/beam-local-runners.md, measured on Beam 2.77): on the local runners a
+streaming graph cannot both deduplicate across everything and commit files in small batches — GroupByKey and
+WriteToFiles emit only when the source stops, event-time timers fire after every bundle. So locally the watcher
+polls the location, and every batch of newly settled files is one bounded run of exactly the graph `run` uses
+(pipeline/graph.py), on whatever runner the Beam options name. Each batch therefore commits atomically
+(complete Parquet files renamed into place) and dedups against everything already in the output, earlier
+batch runs included.
+
+Exactly once: a file is ingested when a run whose summary lists it (`<output>/_runs/<run_id>.json`, written
+after the commit) exists. On start the watcher reads those summaries, so a restart never ingests a committed
+file again, and a file whose run died before its summary is ingested again in full (rows it had already
+committed are then dropped by dedup as "already in output", so none is written twice). A file is identified by
+path, size and modification time: rewriting a file makes it a new input.
+
+Settling: a file is read only once its size and modification time were the same at two polls and it has not
+been modified for `--settle` seconds, so a file still being written is never read half-way.
+
+Stopping: SIGINT/SIGTERM let the batch in flight finish its commit, then the watcher exits 0; a second signal
+exits at once (an uncommitted batch leaves only `_temporary/`, and its files are ingested on the next start).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.read import is_dump_path
+from transforms.write import join
+
+__all__ = ["FileState", "Watcher", "ingested_files", "scan"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileState:
+    path: str
+    size: int
+    mtime: float
+
+    @property
+    def key(self) -> tuple[str, int, float]:
+        return (self.path, int(self.size), round(float(self.mtime), 3))
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "size": self.size, "mtime": self.mtime}
+
+
+def scan(pattern: str) -> dict[str, FileState]:
+    """Every dump file under `pattern` (a `dir/**` glob), with its size and modification time."""
+    try:
+        matched = FileSystems.match([pattern])[0].metadata_list
+    except Exception as e:  # a location that vanished or a remote hiccup: try again at the next poll
+        log.warning("cannot list %s: %s", pattern, e)
+        return {}
+    return {
+        m.path: FileState(m.path, m.size_in_bytes, m.last_updated_in_seconds)
+        for m in matched
+        if is_dump_path(m.path)
+    }
+
+
+def ingested_files(output: str) -> set[tuple[str, int, float]]:
+    """The input files of every run that committed into `output` (from the run summaries)."""
+    done: set[tuple[str, int, float]] = set()
+    try:
+        summaries = FileSystems.match([join(output, "_runs", "*.json")])[0].metadata_list
+    except Exception:
+        return done
+    for m in summaries:
+        try:
+            with FileSystems.open(m.path) as f:
+                summary = json.loads(f.read().decode("utf-8"))
+        except Exception as e:  # a summary cut by a crash: its files are ingested again, dedup keeps rows unique
+            log.warning("unreadable run summary %s: %s", m.path, e)
+            continue
+        for fi in summary.get("files") or ():
+            if fi.get("mtime") is not None:
+                done.add(FileState(fi["path"], fi["size"], fi["mtime"]).key)
+    return done
+
+
+class Watcher:
+    """Polls `pattern`, hands batches of settled, not yet ingested files to `run_batch`, until told to stop."""
+
+    def __init__(
+        self,
+        pattern: str,
+        output: str,
+        run_batch: Callable[[list[FileState]], int],
+        poll_interval: float = 1.0,
+        settle: float = 2.0,
+        run_seconds: float | None = None,
+        idle_timeout: float | None = None,
+        max_batch_files: int = 1000,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if poll_interval <= 0 or settle < 0 or max_batch_files < 1:
+            raise ValueError("poll_interval must be > 0, settle >= 0, max_batch_files >= 1")
+        self.pattern = pattern
+        self.output = output
+        self._run_batch = run_batch
+        self._poll = poll_interval
+        self._settle = settle
+        self._run_seconds = run_seconds
+        self._idle_timeout = idle_timeout
+        self._max = max_batch_files
+        self._clock = clock
+        self._sleep = sleep
+        self._seen: dict[str, FileState] = {}
+        self._done = ingested_files(output)
+        self.stop_requested = False
+        self.batches = 0
+
+    def ready(self) -> list[FileState]:
+        """Files that settled since the last poll and were never ingested, oldest first."""
+        now = self._clock()
+        current = scan(self.pattern)
+        ready = [
+            st for path, st in current.items()
+            if st.key not in self._done
+            and self._seen.get(path) == st  # unchanged since the previous poll
+            and now - st.mtime >= self._settle
+        ]
+        self._seen = current
+        return sorted(ready, key=lambda st: (st.mtime, st.path))[: self._max]
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        if self.stop_requested:  # second signal: leave now; the batch in flight is ingested on the next start
+            print("scrapeline watch: stopping now, the batch in flight was not committed", file=sys.stderr)
+            sys.exit(130)
+        self.stop_requested = True
+        print("scrapeline watch: stopping after the batch in flight", file=sys.stderr)
+
+    def run(self) -> int:
+        started = last_activity = self._clock()
+        handlers = {}
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                handlers[sig] = signal.signal(sig, self.request_stop)
+        except ValueError:  # not the main thread (tests): no signal handling
+            handlers = {}
+        try:
+            while not self.stop_requested:
+                batch = self.ready()
+                if batch:
+                    code = self._run_batch(batch)
+                    if code != 0:
+                        return code
+                    self._done.update(st.key for st in batch)
+                    self.batches += 1
+                    last_activity = self._clock()
+                    continue  # more may be waiting: poll again at once
+                now = self._clock()
+                if self._run_seconds is not None and now - started >= self._run_seconds:
+                    break
+                if self._idle_timeout is not None and now - last_activity >= self._idle_timeout:
+                    break
+                self._sleep(self._poll)
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+        return 0
