@@ -1,0 +1,120 @@
+"""`scrapeline compact OUTPUT`: merge the small Parquet files a partition collects (every batch of `watch`
+commits its own) into few large ones, without changing the set of rows.
+
+Per partition directory with at least two files: read them all, write the merged rows (cut at
+`write.max_rows_per_file`) into a fresh directory under `_temporary/`, then swap the two directories in one
+atomic step (Linux `renameat2(RENAME_EXCHANGE)`): a reader listing the partition sees either all the old files
+or the merged ones, never both and never neither. The old files are deleted after the swap. A partition that
+gained a file while it was being merged is left as it is (and reported), so a concurrent writer never loses a
+file. Local outputs only: object stores have no atomic directory swap (run it where the output is mounted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import errno
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA
+
+__all__ = ["compact_command", "compact_partition", "exchange_dirs"]
+
+_SCHEMAS = {"articles": ARTICLE_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA}
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange_dirs(a: str | Path, b: str | Path) -> None:
+    """Atomically swap two directories (both must exist, on one filesystem)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        raise OSError(errno.ENOSYS, "renameat2 is not available (Linux with glibc >= 2.28 is needed)")
+    if libc.renameat2(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"cannot swap {a} and {b}: {os.strerror(err)}")
+
+
+def _parquet_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix == ".parquet")
+
+
+def compact_partition(output: Path, table: str, partition: Path, max_rows: int, compression: str = "zstd") -> tuple[int, int] | None:
+    """Merge one partition directory's files; (files before, files after), or None when left as it is."""
+    schema = _SCHEMAS[table]
+    files = _parquet_files(partition)
+    if len(files) < 2:
+        return None
+    merged = pa.concat_tables([pq.read_table(f, schema=schema) for f in files])
+    work = output / "_temporary" / f"compact-{uuid.uuid4().hex}"
+    new_dir = work / "new"
+    new_dir.mkdir(parents=True)
+    try:
+        run_tag = uuid.uuid4().hex[:8]
+        n_out = 0
+        for start in range(0, max(merged.num_rows, 1), max_rows):
+            chunk = merged.slice(start, max_rows)
+            pq.write_table(chunk, new_dir / f"part-compacted-{run_tag}-{n_out:05d}.parquet",
+                           compression=None if compression == "none" else compression)
+            n_out += 1
+        if _parquet_files(partition) != files:  # a writer committed meanwhile: leave this partition for later
+            return None
+        exchange_dirs(new_dir, partition)  # now `partition` holds the merged files, `new_dir` the old ones
+        return len(files), n_out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def compact_command(argv: list[str]) -> int:
+    from pipeline.config import ConfigError, load_config
+
+    ap = argparse.ArgumentParser(prog="scrapeline compact", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("output", help="The output directory of `run`/`watch` (local).")
+    ap.add_argument("--partition", action="append", default=[],
+                    help="Only this partition, e.g. source=reuters/date=2025-08-06 (repeatable). Default: all.")
+    ap.add_argument("--table", choices=sorted(_SCHEMAS), default="articles")
+    ap.add_argument("--config", default=None, help="Run config (for write.max_rows_per_file and compression).")
+    args = ap.parse_args(argv)
+    if "://" in args.output:
+        print("scrapeline: error: compact works on local outputs only (no atomic directory swap on object stores)",
+              file=sys.stderr)
+        return 2
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(f"scrapeline: error: {e}", file=sys.stderr)
+        return 2
+    output = Path(args.output).resolve()
+    root = output / args.table
+    if not root.is_dir():
+        print(f"scrapeline: error: {root} does not exist", file=sys.stderr)
+        return 2
+    if args.partition:
+        partitions = []
+        for part in args.partition:
+            d = (root / part).resolve()
+            if root not in d.parents or not d.is_dir():
+                print(f"scrapeline: error: no partition {part!r} under {root}", file=sys.stderr)
+                return 2
+            partitions.append(d)
+    else:
+        partitions = sorted({p.parent for p in root.rglob("*.parquet")})
+    merged = skipped = 0
+    for d in partitions:
+        result = compact_partition(output, args.table, d, config.max_rows_per_file, config.compression)
+        rel = d.relative_to(root)
+        if result is None:
+            skipped += 1
+            continue
+        merged += 1
+        print(f"  {rel}: {result[0]} files -> {result[1]}")
+    print(f"scrapeline compact: {merged} partition(s) merged, {skipped} left as they were")
+    return 0
