@@ -1,0 +1,145 @@
+"""Issue #4 acceptance: `scrapeline watch` ingests dumps as they land, each exactly once, across a restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from pipeline.watch import FileState, Watcher
+from tests.conftest import REPO, SAMPLE_NAME
+
+TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
+
+
+def _exe() -> list[str]:
+    exe = shutil.which("scrapeline", path=str(REPO / ".venv" / "bin")) or shutil.which("scrapeline")
+    return [exe] if exe else [sys.executable, "-m", "pipeline"]
+
+
+def _start(inp: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*_exe(), "watch", str(inp), "--output", str(out), "--poll-interval", "0.2s", "--settle", "0.5s",
+         "--run-seconds", "240", "--fetched-at", "2025-08-06T12:00:00Z", "--runner=FnApiRunner"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def _summaries(out: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((out / "_runs").glob("*.json"))] if (out / "_runs").exists() else []
+
+
+def _wait_for_runs(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while len(_summaries(out)) < n:
+        if proc.poll() is not None:
+            raise AssertionError(f"watch exited early ({proc.returncode}): {proc.stdout.read()[-3000:]}")
+        if time.time() > deadline:
+            raise AssertionError(f"no run {n} after {timeout}s")
+        time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output[-3000:]
+    assert "stopping after the batch in flight" in output
+    return output
+
+
+def _tariff_html(sample_text: str) -> str:
+    lines = sample_text.split("\n")
+    body = lines[lines.index(TARIFF) + 1]
+    sentences = body.split(". ")
+    paras = "".join(f"<p>{'. '.join(sentences[i:i + 3])}.</p>" for i in range(0, len(sentences), 3))
+    return (f"<html><head><title>China oil and tariffs | Wire Review</title>"
+            f"<meta property='og:site_name' content='Wire Review'></head><body><article>"
+            f"<h1>China oil and tariffs</h1>{paras}</article></body></html>")
+
+
+def test_watch_ingests_each_file_once_across_a_restart(tmp_path, sample_path, sample_text):
+    inp, out = tmp_path / "landing", tmp_path / "out"
+    inp.mkdir()
+    first = _start(inp, out)
+    try:
+        time.sleep(1)
+        shutil.copy(sample_path, inp / SAMPLE_NAME)
+        _wait_for_runs(out, 1, first)
+        (inp / "wire.html").write_text(_tariff_html(sample_text))
+        _wait_for_runs(out, 2, first)
+    finally:
+        _stop(first)
+
+    second = _start(inp, out)  # restart: the two committed files must not be read again
+    try:
+        (inp / "new.txt").write_text(
+            "Rail strike called off after overnight talks\n"
+            "Train drivers called off next week's strike after overnight talks produced a pay offer that union "
+            "leaders said they would put to members, ending a dispute that had disrupted services for months.\n")
+        _wait_for_runs(out, 3, second)
+        time.sleep(2)  # a few more polls: nothing else may be ingested
+    finally:
+        log = _stop(second)
+    assert "2 file(s) already ingested" in log
+
+    runs = _summaries(out)
+    ingested = [Path(f["path"]).name for s in runs for f in s["files"]]
+    assert sorted(ingested) == sorted([SAMPLE_NAME, "wire.html", "new.txt"])  # each exactly once
+    rows = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
+    titles = sorted(r["title"] for r in rows)
+    assert len(titles) == 4 and "Rail strike called off after overnight talks" in titles
+    tariff = next(r for r in rows if r["title"] == TARIFF)
+    assert tariff["duplicate_count"] == 1 and "China oil and tariffs" in tariff["duplicate_titles"]
+    assert "Wire Review" in tariff["duplicate_sources"]
+    assert not list((out / "_temporary").iterdir())
+
+
+def test_watcher_waits_for_files_to_settle(tmp_path):
+    clock = [1000.0]
+    batches = []
+    w = Watcher(str(tmp_path / "**"), str(tmp_path / "out"), lambda b: batches.append(b) or 0,
+                poll_interval=1, settle=5, clock=lambda: clock[0], sleep=lambda s: None)
+    f = tmp_path / "a.txt"
+    f.write_text("Title\nbody")
+    os.utime(f, (1000, 1000))
+    assert w.ready() == []  # first sighting
+    clock[0] = 1003
+    assert w.ready() == []  # unchanged, but modified 3 s ago < settle
+    f.write_text("Title\nbody grows")
+    os.utime(f, (1004, 1004))
+    clock[0] = 1010
+    assert w.ready() == []  # changed since the last poll
+    clock[0] = 1011
+    ready = w.ready()
+    assert [st.path for st in ready] == [str(f)] and ready[0] == FileState(str(f), f.stat().st_size, 1004.0)
+
+
+def test_watcher_stops_on_idle_timeout_and_skips_ingested(tmp_path):
+    clock = [0.0]
+
+    def sleep(s):
+        clock[0] += s
+
+    f = tmp_path / "in" / "a.txt"
+    f.parent.mkdir()
+    f.write_text("Title\nbody")
+    os.utime(f, (0, 0))
+    batches = []
+    w = Watcher(str(tmp_path / "in" / "**"), str(tmp_path / "out"), lambda b: batches.append(b) or 0,
+                poll_interval=1, settle=0, idle_timeout=5, clock=lambda: clock[0], sleep=sleep)
+    assert w.run() == 0
+    assert len(batches) == 1 and w.batches == 1  # once, though it stayed there for every later poll
+
+
+@pytest.mark.parametrize("bad", [dict(poll_interval=0), dict(settle=-1), dict(max_batch_files=0)])
+def test_watcher_checks_arguments(tmp_path, bad):
+    with pytest.raises(ValueError):
+        Watcher(str(tmp_path), str(tmp_path), lambda b: 0, **bad)
