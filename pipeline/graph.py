@@ -21,7 +21,7 @@ from transforms.read import ReadDumps
 from transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
 from transforms.write import ReadExistingStories, RecordLateDuplicates, WritePartitionedParquet
 
-__all__ = ["RunSpec", "article_partition", "build_pipeline", "dead_letter_partition"]
+__all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ def dead_letter_partition(d: DeadLetter) -> str:
 
 def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str, beam.PCollection]:
     """Add the batch ingestion graph to `p`; returns its PCollections by name (tests assert on them)."""
-    read = p | "ReadDumps" >> ReadDumps(list(spec.inputs), spec.fetched_at, config.max_file_bytes, config.excerpt_chars)
+    read = p | "ReadDumps" >> ReadDumps(list(spec.inputs), spec.fetched_at, config.max_file_bytes, config.excerpt_chars,
+                                        config.jsonl)
     # One WARC or JSONL file holds many pages: spread them so every worker extracts (CPU-bound, ~40 ms a page).
     pages = read.pages | "SpreadPages" >> beam.Reshuffle()
     extracted = pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
@@ -76,3 +77,33 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         "dead_written": dead_written,
         "updated_files": updated,
     }
+
+
+def build_streaming_pipeline(
+    p: beam.Pipeline, spec: RunSpec, config: Config, pattern: str, poll_interval: float = 1.0,
+    window_seconds: float = 10.0, stop_timestamp: float | None = None,
+) -> dict[str, beam.PCollection]:
+    """The streaming form of the graph, for runners with real streaming (Dataflow, Flink; `--streaming`).
+
+    Same reader DoFn and ExtractArticles as batch; discovery, dedup state and windowed commits are the
+    streaming transforms of transforms/streaming.py. Not what `scrapeline watch` runs locally (micro-batches,
+    see pipeline/watch.py): Beam 2.77's local runners do not emit windowed groups until the source ends.
+    """
+    from transforms.streaming import DedupStream, DiscoverDumps, WriteWindowedParquet
+
+    files = p | "DiscoverDumps" >> DiscoverDumps(pattern, poll_interval, stop_timestamp)
+    read = files | "ReadDumps" >> ReadDumps(None, spec.fetched_at, config.max_file_bytes, config.excerpt_chars,
+                                            config.jsonl)
+    extracted = read.pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
+    existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
+    dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing)
+    written = dedup.unique | "WriteArticles" >> WriteWindowedParquet(
+        spec.output, "articles", ARTICLE_SCHEMA, article_partition, window_seconds, config.compression
+    )
+    dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
+    dead_written = dead | "WriteDeadLetters" >> WriteWindowedParquet(
+        spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, window_seconds, config.compression
+    )
+    return {"pages": read.pages, "articles": extracted.articles, "unique": dedup.unique,
+            "late_duplicates": dedup.late_duplicates, "dead_letters": dead, "written": written,
+            "dead_written": dead_written}

@@ -314,33 +314,43 @@ class _ReadDumpFn(beam.DoFn):
 class ReadDumps(beam.PTransform):
     """File patterns (already validated to match something) -> pages, with a `dead_letters` output.
 
-    Overlapping patterns read each file once. A Reshuffle spreads files over workers before the reads.
+    Applied to the pipeline it matches `patterns` once (batch); applied to a PCollection of (path, mtime) it
+    reads those files as they arrive (streaming, after DiscoverDumps). Overlapping patterns read each file
+    once. A Reshuffle spreads files over workers before the reads.
     """
 
     def __init__(
         self,
-        patterns: list[str],
+        patterns: list[str] | None = None,
         fetched_at: dt.datetime | None = None,
         max_file_bytes: int = 256 * 1024 * 1024,
         excerpt_chars: int = 500,
         jsonl_fields: JsonlFields | None = None,
     ):
         super().__init__()
-        if not patterns:
+        if patterns is not None and not patterns:
             raise ValueError("ReadDumps needs at least one file pattern")
         if fetched_at is not None and fetched_at.tzinfo is None:
             raise ValueError("fetched_at must be timezone-aware")
-        self._patterns = list(patterns)
+        self._patterns = list(patterns) if patterns is not None else None
         self._fn = _ReadDumpFn(fetched_at, max_file_bytes, excerpt_chars, jsonl_fields)
 
-    def expand(self, pbegin):
+    def expand(self, pbegin_or_files):
+        if isinstance(pbegin_or_files, beam.pvalue.PBegin):
+            if self._patterns is None:
+                raise ValueError("ReadDumps applied to a pipeline needs patterns")
+            files = (
+                pbegin_or_files
+                | "Patterns" >> beam.Create(self._patterns)
+                | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+                | "DumpsOnly" >> beam.Filter(lambda m: is_dump_path(m.path))
+                | "PathAndMtime" >> beam.Map(lambda m: (m.path, getattr(m, "last_updated_in_seconds", None)))
+                | "OncePerFile" >> beam.Distinct()
+            )
+        else:
+            files = pbegin_or_files
         return (
-            pbegin
-            | "Patterns" >> beam.Create(self._patterns)
-            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
-            | "DumpsOnly" >> beam.Filter(lambda m: is_dump_path(m.path))
-            | "PathAndMtime" >> beam.Map(lambda m: (m.path, getattr(m, "last_updated_in_seconds", None)))
-            | "OncePerFile" >> beam.Distinct()
+            files
             | "Spread" >> beam.Reshuffle()
             | "Read" >> beam.ParDo(self._fn).with_outputs(DEAD, main="pages")
         )

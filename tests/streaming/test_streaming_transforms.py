@@ -1,0 +1,87 @@
+"""The streaming transforms under TestStream: dedup state, windows, triggers, settling, deterministic.
+
+Early (processing-time) firings are configured for Dataflow/Flink but not exercised here: on Beam 2.77's
+DirectRunner, TestStream.advance_processing_time with an early trigger and allowed lateness spins without end.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pyarrow.dataset as ds
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.test_stream import TestStream
+from apache_beam.testing.util import assert_that, equal_to, equal_to_per_window
+from apache_beam.transforms import window
+from apache_beam.transforms.window import TimestampedValue
+
+from pipeline.graph import article_partition
+from tests.factories import article, existing, words
+from transforms.records import ARTICLE_SCHEMA, Article, ExistingStory
+from transforms.streaming import DedupStream, WriteWindowedParquet, _SettledOnceFn
+
+
+def _streaming():
+    opts = PipelineOptions()
+    opts.view_as(StandardOptions).streaming = True
+    return TestPipeline(options=opts)
+
+
+FULL = words(60, "story") + " and the final sentence"
+CUT = words(60, "story")
+
+
+def test_dedup_state_spans_windows_and_the_stored_output():
+    first_cut = article(CUT, "cut copy first", position=1)
+    full_later = article(FULL, "full copy later", position=2)
+    other = article(words(50, "other"), "another story", position=3)
+    stored = article(words(45, "stored"), "stored story")
+    stored_copy = article(words(45, "stored"), "copy of a stored story", position=4)
+    stream = (TestStream(coder=beam.coders.PickleCoder())
+              .add_elements([TimestampedValue(first_cut, 1), TimestampedValue(stored_copy, 2)])
+              .advance_watermark_to(10)
+              .add_elements([TimestampedValue(full_later, 12), TimestampedValue(other, 13)])
+              .advance_watermark_to_infinity())
+    with _streaming() as p:
+        side = p | "Stored" >> beam.Create([(stored.story_key, existing(stored))])
+        out = p | stream | DedupStream(40, side)
+        titles = out.unique | beam.Map(lambda a: a.title) | beam.WindowInto(window.FixedWindows(10))
+        assert_that(titles, equal_to_per_window({
+            window.IntervalWindow(0, 10): ["cut copy first"],
+            window.IntervalWindow(10, 20): ["another story"],
+        }), label="unique per window")
+        assert_that(out.late_duplicates | beam.Map(lambda ld: (ld.article_id, ld.titles)),
+                    equal_to([(first_cut.article_id, ("full copy later",)),
+                              (stored.article_id, ("copy of a stored story",))]), label="late")
+
+
+def test_windowed_writer_commits_on_time_and_late_panes(tmp_path):
+    out = str(tmp_path / "out")
+    a = [article(words(50, f"s{i}"), f"t{i}", source="src") for i in range(5)]
+    stream = (TestStream(coder=beam.coders.PickleCoder())
+              .add_elements([TimestampedValue(a[0], 1), TimestampedValue(a[1], 2)])
+              .add_elements([TimestampedValue(a[2], 3), TimestampedValue(a[3], 14)])
+              .advance_watermark_to(25)  # on-time panes of [0, 10) and [10, 20)
+              .add_elements([TimestampedValue(a[4], 5)])  # behind the watermark: a late pane, not dropped
+              .advance_watermark_to_infinity())
+    with _streaming() as p:
+        manifest = p | stream | WriteWindowedParquet(out, "articles", ARTICLE_SCHEMA, article_partition, 10)
+        assert_that(manifest | beam.Map(lambda m: (m["window_start"], m["rows"])),
+                    equal_to([(0.0, 3), (10.0, 1), (0.0, 1)]))
+    files = sorted((tmp_path / "out" / "articles").rglob("*.parquet"))
+    assert sorted(tuple(f.name.split("-")[1:3]) for f in files) == [("w0", "p0"), ("w0", "p1"), ("w10", "p0")]
+    table = ds.dataset(str(tmp_path / "out" / "articles"), format="parquet", partitioning="hive").to_table()
+    assert sorted(table["title"].to_pylist()) == ["t0", "t1", "t2", "t3", "t4"]
+    assert not list((tmp_path / "out" / "_temporary").iterdir())
+
+
+def test_a_file_is_emitted_once_when_settled_and_again_when_changed():
+    polls = [("/d/a.txt", (10, 100.0)), ("/d/a.txt", (10, 100.0)), ("/d/a.txt", (10, 100.0)),
+             ("/d/b.txt", (5, 50.0)), ("/d/a.txt", (12, 101.0)), ("/d/a.txt", (12, 101.0))]
+    stream = TestStream(coder=beam.coders.PickleCoder())
+    for n, poll in enumerate(polls):
+        stream = stream.add_elements([TimestampedValue(poll, n)])
+    stream = stream.advance_watermark_to_infinity()
+    with _streaming() as p:
+        out = p | stream | beam.ParDo(_SettledOnceFn())
+        assert_that(out, equal_to([("/d/a.txt", 100.0), ("/d/a.txt", 101.0)]))

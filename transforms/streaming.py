@@ -1,0 +1,184 @@
+"""The streaming forms of discovery, dedup and writing, for runners with real streaming (Dataflow, Flink).
+
+- `DiscoverDumps`: PeriodicImpulse -> match the location -> a stateful DoFn per path that emits a file once,
+  when its size and modification time were the same at two polls (settled) and differ from what it emitted
+  before (state, not a side database: it lives in the runner's checkpointed state).
+- `DedupStream`: per story_key, a stateful DoFn whose state holds the stories already emitted for that key
+  (seeded once from the stories already in the output, a side input); every new article is resolved with the
+  same `resolve_group` as in batch, so truncations, tie-breaks and late copies behave identically.
+- `WriteWindowedParquet`: fixed windows, fired early every window length of processing time, at the
+  watermark, and once per late record (10 minutes of allowed lateness by default), each pane written per
+  partition as complete files renamed into place (no global commit step in an unbounded stream: every file
+  is committed on its own).
+
+`pipeline/graph.py:build_streaming_pipeline` wires them around the shared ReadDumps reader and ExtractArticles.
+Locally, `scrapeline watch` runs micro-batches instead (see pipeline/watch.py for why); these transforms are
+tested with TestStream (tests/streaming/).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.coders import PickleCoder
+from apache_beam.io import fileio
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms import trigger, window
+from apache_beam.transforms.periodicsequence import PeriodicImpulse
+from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
+
+from transforms.dedup import LATE, resolve_group
+from transforms.metrics import count
+from transforms.read import is_dump_path
+from transforms.records import ExistingStory, record_to_row
+from transforms.write import join, write_parquet_file
+
+__all__ = ["DedupStream", "DiscoverDumps", "WriteWindowedParquet"]
+
+
+class _SettledOnceFn(beam.DoFn):
+    """(path, (size, mtime)) per poll -> (path, mtime) once the file settled; again only if it changes."""
+
+    LAST = ReadModifyWriteStateSpec("last_seen", PickleCoder())
+    EMITTED = ReadModifyWriteStateSpec("emitted", PickleCoder())
+
+    def process(self, element, last=beam.DoFn.StateParam(LAST), emitted=beam.DoFn.StateParam(EMITTED)):
+        path, state = element
+        previous = last.read()
+        last.write(state)
+        if previous == state and emitted.read() != state:
+            emitted.write(state)
+            count("streaming.files_discovered")
+            yield path, state[1]
+
+
+class DiscoverDumps(beam.PTransform):
+    """Poll `pattern` every `poll_interval` seconds; emit each settled dump file once, as (path, mtime)."""
+
+    def __init__(self, pattern: str, poll_interval: float = 1.0, stop_timestamp: float | None = None):
+        super().__init__()
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be positive")
+        self._pattern = pattern
+        self._poll = poll_interval
+        self._stop = stop_timestamp
+
+    def expand(self, pbegin):
+        kwargs = {"fire_interval": self._poll}
+        if self._stop is not None:
+            kwargs["stop_timestamp"] = self._stop
+        return (
+            pbegin
+            | "Tick" >> PeriodicImpulse(**kwargs)
+            | "Pattern" >> beam.Map(lambda _, p=self._pattern: p)
+            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            | "DumpsOnly" >> beam.Filter(lambda m: is_dump_path(m.path))
+            | "KeyByPath" >> beam.Map(lambda m: (m.path, (m.size_in_bytes, m.last_updated_in_seconds)))
+            | "SettledOnce" >> beam.ParDo(_SettledOnceFn())
+        )
+
+
+class _DedupStreamFn(beam.DoFn):
+    """(story_key, Article) -> the Article if it is a new story, else a late duplicate of the stored one."""
+
+    SEEN = BagStateSpec("stories", PickleCoder())
+    SEEDED = ReadModifyWriteStateSpec("seeded", PickleCoder())
+
+    def __init__(self, lead_words: int):
+        self._lead_words = lead_words
+
+    def process(self, element, existing, seen=beam.DoFn.StateParam(SEEN),
+                seeded=beam.DoFn.StateParam(SEEDED)) -> Iterable:
+        key, art = element
+        if not seeded.read():
+            for story in existing.get(key, ()):
+                seen.add(story)
+            seeded.write(True)
+        stored = list(seen.read())
+        res = resolve_group([art], stored, self._lead_words)
+        count("duplicates.in_output", res.duplicates_in_output)
+        for kept in res.kept:
+            seen.add(ExistingStory(kept.article_id, kept.story_key, kept.body, "", kept.location, ()))
+            yield kept
+        for late in res.late:
+            yield beam.pvalue.TaggedOutput(LATE, late)
+
+
+class DedupStream(beam.PTransform):
+    """Articles -> `unique` (first copy of each story ever seen, stored stories included) and `late_duplicates`.
+
+    A copy that arrives after its story was emitted is a late duplicate even when it is more complete: rows
+    already written are not replaced (they are annotated by RecordLateDuplicates where the path is known).
+    """
+
+    def __init__(self, lead_words: int, existing: beam.PCollection | None = None):
+        super().__init__()
+        self._lead_words = lead_words
+        self._existing = existing
+
+    def expand(self, articles):
+        keyed = articles | "KeyByStory" >> beam.Map(lambda a: (a.story_key, a))
+        existing = self._existing
+        if existing is None:
+            existing = articles.pipeline | "NoStoredStories" >> beam.Create([])
+        return keyed | "FirstCopyPerStory" >> beam.ParDo(
+            _DedupStreamFn(self._lead_words), beam.pvalue.AsMultiMap(existing)
+        ).with_outputs(LATE, main="unique")
+
+
+class _WritePaneFn(beam.DoFn):
+    def __init__(self, output: str, table: str, schema: pa.Schema, compression: str):
+        self._output = output
+        self._table = table
+        self._schema = schema
+        self._compression = compression
+
+    def process(self, element, win=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam) -> Iterable[dict]:
+        partition, records = element
+        rows = [record_to_row(r) for r in records]
+        name = f"part-w{int(win.start)}-p{pane.index}-{uuid.uuid4().hex[:12]}.parquet"
+        temp = join(self._output, "_temporary", f"stream-{uuid.uuid4().hex}", name)
+        final_dir = join(self._output, self._table, partition)
+        write_parquet_file(temp, rows, self._schema, self._compression)
+        try:
+            FileSystems.mkdirs(final_dir)
+        except IOError:
+            pass
+        FileSystems.rename([temp], [join(final_dir, name)])
+        FileSystems.delete([temp.rsplit("/", 1)[0]])
+        count(f"{self._table}_written", len(rows))
+        yield {"partition": partition, "path": join(final_dir, name), "rows": len(rows), "window_start": float(win.start)}
+
+
+class WriteWindowedParquet(beam.PTransform):
+    """Records -> Parquet per fixed window and partition, each pane committed as complete files on its own."""
+
+    def __init__(self, output: str, table: str, schema: pa.Schema, partition_fn: Callable[[object], str],
+                 window_seconds: float = 10.0, compression: str = "zstd", allowed_lateness: float = 600):
+        super().__init__()
+        if window_seconds <= 0 or allowed_lateness < 0:
+            raise ValueError("window_seconds must be positive and allowed_lateness not negative")
+        self._window = window_seconds
+        self._lateness = allowed_lateness
+        self._partition_fn = partition_fn
+        self._fn = _WritePaneFn(output, table, schema, compression)
+
+    def expand(self, records):
+        return (
+            records
+            | "Window" >> beam.WindowInto(
+                window.FixedWindows(self._window),
+                trigger=trigger.AfterWatermark(
+                    early=trigger.AfterProcessingTime(self._window), late=trigger.AfterCount(1)
+                ),
+                accumulation_mode=trigger.AccumulationMode.DISCARDING,
+                # A record up to `allowed_lateness` behind the watermark still gets written, in a late pane of its own.
+                allowed_lateness=self._lateness,
+            )
+            | "ByPartition" >> beam.Map(lambda r, f=self._partition_fn: (f(r), r))
+            | "GroupPane" >> beam.GroupByKey()
+            | "WritePane" >> beam.ParDo(self._fn)
+        )
