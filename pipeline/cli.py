@@ -228,6 +228,36 @@ def run(argv: list[str]) -> int:
     return execute(inv, patterns, files)[0]
 
 
+def _watch_streaming(inv: Invocation, pattern: str) -> int:
+    """`watch --streaming`: submit the streaming graph (for Dataflow/Flink; see pipeline/graph.py)."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline import __version__
+    from pipeline.graph import RunSpec, build_streaming_pipeline
+
+    x = inv.extra
+    started = dt.datetime.now(dt.timezone.utc)
+    stop = started.timestamp() + x["run_seconds"] if x["run_seconds"] else None
+    run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}-stream"
+    spec = RunSpec((pattern,), inv.output, run_id, started, __version__, inv.fetched_at, inv.layout)
+    p = beam.Pipeline(options=PipelineOptions(flags=[], **inv.beam_options))
+    runner = str(inv.beam_options.get("runner") or "DirectRunner")
+    local = runner.split(".")[-1] in {"DirectRunner", "FnApiRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner"}
+    build_streaming_pipeline(p, spec, inv.config, pattern, x["poll_interval"], stop_timestamp=stop,
+                             early_firings=not local)
+    print(f"scrapeline watch --streaming: {pattern} -> {inv.output} on {runner}"
+          + (" (local: windows are written when the run ends; use `watch` without --streaming here)" if local else ""),
+          file=sys.stderr, flush=True)
+    try:
+        p.run().wait_until_finish()
+    except Exception as e:  # noqa: BLE001
+        logging.exception("streaming pipeline failed")
+        print(f"scrapeline: error: the streaming pipeline failed: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _seconds(value: str) -> float:
     """'5', '5s', '2m', '1h' -> seconds."""
     v = value.strip().lower()
@@ -275,6 +305,8 @@ def watch(argv: list[str]) -> int:
         return execute(inv, patterns, [st.as_dict() for st in batch], quiet=True)[0]
 
     x = inv.extra
+    if inv.beam_options.get("streaming"):
+        return _watch_streaming(inv, pattern)
     watcher = Watcher(pattern, inv.output, run_batch, x["poll_interval"], x["settle"], x["run_seconds"],
                       x["idle_timeout"], x["max_batch_files"])
     print(f"scrapeline watch: {location} -> {inv.output} (poll {x['poll_interval']}s, settle {x['settle']}s); "

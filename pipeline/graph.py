@@ -81,7 +81,7 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
 
 def build_streaming_pipeline(
     p: beam.Pipeline, spec: RunSpec, config: Config, pattern: str, poll_interval: float = 1.0,
-    window_seconds: float = 10.0, stop_timestamp: float | None = None,
+    window_seconds: float = 10.0, stop_timestamp: float | None = None, early_firings: bool = True,
 ) -> dict[str, beam.PCollection]:
     """The streaming form of the graph, for runners with real streaming (Dataflow, Flink; `--streaming`).
 
@@ -98,11 +98,13 @@ def build_streaming_pipeline(
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
     dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing)
     written = dedup.unique | "WriteArticles" >> WriteWindowedParquet(
-        spec.output, "articles", ARTICLE_SCHEMA, article_partition, window_seconds, config.compression
+        spec.output, "articles", ARTICLE_SCHEMA, article_partition, window_seconds, config.compression,
+        early_firings=early_firings,
     )
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
     dead_written = dead | "WriteDeadLetters" >> WriteWindowedParquet(
-        spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, window_seconds, config.compression
+        spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, window_seconds, config.compression,
+        early_firings=early_firings,
     )
     return {"pages": read.pages, "articles": extracted.articles, "unique": dedup.unique,
             "late_duplicates": dedup.late_duplicates, "dead_letters": dead, "written": written,
