@@ -2,6 +2,9 @@
 
     scrapeline run [INPUT ...] [--output DIR] [--config FILE] [--layout NAME] [--fetched-at TS] [--env NAME]
                    [any Beam pipeline option: --runner, --direct_num_workers, ...]
+    scrapeline watch INPUT_LOCATION [same options] [--poll-interval 1s] [--settle 2s]
+                   [--run-seconds N | --idle-timeout N] [--streaming]
+    scrapeline compact OUTPUT [--partition source=x/date=y ...]
 
 INPUTs are files, directories (read recursively) or globs, local or remote; none = the samples shipped in
 the repo. Exit codes: 0 the run completed (bad records are dead letters, not failures); 1 the pipeline failed

@@ -158,6 +158,14 @@ class _ResolveFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(LATE, late)
 
 
+def keyed_with_stored(articles, existing):
+    """(articles keyed by story_key, the stored stories or an empty PCollection): what both dedup forms join."""
+    keyed = articles | "KeyByStory" >> beam.Map(lambda a: (a.story_key, a))
+    if existing is None:
+        existing = articles.pipeline | "NoStoredStories" >> beam.Create([])
+    return keyed, existing
+
+
 class DedupByContentHash(beam.PTransform):
     """Articles (+ optionally the stories already in the output, keyed by story_key) -> `unique` (one Article
     per new story) and `late_duplicates` (new copies of stories already in the output, for their rows)."""
@@ -170,10 +178,7 @@ class DedupByContentHash(beam.PTransform):
         self._existing = existing
 
     def expand(self, articles):
-        keyed = articles | "KeyByStory" >> beam.Map(lambda a: (a.story_key, a))
-        existing = self._existing
-        if existing is None:
-            existing = articles.pipeline | "NoExisting" >> beam.Create([])
+        keyed, existing = keyed_with_stored(articles, self._existing)
         return (
             {"new": keyed, "existing": existing}
             | "JoinOnStoryKey" >> beam.CoGroupByKey()

@@ -30,7 +30,7 @@ from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
 
-from transforms.dedup import LATE, resolve_group
+from transforms.dedup import LATE, keyed_with_stored, resolve_group
 from transforms.metrics import count
 from transforms.read import is_dump_path
 from transforms.records import ExistingStory, record_to_row
@@ -115,19 +115,19 @@ class DedupStream(beam.PTransform):
     """Articles -> `unique` (first copy of each story ever seen, stored stories included) and `late_duplicates`.
 
     A copy that arrives after its story was emitted is a late duplicate even when it is more complete: rows
-    already written are not replaced (they are annotated by RecordLateDuplicates where the path is known).
+    already written are not replaced. The streaming graph counts late duplicates but does not yet record them
+    on the written rows (batch and `watch` do, through RecordLateDuplicates).
     """
 
     def __init__(self, lead_words: int, existing: beam.PCollection | None = None):
         super().__init__()
+        if lead_words < 1:
+            raise ValueError("lead_words must be positive")
         self._lead_words = lead_words
         self._existing = existing
 
     def expand(self, articles):
-        keyed = articles | "KeyByStory" >> beam.Map(lambda a: (a.story_key, a))
-        existing = self._existing
-        if existing is None:
-            existing = articles.pipeline | "NoStoredStories" >> beam.Create([])
+        keyed, existing = keyed_with_stored(articles, self._existing)
         return keyed | "FirstCopyPerStory" >> beam.ParDo(
             _DedupStreamFn(self._lead_words), beam.pvalue.AsMultiMap(existing)
         ).with_outputs(LATE, main="unique")
