@@ -53,7 +53,8 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     # One WARC or JSONL file holds many pages: spread them so every worker extracts (CPU-bound, ~40 ms a page).
     pages = read.pages | "SpreadPages" >> beam.Reshuffle()
     extracted = pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
-    existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
+    keys = extracted.articles | "StoryKeys" >> beam.Map(lambda a: a.story_key)
+    existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output, keys)
     dedup = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
     unique = dedup.unique
     updated = dedup.late_duplicates | "RecordLateDuplicates" >> RecordLateDuplicates(

@@ -166,11 +166,22 @@ class WritePartitionedParquet(beam.PTransform):
 _STORY_COLUMNS = ["story_key", "article_id", "body", "input_uri", "record_index", "position", "duplicate_locations"]
 
 
-def _read_stories(path: str) -> Iterable[tuple[str, ExistingStory]]:
+def _read_stories(path: str, wanted=None) -> Iterable[tuple[str, ExistingStory]]:
+    """The stories of one committed file; with `wanted` (a dict-like of story keys), only those, and the
+    bodies are read only from row groups that hold one: a run pays for the stories it may collide with, not
+    for the whole output."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         pf = pq.ParquetFile(f)
-        for batch in pf.iter_batches(columns=_STORY_COLUMNS, batch_size=4096):
-            for row in batch.to_pylist():
+        for rg in range(pf.num_row_groups):
+            if wanted is not None:
+                keys = pf.read_row_group(rg, columns=["story_key"]).column(0).to_pylist()
+                hits = [i for i, k in enumerate(keys) if k in wanted]
+                if not hits:
+                    continue
+                rows = pf.read_row_group(rg, columns=_STORY_COLUMNS).take(hits).to_pylist()
+            else:
+                rows = pf.read_row_group(rg, columns=_STORY_COLUMNS).to_pylist()
+            for row in rows:
                 count("existing_stories")
                 yield row["story_key"], ExistingStory(
                     row["article_id"], row["story_key"], row["body"], path,
@@ -251,18 +262,29 @@ class RecordLateDuplicates(beam.PTransform):
 
 
 class ReadExistingStories(beam.PTransform):
-    """The articles already committed under `<output>/articles/`, as (story_key, ExistingStory)."""
+    """The articles already committed under `<output>/articles/`, as (story_key, ExistingStory).
 
-    def __init__(self, output: str):
+    With `story_keys` (a PCollection of the keys a run produced), only the stored stories sharing one of them
+    are read back (their bodies, from the row groups holding them); without, all of them (the streaming form
+    seeds its state once).
+    """
+
+    def __init__(self, output: str, story_keys: beam.PCollection | None = None):
         super().__init__()
         self._glob = articles_glob(output)
+        self._keys = story_keys
 
     def expand(self, pbegin):
-        return (
+        paths = (
             pbegin
             | "Glob" >> beam.Create([self._glob])
             | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
             | "Paths" >> beam.Map(lambda m: m.path)
             | "Spread" >> beam.Reshuffle()
-            | "ReadKeys" >> beam.FlatMap(_read_stories)
         )
+        if self._keys is None:
+            return paths | "ReadStories" >> beam.FlatMap(_read_stories)
+        wanted = beam.pvalue.AsDict(
+            self._keys | "DistinctKeys" >> beam.Distinct() | "AsKeys" >> beam.Map(lambda k: (k, None))
+        )
+        return paths | "ReadCollidingStories" >> beam.FlatMap(_read_stories, wanted=wanted)

@@ -75,10 +75,13 @@ def test_write_then_read_round_trip_is_hive_partitioned_and_atomic(tmp_path):
     assert got == sorted((r.title, r.source, r.partition_date.isoformat()) for r in rows)
     files = sorted(p.name for p in (tmp_path / "out" / "articles").rglob("*.parquet"))
     assert len(files) >= 4 and all(f.startswith("part-r1-") for f in files)  # 2 partitions x cut at 2 rows
-    # and the stories read back for cross-run dedup
+    # and the stories read back for cross-run dedup: all of them, or only those a run may collide with
     with TestPipeline(**_opts()) as p:
         back = p | ReadExistingStories(out) | beam.Map(lambda kv: kv[1].article_id)
         assert_that(back, equal_to([r.article_id for r in rows]))
+        keys = p | "Keys" >> beam.Create([rows[2].story_key, rows[2].story_key, "no-such-key"])
+        some = p | "Colliding" >> ReadExistingStories(out, keys) | "Ids" >> beam.Map(lambda kv: kv[1].article_id)
+        assert_that(some, equal_to([rows[2].article_id]), label="colliding only")
 
 
 def test_read_existing_of_an_empty_output_is_empty(tmp_path):
