@@ -1,7 +1,7 @@
 """Latency of `scrapeline watch` at its default settings: from the moment a dump settles to the moment its
 articles are readable in the output. Prints figures; asserts nothing.
 
-    .venv/bin/python benchmarks/watch_latency.py [--files 24] [--gap 2.5]
+    .venv/bin/python benchmarks/watch_latency.py [--files 24] [--gap 2.5] [--preload-dumps 10000]
 
 Starts `scrapeline watch` (defaults: poll 1 s, settle 2 s, DirectRunner in-process) on an empty directory,
 writes `--files` text dumps one every `--gap` seconds (each a new story), and polls the output with DuckDB
@@ -36,11 +36,25 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=24)
     ap.add_argument("--gap", type=float, default=2.5)
+    ap.add_argument("--preload-dumps", type=int, default=0,
+                    help="First ingest this many generated dumps (3 stories each) with `run`, so the watcher works "
+                         "against a populated output.")
     args = ap.parse_args()
     exe = REPO / ".venv" / "bin" / "scrapeline"
     with tempfile.TemporaryDirectory() as tmp:
         inp, out = Path(tmp) / "landing", Path(tmp) / "out"
         inp.mkdir()
+        if args.preload_dumps:
+            sys.path.insert(0, str(REPO / "benchmarks"))
+            from throughput import make_dumps
+
+            pre = Path(tmp) / "preload"
+            pre.mkdir()
+            make_dumps(pre, args.preload_dumps)
+            subprocess.run([str(exe), "run", str(pre), "--output", str(out), "--runner=FnApiRunner"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stored = duckdb.sql(f"select count(*) from read_parquet('{out}/articles/**/*.parquet')").fetchall()[0][0]
+            print(f"output preloaded with {stored} stories")
         proc = subprocess.Popen([str(exe), "watch", str(inp), "--output", str(out), "--runner=FnApiRunner"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         written: dict[int, float] = {}
@@ -51,13 +65,14 @@ def main() -> int:
             while not stop.is_set():
                 if (out / "articles").exists():
                     try:
-                        titles = duckdb.sql(f"select title from read_parquet('{out}/articles/**/*.parquet')").fetchall()
+                        titles = duckdb.sql(f"select title from read_parquet('{out}/articles/**/*.parquet') "
+                                            "where title like 'Benchmark story number %'").fetchall()
                     except duckdb.Error:
                         titles = []
                     now = time.time()
                     for (t,) in titles:
-                        i = int(t.rsplit(" ", 1)[1])
-                        readable.setdefault(i, now)
+                        if t.startswith("Benchmark story number "):
+                            readable.setdefault(int(t.rsplit(" ", 1)[1]), now)
                 time.sleep(0.1)
 
         obs = threading.Thread(target=observe)
