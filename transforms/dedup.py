@@ -79,6 +79,8 @@ def resolve_group(new: list[Article], existing: list[ExistingStory], lead_words:
     """
     if not new:
         return Resolution((), 0, 0)
+    if len(new) == 1 and not existing:  # the common case: a story seen once, nothing to compare
+        return Resolution((_merged(new[0], new),), 0, 0)
     by_text: dict[str, list[ExistingStory | Article]] = {}
     n_words: dict[str, int] = {}
     for item in [*existing, *new]:
