@@ -82,8 +82,8 @@ def render_summary(s: dict) -> str:
     lines = [
         f"scrapeline run {s['run_id']} -> {s['output']}",
         f"  files read {s['files_read']}, pages {s['pages']}, articles extracted {s['articles_extracted']}",
-        *([f"  containers: " + ", ".join(f"{k} {v}" for k, v in s["containers"].items())] if s["containers"] else []),
-        *([f"  records skipped (not pages): " + ", ".join(f"{k} {v}" for k, v in s["skipped_records"].items())]
+        *(["  containers: " + ", ".join(f"{k} {v}" for k, v in s["containers"].items())] if s["containers"] else []),
+        *(["  records skipped (not pages): " + ", ".join(f"{k} {v}" for k, v in s["skipped_records"].items())]
           if s["skipped_records"] else []),
         f"  written {s['articles_written']}, duplicates in this run {s['duplicates_in_run']}, "
         f"already in output {s['duplicates_already_in_output']}",

@@ -35,7 +35,7 @@ from pipeline.config import JsonlFields
 from transforms.containers import Record, RecordError, Skipped, iter_jsonl, iter_warc, one_page
 from transforms.metadata import parse_timestamp
 from transforms.metrics import count, make_dead_letter
-from transforms.records import DeadLetter, Page
+from transforms.records import Page
 
 __all__ = [
     "CorruptInput",

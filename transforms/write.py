@@ -20,7 +20,6 @@ or the new one).
 from __future__ import annotations
 
 import json
-import posixpath
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable

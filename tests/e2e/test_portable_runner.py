@@ -48,7 +48,7 @@ def job_service():
     try:
         _wait_port(job_port)
         _wait_port(worker_port)
-        yield [f"--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}", "--environment_type=EXTERNAL",
+        yield ["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}", "--environment_type=EXTERNAL",
                f"--environment_config=localhost:{worker_port}"]
     finally:
         for p in procs:

@@ -17,7 +17,7 @@ from apache_beam.transforms.window import TimestampedValue
 
 from pipeline.graph import article_partition
 from tests.factories import article, existing, words
-from transforms.records import ARTICLE_SCHEMA, Article, ExistingStory
+from transforms.records import ARTICLE_SCHEMA
 from transforms.streaming import DedupStream, WriteWindowedParquet, _SettledOnceFn
 
 
