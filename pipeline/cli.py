@@ -35,13 +35,13 @@ class UsageError(Exception):
     """An invocation that cannot run; exit code 2."""
 
 
-def _all_options_parser() -> argparse.ArgumentParser:
+def _all_options_parser(prog: str = "scrapeline run") -> argparse.ArgumentParser:
     """One parser that knows every Beam option and ours, so `--runner DirectRunner` is never an input path."""
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
     import pipeline.options  # noqa: F401  (registers ScrapelineOptions as a PipelineOptions subclass)
 
-    parser = _BeamArgumentParser(prog="scrapeline run", allow_abbrev=False, description=__doc__,
+    parser = _BeamArgumentParser(prog=prog, allow_abbrev=False, description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     seen = {}
     for cls in PipelineOptions.__subclasses__():
@@ -150,14 +150,15 @@ class Invocation:
     extra: dict
 
 
-def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentParser], None] | None = None) -> Invocation:
+def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
+                     prog: str = "scrapeline run") -> Invocation:
     """Parse and validate (raising UsageError) before any graph is built."""
     from pipeline.config import ConfigError, load_config
 
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--env", default=None)
     env_args = _env_options(pre.parse_known_args(argv)[0].env)
-    parser = _all_options_parser()
+    parser = _all_options_parser(prog)
     if extra_args:
         extra_args(parser)
     known, unknown = parser.parse_known_args(env_args + argv)
@@ -218,6 +219,11 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     # rows it had already committed from being written twice).
     with FileSystems.create(join(inv.output, "_runs", f"{run_id}.json"), mime_type="application/json") as f:
         f.write(json.dumps(summary, indent=1, default=str).encode("utf-8"))
+    if not _is_remote(inv.output):  # tidy: `_temporary/` only stays while something is in flight
+        try:
+            os.rmdir(os.path.join(inv.output, "_temporary"))
+        except OSError:
+            pass
     print(render_summary(summary), flush=True)
     if not summary["identity"]["holds"]:
         print("scrapeline: error: articles are missing from the accounting (see the check line)", file=sys.stderr)
@@ -292,7 +298,7 @@ def _watch_args(parser: argparse.ArgumentParser) -> None:
 def watch(argv: list[str]) -> int:
     from pipeline.watch import FileState, Watcher
 
-    inv = parse_invocation(argv, _watch_args)
+    inv = parse_invocation(argv, _watch_args, prog="scrapeline watch")
     if len(inv.inputs) != 1:
         raise UsageError("watch takes exactly one INPUT_LOCATION (a directory, local or remote)")
     location = inv.inputs[0]
