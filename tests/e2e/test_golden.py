@@ -20,7 +20,8 @@ from pipeline.cli import main
 from tests.conftest import REPO
 
 CASES = sorted(p.parent for p in (Path(__file__).parent.parent / "cases").glob("*/*/case.json"))
-FIELDS = ["role", "position", "title", "body", "captions", "source", "source_name", "url", "author", "published_at",
+FIELDS = ["role", "position", "record_index", "title", "body", "captions", "source", "source_name", "url", "author",
+          "published_at",
           "fetched_at", "date_source", "word_count", "duplicate_count", "duplicate_titles", "duplicate_sources"]
 
 
@@ -43,12 +44,13 @@ def test_golden_case(case, tmp_path):
     shutil.copy(src, inp / src.name)
     out = tmp_path / "out"
     assert main(["run", str(inp), "--output", str(out), "--fetched-at", spec["fetched_at"], "--runner=FnApiRunner"]) == 0
-    rows = sorted(_table(out / "articles"), key=lambda r: r["position"])
+    rows = sorted(_table(out / "articles"), key=lambda r: (r["record_index"], r["position"]))
     actual = {
         "articles": [{**{f: _iso(r[f]) for f in FIELDS}, "partition": f"source={r['source']}/date={r['date']}"}
                      for r in rows],
         "dead_letters": sorted(
-            ({"stage": d["stage"], "reason": d["reason"], "position": d["position"], "excerpt": d["excerpt"][:80]}
+            ({"stage": d["stage"], "reason": d["reason"], "record_index": d["record_index"], "position": d["position"],
+              "excerpt": d["excerpt"][:80]}
              for d in _table(out / "dead_letters")),
             key=lambda d: (d["stage"], d["reason"], d["position"] or -1, d["excerpt"]),
         ),
