@@ -6,8 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pipeline.config import load_config
+
+# No per-example deadline: the first examples pay for imports and warm caches, and a machine shared with other
+# work (CI) would turn that into flaky failures. The properties themselves are what the tests check.
+settings.register_profile("scrapeline", deadline=None)
+settings.load_profile("scrapeline")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

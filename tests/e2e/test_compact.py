@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import duckdb
 import pyarrow as pa
@@ -59,11 +60,17 @@ def test_readers_never_see_both_or_neither(tmp_path):
     t = threading.Thread(target=reader)
     t.start()
     try:
+        deadline = time.time() + 30
+        while not seen and time.time() < deadline:  # the reader is running before the swap starts
+            time.sleep(0.001)
         assert compact_partition(out, "articles", part, 100_000) == (8, 1)
+        during = len(seen)
+        while len(seen) == during and time.time() < deadline:  # and reads again after it
+            time.sleep(0.001)
     finally:
         stop.set()
         t.join()
-    assert seen and set(seen) == {expected}
+    assert len(seen) >= 2 and set(seen) == {expected}
 
 
 def test_exchange_dirs_is_a_swap(tmp_path):
