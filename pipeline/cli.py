@@ -37,6 +37,8 @@ class UsageError(Exception):
 
 def _all_options_parser(prog: str = "scrapeline run") -> argparse.ArgumentParser:
     """One parser that knows every Beam option and ours, so `--runner DirectRunner` is never an input path."""
+    # _BeamArgumentParser is private, but it is the parser Beam itself builds its options with (it knows
+    # add_value_provider_argument); apache-beam is pinned to 2.77.*, and test_cli covers this path.
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
     import pipeline.options  # noqa: F401  (registers ScrapelineOptions as a PipelineOptions subclass)
