@@ -30,7 +30,7 @@ from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
 
-from transforms.dedup import LATE, keyed_with_stored, resolve_group
+from transforms.dedup import LATE, DedupByContentHash, keyed_with_stored, resolve_group
 from transforms.metrics import count
 from transforms.read import is_dump_path
 from transforms.records import ExistingStory, record_to_row
@@ -111,20 +111,14 @@ class _DedupStreamFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(LATE, late)
 
 
-class DedupStream(beam.PTransform):
+class DedupStream(DedupByContentHash):
     """Articles -> `unique` (first copy of each story ever seen, stored stories included) and `late_duplicates`.
 
     A copy that arrives after its story was emitted is a late duplicate even when it is more complete: rows
     already written are not replaced. The streaming graph counts late duplicates but does not yet record them
-    on the written rows (batch and `watch` do, through RecordLateDuplicates).
+    on the written rows (batch and `watch` do, through RecordLateDuplicates). Same arguments as the batch form;
+    state per story_key instead of one CoGroupByKey over a bounded input.
     """
-
-    def __init__(self, lead_words: int, existing: beam.PCollection | None = None):
-        super().__init__()
-        if lead_words < 1:
-            raise ValueError("lead_words must be positive")
-        self._lead_words = lead_words
-        self._existing = existing
 
     def expand(self, articles):
         keyed, existing = keyed_with_stored(articles, self._existing)
