@@ -61,6 +61,7 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
         "articles_written": written,
         "duplicates_in_run": dup_run,
         "duplicates_already_in_output": dup_out,
+        "stored_rows_updated_with_new_copies": c["duplicates.recorded_on_stored_rows"],
         "filtered": filtered,
         "dead_letters": dead,
         "dead_letters_written": c["dead_letters_written"],
@@ -88,6 +89,8 @@ def render_summary(s: dict) -> str:
         f"  written {s['articles_written']}, duplicates in this run {s['duplicates_in_run']}, "
         f"already in output {s['duplicates_already_in_output']}",
     ]
+    if s["stored_rows_updated_with_new_copies"]:
+        lines.append(f"  stored rows that recorded new copies of their story: {s['stored_rows_updated_with_new_copies']}")
     if s["filtered"]:
         lines.append("  filtered: " + ", ".join(f"{k} {v}" for k, v in s["filtered"].items()))
     if s["dead_letters"]:

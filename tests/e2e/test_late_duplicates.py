@@ -31,6 +31,8 @@ def test_later_copy_is_recorded_on_the_stored_row_idempotently(tmp_path, sample_
     body = sample_text.split("\n")[sample_text.split("\n").index(TARIFF) + 1]
     (second / "wire.jsonl").write_text(json.dumps({"url": "https://wire.example/oil", "text": f"Oil: {TARIFF}\n{body}"}))
     assert _run(second, out) == 0
+    summary = max((out / "_runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    assert json.loads(summary.read_text())["stored_rows_updated_with_new_copies"] == 1
     after = {r["title"]: r for r in _rows(out)}
     assert set(after) == set(before)  # no new row
     row = after[TARIFF]
