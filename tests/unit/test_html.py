@@ -59,3 +59,15 @@ def test_split_drops_a_first_line_repeating_the_title_and_survives_empty_pages()
     for empty in ("", "<!-- nothing -->", "<?xml version='1.0' encoding='utf-8'?><html></html>"):
         s = split_html_page(empty)
         assert s.articles[0].body_lines == ()
+
+
+def test_byline_in_the_page_when_no_metadata_names_the_author():
+    meta, _ = _meta("<html><head><title>T</title></head><body><div class='story-byline byline'>By Ada Lovelace"
+                    "</div><p>text</p></body></html>")
+    assert meta.author == "Ada Lovelace"
+    meta, _ = _meta("<html><head><meta name='author' content='Meta Name'></head><body>"
+                    "<span class='author'>Other Name</span></body></html>")
+    assert meta.author == "Meta Name"  # metadata first
+    meta, _ = _meta("<html><body><div class='author-box'>About the author: a very long biography that goes on "
+                    "and on about everything</div></body></html>")
+    assert meta.author is None  # not name-like
