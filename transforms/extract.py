@@ -102,7 +102,7 @@ class _ExtractFn(beam.DoFn):
         cfg = self._config
         try:
             if page.format == "html":
-                html = split_html_page(page.text, page.url)
+                html = split_html_page(page.text, page.url, cfg.date_languages)
                 split = SplitResult("html", html.meta.site, html.articles, (), 0)
                 rules = cfg.cleaning
             else:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from functools import lru_cache
 from html import unescape
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -326,7 +327,37 @@ def _related_from_article_tags(tree, page_url: str | None, main_title: str | Non
     return out
 
 
-def _find_date(tree, url: str | None) -> str | None:
+_HTMLDATE_PARSER_SETTINGS = {  # htmldate 1.x's own settings for its dateparser fallback, kept as they are
+    "NORMALIZE": True,
+    "PARSERS": ["custom-formats", "absolute-time"],
+    "PREFER_DATES_FROM": "past",
+    "PREFER_LOCALE_DATE_ORDER": True,
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "STRICT_PARSING": True,
+}
+
+
+@lru_cache(maxsize=8)
+def _restrict_htmldate_languages(languages: tuple[str, ...]) -> bool:
+    """Make htmldate's dateparser fallback try only `languages` (configs: dates.languages).
+
+    htmldate hands candidate strings to a dateparser built for every language it knows, and a string that
+    parses in none of them is tried in all of them: ~17 ms a call on the dev pages. Restricted to English it
+    is ~5 ms with the same date accuracy (0.828) there. htmldate has no option for it, so its factory
+    function is replaced; if a later htmldate moves it, nothing is replaced (and a unit test says so).
+    """
+    import htmldate.extractors as hx
+
+    if not callable(getattr(hx, "get_external_parser", None)):
+        return False
+    from dateparser import DateDataParser
+
+    parser = DateDataParser(languages=list(languages), settings=dict(_HTMLDATE_PARSER_SETTINGS))
+    hx.get_external_parser = lambda: parser
+    return True
+
+
+def _find_date(tree, url: str | None, languages: tuple[str, ...] = ("en",)) -> str | None:
     """The publication date htmldate finds in the page text and markup (~7 ms; only when no metadata has one).
 
     Measured on the dev pages: the first date of the structured metadata above is right on 90 % of the pages
@@ -336,6 +367,7 @@ def _find_date(tree, url: str | None) -> str | None:
     """
     import htmldate
 
+    _restrict_htmldate_languages(tuple(languages))
     try:
         return htmldate.find_date(tree, original_date=True, url=url, extensive_search=True)
     except Exception:  # htmldate raises on some malformed documents; a missing date is not an error
@@ -359,7 +391,7 @@ def _parse(html: str):
         return None
 
 
-def split_html_page(html: str, url: str | None = None) -> HtmlSplit:
+def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",)) -> HtmlSplit:
     """A page's main article (position 0) and related articles (1, 2, ...), with page metadata."""
     tree = _parse(html)
     head = BeautifulSoup(_head_document(html), "lxml")
@@ -370,7 +402,7 @@ def split_html_page(html: str, url: str | None = None) -> HtmlSplit:
     main_text = extract_main_text(tree, meta.url) if tree is not None else ""
     if not meta.published and tree is not None:
         # last: htmldate may prune the tree it is given
-        meta = dataclasses.replace(meta, published=_find_date(tree, meta.url))
+        meta = dataclasses.replace(meta, published=_find_date(tree, meta.url, date_languages))
     host = (urlsplit(meta.url).hostname or "").removeprefix("www.") if meta.url else ""
     main = RawArticle(
         role="main", position=0, title=meta.title or "", body_lines=tuple(_drop_title_line(main_text, meta.title)),

@@ -71,3 +71,14 @@ def test_byline_in_the_page_when_no_metadata_names_the_author():
     meta, _ = _meta("<html><body><div class='author-box'>About the author: a very long biography that goes on "
                     "and on about everything</div></body></html>")
     assert meta.author is None  # not name-like
+
+
+def test_htmldate_fallback_is_restricted_to_the_configured_languages():
+    import htmldate.extractors as hx
+
+    from transforms.html import _find_date, _parse, _restrict_htmldate_languages
+
+    assert _restrict_htmldate_languages(("en",)) is True  # fails loudly if htmldate moves its parser factory
+    assert hx.get_external_parser()._settings.STRICT_PARSING is True
+    tree = _parse("<html><body><article><p>Published on 3 March 2024 by the desk.</p></article></body></html>")
+    assert _find_date(tree, None) == "2024-03-03"
