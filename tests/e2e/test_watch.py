@@ -143,3 +143,15 @@ def test_watcher_stops_on_idle_timeout_and_skips_ingested(tmp_path):
 def test_watcher_checks_arguments(tmp_path, bad):
     with pytest.raises(ValueError):
         Watcher(str(tmp_path), str(tmp_path), lambda b: 0, **bad)
+
+
+def test_a_failed_batch_stops_the_watcher_and_leaves_its_files_for_the_next_start(tmp_path):
+    f = tmp_path / "in" / "a.txt"
+    f.parent.mkdir()
+    f.write_text("Title\nbody")
+    os.utime(f, (0, 0))
+    clock = [100.0]
+    w = Watcher(str(tmp_path / "in" / "**"), str(tmp_path / "out"), lambda b: 1, poll_interval=1, settle=0,
+                idle_timeout=5, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+    assert w.run() == 1
+    assert w.batches == 0 and FileState(str(f), f.stat().st_size, 0.0).key not in w._done
