@@ -60,7 +60,6 @@ class PageMeta:
     url: str | None
     published: str | None
     author: str | None
-    description: str | None
 
 
 @dataclass(frozen=True)
@@ -263,8 +262,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None) -> tuple[PageMeta,
         if byline:
             authors = [byline]
     author = ", ".join(dict.fromkeys(authors)) if authors else None
-    description = _first(meta, "description", "og:description")
-    return PageMeta(title, site, page_url, published, author, description), articles
+    return PageMeta(title, site, page_url, published, author), articles
 
 
 def extract_main_text(page, url: str | None = None) -> str:
@@ -277,9 +275,10 @@ def extract_main_text(page, url: str | None = None) -> str:
     return text or ""
 
 
-def _related_from_jsonld(objs: list[dict], page_url: str | None, main_url: str | None) -> list[RawArticle]:
+def _related_from_jsonld(objs: list[dict], page_url: str | None) -> list[RawArticle]:
+    """Further JSON-LD articles (after the main one) with a headline and url of their own."""
     out = []
-    seen = {main_url}
+    seen = {page_url}
     for o in objs[1:]:
         url = o.get("url") or o.get("mainEntityOfPage")
         url = url.get("@id") if isinstance(url, dict) else url
@@ -396,7 +395,7 @@ def split_html_page(html: str, url: str | None = None, date_languages: tuple[str
     tree = _parse(html)
     head = BeautifulSoup(_head_document(html), "lxml")
     meta, ld_articles = page_metadata(head, tree, url)
-    related = _related_from_jsonld(ld_articles, meta.url, meta.url) + _related_from_article_tags(
+    related = _related_from_jsonld(ld_articles, meta.url) + _related_from_article_tags(
         tree, meta.url, meta.title
     )
     main_text = extract_main_text(tree, meta.url) if tree is not None else ""

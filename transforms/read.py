@@ -127,9 +127,7 @@ def decompress(data: bytes, kind: str | None, max_bytes: int) -> bytes:
                 break
     except CorruptInput:
         raise
-    except (OSError, EOFError, zlib.error, ValueError) as e:
-        raise CorruptInput("corrupt_compression", f"corrupt {kind} stream: {e}") from None
-    except Exception as e:  # zstandard.ZstdError has no common base we can import lazily
+    except Exception as e:  # zlib.error, OSError, EOFError, ValueError, zstandard.ZstdError (no common base)
         raise CorruptInput("corrupt_compression", f"corrupt {kind} stream: {e}") from None
     return bytes(out)
 
