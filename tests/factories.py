@@ -21,6 +21,7 @@ def article(body: str, title: str = "T", lead_words: int = 40, **kw) -> Article:
         article_id=article_id(ws),
         story_key=story_key(ws, lead_words),
         title=title,
+        title_source="layout",
         body=body,
         source="src",
         source_name="Src",

@@ -7,9 +7,12 @@
   (with its line number); the next line goes on.
 - warc: WARC (and ARC, converted on the fly) read with warcio, streamed record by record: `response` (and
   ARC) records with an HTML body become pages (url = WARC-Target-URI, fetched_at = WARC-Date); `request`,
-  `metadata`, `revisit`, `warcinfo` and non-HTML responses are skipped and counted; a record that cannot be read
-  (truncated: fewer bytes than its Content-Length says, or corrupt) is a record error carrying its byte
-  offset, and ends the file (the rest cannot be re-synchronised safely); the records before it are ingested.
+  `metadata`, `revisit`, `warcinfo` and non-HTML responses are skipped and counted; a record whose payload
+  (after its HTTP Content-Encoding) is larger than the limit is a `too_large` record error, read no further
+  than the limit and then drained in chunks, so the next record goes on; a payload that is not text is a
+  `binary` record error; a record that cannot be read (truncated: fewer bytes than its Content-Length says, or
+  corrupt) is a record error carrying its byte offset, and ends the file (the rest cannot be re-synchronised
+  safely); the records before it are ingested.
 
 warcio over FastWARC: FastWARC parses ~5x faster but reads no ARC and needs a C++ wheel on every worker;
 warcio reads both, is pure Python (installs anywhere Beam runs) and is not the bottleneck here (HTML parsing
@@ -31,7 +34,7 @@ from typing import BinaryIO
 
 from pipeline.config import JsonlFields
 
-__all__ = ["Record", "RecordError", "decode_html", "iter_jsonl", "iter_warc", "one_page"]
+__all__ = ["Record", "RecordError", "Skipped", "decode_html", "iter_jsonl", "iter_warc", "looks_binary", "one_page"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
@@ -65,15 +68,62 @@ class Skipped:
     """A record that is not a page (request, metadata, revisit, non-HTML...), counted by kind."""
 
     kind: str
+    container: str = ""
+
+
+# Magic numbers of payloads that are never text (a crawl holds executables, images, archives, fonts, media).
+_BINARY_MAGIC = (
+    (b"\x7fELF", "ELF executable"), (b"MZ\x90\x00", "Windows executable"), (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"), (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"), (b"PK\x03\x04", "ZIP archive"),
+    (b"PK\x05\x06", "ZIP archive"), (b"%PDF-", "PDF document"), (b"\x00asm", "WebAssembly"), (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"Rar!\x1a\x07", "RAR archive"), (b"\xca\xfe\xba\xbe", "Mach-O/Java class"), (b"\xcf\xfa\xed\xfe", "Mach-O executable"),
+    (b"SQLite format 3\x00", "SQLite database"), (b"wOFF", "WOFF font"), (b"wOF2", "WOFF2 font"), (b"OggS", "Ogg media"),
+    (b"ID3", "MP3 audio"), (b"\x1aE\xdf\xa3", "Matroska/WebM media"), (b"RIFF", "RIFF media"), (b"\x00\x00\x01\x00", "icon"),
+    (b"BZh", "bzip2 data"), (b"\x1f\x8b", "gzip data"), (b"\x28\xb5\x2f\xfd", "zstd data"), (b"\xfd7zXZ\x00", "xz data"),
+)
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def looks_binary(head: bytes) -> str | None:
+    """What non-text payload `head` (the first few KB) is, or None for text.
+
+    Known magic numbers first (a bomb or archive inside a dump included), then the share of control bytes: text
+    in any 8-bit or UTF-8 encoding has almost none, binaries have many. A text dump with a few stray control
+    bytes passes (the threshold is 10 % of the head); UTF-16 text (a BOM, or NULs on every other byte with
+    printable bytes between) is text.
+    """
+    if not head or head.startswith(_BOMS):
+        return None
+    for magic, what in _BINARY_MAGIC:
+        if head.startswith(magic):
+            return what
+    if head[4:8] == b"ftyp":
+        return "MP4/QuickTime media"
+    sample = head[:8192]
+    controls = len(sample) - len(sample.translate(None, _CONTROL))
+    if controls * 10 <= len(sample):
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for nuls, other in ((even, odd), (odd, even)):
+        if nuls.count(0) >= 0.9 * len(nuls) and other.count(0) <= 0.1 * len(other):
+            return None  # UTF-16 without a BOM
+    return f"{controls} control bytes in the first {len(sample)}"
 
 
 def _codec(name: str | None) -> str | None:
+    """The Python codec of a declared charset, or None when it is unknown or unusable for a page: bytes-to-bytes
+    codecs (`base64`, `rot13`, `zlib`...) are not text encodings, and UTF-7 is refused as browsers refuse it
+    (the WHATWG encoding standard has no UTF-7; it smuggles markup and lone surrogates)."""
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
+        info = codecs.lookup(name.strip().strip("\"'"))
+    except (LookupError, ValueError):
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name == "utf-7":
+        return None
+    return info.name
 
 
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str, int]:
@@ -84,7 +134,7 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str, int
     for enc in dict.fromkeys(c for c in candidates if c):
         try:
             return data.decode(enc), enc, 0
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
     from transforms.read import decode_text  # UTF-8, detection, replacement: one implementation
 
@@ -109,6 +159,10 @@ def _first_field(obj: dict, names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _excerpt(line: str) -> bytes:
+    return line[:2000].encode("utf-8", errors="replace")
+
+
 def iter_jsonl(data: bytes, fields: JsonlFields) -> Iterator[Record | RecordError]:
     from transforms.read import decode_text
 
@@ -119,17 +173,20 @@ def iter_jsonl(data: bytes, fields: JsonlFields) -> Iterator[Record | RecordErro
         try:
             obj = json.loads(line)
         except ValueError as e:
-            yield RecordError(n, "bad_json", f"line {n + 1}: {e}", line.encode("utf-8")[:2000])
+            yield RecordError(n, "bad_json", f"line {n + 1}: {e}", _excerpt(line))
+            continue
+        except RecursionError:  # nested deeper than the parser's stack: this line only, the next one goes on
+            yield RecordError(n, "bad_json", f"line {n + 1}: JSON nested too deeply", _excerpt(line))
             continue
         if not isinstance(obj, dict):
-            yield RecordError(n, "bad_json", f"line {n + 1}: not a JSON object", line.encode("utf-8")[:2000])
+            yield RecordError(n, "bad_json", f"line {n + 1}: not a JSON object", _excerpt(line))
             continue
         html = _first_field(obj, fields.html)
         body = html if html is not None else _first_field(obj, fields.text)
         if body is None:
             yield RecordError(
                 n, "no_content", f"line {n + 1}: none of the fields {list(fields.html + fields.text)} holds text",
-                line.encode("utf-8")[:2000],
+                _excerpt(line),
             )
             continue
         yield Record(
@@ -139,7 +196,27 @@ def iter_jsonl(data: bytes, fields: JsonlFields) -> Iterator[Record | RecordErro
         )
 
 
-def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
+def _drain(stream) -> None:
+    """Read a record's rest in chunks (never whole: a record may be gigabytes)."""
+    while stream.read(1 << 16):
+        pass
+
+
+def _page_skip_reason(rec) -> str | None:
+    """Why a response/resource record is not a page (its HTTP status or content type), or None."""
+    if rec.http_headers is not None:
+        ctype = rec.http_headers.get_header("Content-Type") or ""
+        status = rec.http_headers.get_statuscode()
+        if status and not str(status).startswith("2"):
+            return f"http_{status}"
+    else:
+        ctype = rec.rec_headers.get_header("Content-Type") or ""
+    if ctype and "html" not in ctype.lower():
+        return "non_html"
+    return None
+
+
+def iter_warc(stream: BinaryIO, max_record_bytes: int = 256 * 1024 * 1024) -> Iterator[Record | RecordError | Skipped]:
     from warcio.archiveiterator import ArchiveIterator
 
     it = ArchiveIterator(stream, arc2warc=True)
@@ -150,8 +227,11 @@ def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
             if not kind:
                 yield RecordError(it.offset or offset, "corrupt_record", f"record after byte {offset} has no WARC-Type", b"")
                 return
-            payload = rec.content_stream().read() if kind in ("response", "resource") else b""
-            rec.raw_stream.read()  # drain what the payload reader left (trailers, non-page records)
+            page = kind in ("response", "resource")
+            skip = _page_skip_reason(rec) if page else kind
+            # at most one byte past the limit is read (HTTP Content-Encoding and chunking undone as it streams)
+            payload = rec.content_stream().read(max_record_bytes + 1) if skip is None else b""
+            _drain(rec.raw_stream)  # what the payload reader left (trailers, non-page records, a too-large rest)
             offset = it.get_record_offset()  # only after reading: warcio skips the unread content otherwise
             missing = getattr(rec.raw_stream, "limit", 0) or 0
             if missing > 0:
@@ -162,21 +242,20 @@ def iter_warc(stream: BinaryIO) -> Iterator[Record | RecordError | Skipped]:
                     payload[:2000],
                 )
                 return
-            if kind not in ("response", "resource"):
-                yield Skipped(kind)
+            if skip is not None:
+                yield Skipped(skip)
                 continue
-            if rec.http_headers is not None:
-                ctype = rec.http_headers.get_header("Content-Type") or ""
-                status = rec.http_headers.get_statuscode()
-                if status and not str(status).startswith("2"):
-                    yield Skipped(f"http_{status}")
-                    continue
-            else:
-                ctype = rec.rec_headers.get_header("Content-Type") or ""
-            if ctype and "html" not in ctype.lower():
-                yield Skipped("non_html")
+            if len(payload) > max_record_bytes:
+                yield RecordError(offset, "too_large", f"{kind} record at byte {offset}: payload larger than "
+                                  f"read.max_file_bytes={max_record_bytes}", payload[:2000])
                 continue
-            m = _HEADER_CHARSET.search(ctype)
+            binary = looks_binary(payload[:8192])
+            if binary:
+                yield RecordError(offset, "binary", f"{kind} record at byte {offset} declared as HTML: {binary}",
+                                  payload[:2000])
+                continue
+            m = _HEADER_CHARSET.search(rec.http_headers.get_header("Content-Type") or "" if rec.http_headers
+                                       else rec.rec_headers.get_header("Content-Type") or "")
             text, enc, replaced = decode_html(payload, m.group(1) if m else None)
             yield Record(
                 offset, "html", text, url=rec.rec_headers.get_header("WARC-Target-URI"),

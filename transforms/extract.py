@@ -9,22 +9,35 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 
-from pipeline.config import CleaningRules, Config
+from pipeline.config import CleaningRules, Config, LayoutProfile
 from transforms.clean import clean_body, clean_line_text
 from transforms.hashing import article_id, normalise_words, story_key
-from transforms.metadata import UNKNOWN_SOURCE, page_id, parse_published, source_slug
+from transforms.metadata import UNKNOWN_SOURCE, page_id, published_time, source_slug
 from transforms.metrics import count, make_dead_letter
-from transforms.records import Article, Page, RawArticle
+from transforms.records import Article, DeadLetter, Page, RawArticle
 from transforms.html import split_html_page
 from transforms.split import SplitResult, choose_layout, split_text_dump
 
-__all__ = ["ExtractArticles", "Filtered", "build_article"]
+__all__ = ["ExtractArticles", "Filtered", "build_article", "extract_page", "first_sentence"]
 
 DEAD = "dead_letters"
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+_TITLE_MAX = 160
+
+
+def first_sentence(body: str, max_chars: int = _TITLE_MAX) -> str:
+    """A stand-in title: the body's first sentence, cut at a word boundary to at most `max_chars` (with …)."""
+    first = body.split("\n", 1)[0].strip()
+    sentence = _SENTENCE_END.split(first, 1)[0].strip()
+    if len(sentence) <= max_chars:
+        return sentence
+    cut = sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
+    return (cut or sentence[: max_chars - 1]) + "…"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,17 +61,19 @@ def build_article(
     cleaned = clean_body(raw.body_lines, rules)
     for what, n in cleaned.removed.items():
         count(f"cleaned.{what}", n)
-    title = clean_line_text(raw.title)
-    if not title:
-        return Filtered("no_title", "the article has no title line")
     words = normalise_words(cleaned.body)
     if len(words) < config.min_body_words:
         return Filtered(
             "too_short", f"{len(words)} body words after cleaning, fewer than filter.min_body_words={config.min_body_words}"
         )
-    published = parse_published(raw.published_raw, page.fetched_at, config.date_languages)
-    if raw.published_raw and published is None:
-        count("metadata.unparsed_published")
+    # Poor metadata never drops an article: with no title line, the first sentence of the body stands in.
+    title, title_source = clean_line_text(raw.title), raw.title_source
+    if not title:
+        title, title_source = first_sentence(cleaned.body), "first_sentence"
+    count(f"title_source.{title_source}")
+    published, why = published_time(raw.published_raw, page.fetched_at, config.date_languages)
+    if why:
+        count(f"dates.refused.{why}")
     url = raw.url or (page.url if raw.role == "main" else None)
     name = raw.source or page.site or site
     slug = source_slug(name, config.source_slugs, url)
@@ -66,6 +81,7 @@ def build_article(
         article_id=article_id(words),
         story_key=story_key(words, config.lead_words),
         title=title,
+        title_source=title_source,
         body=cleaned.body,
         source=slug,
         source_name=(name.strip() if name and name.strip() else UNKNOWN_SOURCE),
@@ -91,6 +107,51 @@ def build_article(
     )
 
 
+def extract_page(
+    page: Page, config: Config, layout: LayoutProfile | None, ingested_at: dt.datetime, version: str
+) -> Iterator[Article | DeadLetter]:
+    """One page -> its articles, and a dead letter for whatever could not become one. Never raises: a failing
+    page is one dead letter, a failing article one more, and the page's other articles go on."""
+    cfg = config
+    try:
+        if page.format == "html":
+            html = split_html_page(page.text, page.url, cfg.date_languages, page.fetched_at)
+            split = SplitResult("html", html.meta.site, html.articles, (), 0)
+            rules = cfg.cleaning
+        else:
+            lp = layout or choose_layout(page.text, cfg.layouts)
+            split = split_text_dump(page.text, lp)
+            rules = cfg.cleaning.merged(lp.cleaning)
+    except Exception as e:
+        yield make_dead_letter("split", "unexpected_error", page.input_uri, page.record_index, e, page.text,
+                               excerpt_chars=cfg.excerpt_chars)
+        return
+    count("pages")
+    count(f"layout.{split.layout}")
+    count("chrome_lines_dropped", split.chrome_lines)
+    for rej in split.rejections:
+        yield make_dead_letter("split", rej.reason, page.input_uri, page.record_index, rej.detail, rej.excerpt,
+                               excerpt_chars=cfg.excerpt_chars)
+    if not split.articles:
+        yield make_dead_letter("split", "no_articles", page.input_uri, page.record_index,
+                               f"layout {split.layout!r} found no article", page.text, excerpt_chars=cfg.excerpt_chars)
+    for raw in split.articles:
+        count("articles_extracted")
+        try:
+            result = build_article(page, raw, split.site, rules, cfg, ingested_at, version)
+        except Exception as e:
+            yield make_dead_letter("extract", "unexpected_error", page.input_uri, page.record_index, e,
+                                   "\n".join((raw.title, *raw.body_lines)), position=raw.position,
+                                   excerpt_chars=cfg.excerpt_chars)
+            continue
+        if isinstance(result, Filtered):
+            yield make_dead_letter("filter", result.reason, page.input_uri, page.record_index, result.detail,
+                                   "\n".join((raw.title, *raw.body_lines)), position=raw.position,
+                                   excerpt_chars=cfg.excerpt_chars)
+            continue
+        yield result
+
+
 class _ExtractFn(beam.DoFn):
     def __init__(self, config: Config, layout_name: str | None, ingested_at: dt.datetime, version: str):
         self._config = config
@@ -99,55 +160,8 @@ class _ExtractFn(beam.DoFn):
         self._version = version
 
     def process(self, page: Page) -> Iterable:
-        cfg = self._config
-        try:
-            if page.format == "html":
-                html = split_html_page(page.text, page.url, cfg.date_languages)
-                split = SplitResult("html", html.meta.site, html.articles, (), 0)
-                rules = cfg.cleaning
-            else:
-                layout = self._layout or choose_layout(page.text, cfg.layouts)
-                split = split_text_dump(page.text, layout)
-                rules = cfg.cleaning.merged(layout.cleaning)
-        except Exception as e:
-            yield beam.pvalue.TaggedOutput(
-                DEAD, make_dead_letter("split", "unexpected_error", page.input_uri, page.record_index, e, page.text,
-                                       excerpt_chars=cfg.excerpt_chars)
-            )
-            return
-        count("pages")
-        count(f"layout.{split.layout}")
-        count("chrome_lines_dropped", split.chrome_lines)
-        for rej in split.rejections:
-            yield beam.pvalue.TaggedOutput(
-                DEAD, make_dead_letter("split", rej.reason, page.input_uri, page.record_index, rej.detail,
-                                       rej.excerpt, excerpt_chars=cfg.excerpt_chars)
-            )
-        if not split.articles:
-            yield beam.pvalue.TaggedOutput(
-                DEAD, make_dead_letter("split", "no_articles", page.input_uri, page.record_index,
-                                       f"layout {split.layout!r} found no article", page.text,
-                                       excerpt_chars=cfg.excerpt_chars)
-            )
-        for raw in split.articles:
-            count("articles_extracted")
-            try:
-                result = build_article(page, raw, split.site, rules, cfg, self._ingested_at, self._version)
-            except Exception as e:
-                yield beam.pvalue.TaggedOutput(
-                    DEAD, make_dead_letter("extract", "unexpected_error", page.input_uri, page.record_index, e,
-                                           "\n".join((raw.title, *raw.body_lines)), position=raw.position,
-                                           excerpt_chars=cfg.excerpt_chars)
-                )
-                continue
-            if isinstance(result, Filtered):
-                yield beam.pvalue.TaggedOutput(
-                    DEAD, make_dead_letter("filter", result.reason, page.input_uri, page.record_index, result.detail,
-                                           "\n".join((raw.title, *raw.body_lines)), position=raw.position,
-                                           excerpt_chars=cfg.excerpt_chars)
-                )
-                continue
-            yield result
+        for out in extract_page(page, self._config, self._layout, self._ingested_at, self._version):
+            yield beam.pvalue.TaggedOutput(DEAD, out) if isinstance(out, DeadLetter) else out
 
 
 class ExtractArticles(beam.PTransform):

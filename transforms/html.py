@@ -21,6 +21,7 @@ and trafilatura (which copies it); BeautifulSoup parses only the document head p
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import re
 from functools import lru_cache
@@ -32,6 +33,8 @@ from bs4 import BeautifulSoup
 from lxml import etree
 from lxml import html as lxml_html
 
+from transforms.metadata import EARLIEST_DATE, published_time
+from transforms.metrics import count
 from transforms.records import RawArticle
 
 __all__ = ["HtmlSplit", "PageMeta", "extract_main_text", "page_metadata", "split_html_page"]
@@ -59,7 +62,9 @@ class PageMeta:
     site: str | None
     url: str | None
     published: str | None
+    """The first date of the chain that is a real publication date (see `page_metadata`)."""
     author: str | None
+    title_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,8 @@ def _jsonld_objects(soup: BeautifulSoup) -> list[dict]:
         raw = script.string or script.get_text() or ""
         try:
             data = json.loads(raw.strip().rstrip(";"), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # bad or absurdly deep JSON-LD: only that script's metadata is lost
+            count("metadata.bad_jsonld")
             continue
         stack = [data]
         while stack:
@@ -146,8 +152,9 @@ def _key(s: str | None) -> str:
     return re.sub(r"\W+", " ", (s or "").replace("’", "'").casefold()).strip()
 
 
-def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: str | None, site: str | None) -> str | None:
-    """The article's headline among the page's candidates.
+def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: str | None,
+                  site: str | None) -> tuple[str | None, str]:
+    """(the article's headline among the page's candidates, where it came from: h1 | metadata | title_tag).
 
     The visible <h1> is the best single source (right on 75 % of the dev pages, against 62 % for og:title and
     54 % for <title> with the site name cut off), but pages often carry several h1s, the first being the site
@@ -155,19 +162,37 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     preferred. An h1 in capitals (CSS text-transform written into the DOM) yields to a source that spells it
     the same in proper case.
     """
-    others = [c for c in (headline, og, title) if c]
+    sources = [(c, "metadata") for c in (headline, og) if c] + ([(title, "title_tag")] if title else [])
+    others = [c for c, _ in sources]
     other_keys = [_key(c) for c in others]
     h1s = [h for h in h1s if h and 3 <= len(h) <= 400 and _key(h) != _key(site)]
-    chosen = next((h for h in h1s if any(_key(h) and _key(h) in k for k in other_keys)), None)
+    chosen = next(((h, "h1") for h in h1s if any(_key(h) and _key(h) in k for k in other_keys)), None)
     if chosen is None and h1s and not others:
-        chosen = h1s[0]
+        chosen = (h1s[0], "h1")
     if chosen is None:
-        chosen = next((c for c in (h1s[:1] if len(h1s) == 1 else []) + others if c and 3 <= len(c) <= 400), None)
+        chosen = next((c for c in [(h, "h1") for h in (h1s[:1] if len(h1s) == 1 else [])] + sources
+                       if 3 <= len(c[0]) <= 400), None)
     if chosen is None:
-        return None
-    if chosen.isupper():
-        chosen = next((_strip_site(c, site) for c in others if _key(_strip_site(c, site)) == _key(chosen)), chosen)
-    return _strip_site(chosen, site)
+        return None, ""
+    text, origin = chosen
+    if text.isupper():
+        text = next((_strip_site(c, site) for c in others if _key(_strip_site(c, site)) == _key(text)), text)
+    return _strip_site(text, site), origin
+
+
+def _fallback_title(tree, site: str | None) -> tuple[str | None, str]:
+    """When the head names no title: a `<title>` the head parse did not see (legacy pages put it in odd
+    places), then the page's first h2/h3. The first sentence of the body comes after these (extract.py)."""
+    if tree is None:
+        return None, ""
+    t = _tree_text(_first_xpath(tree, "//title"))
+    if 3 <= len(t) <= 400:
+        return _strip_site(t, site), "title_tag"
+    for h in tree.xpath("//h2 | //h3")[:8]:
+        text = _tree_text(h)
+        if 3 <= len(text) <= 300 and _key(text) != _key(site):
+            return text, "heading"
+    return None, ""
 
 
 def _head_document(html: str) -> str:
@@ -208,9 +233,35 @@ def _byline(tree) -> str | None:
     return None
 
 
-def page_metadata(head: BeautifulSoup, tree, url: str | None) -> tuple[PageMeta, list[dict]]:
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate", "date",
+    "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date", "publish-date",
+    "article.published", "cxenseparse:recs:publishtime",
+)
+
+
+def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages: tuple[str, ...]) -> str | None:
+    """The first candidate that is a real publication date (see page_metadata); refusals are counted."""
+    when = fetched_at or dt.datetime.now(dt.timezone.utc)
+    for value in candidates:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        t, why = published_time(value.strip(), when, languages)
+        if t is not None:
+            return value.strip()
+        count(f"dates.refused.{why}")
+    return None
+
+
+def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.datetime | None = None,
+                  languages: tuple[str, ...] = ("en",)) -> tuple[PageMeta, list[dict]]:
     """The page's own metadata (head and JSON-LD via bs4; h1, <time>, bylines from the lxml body tree) and its
-    JSON-LD article objects (the first is the main one)."""
+    JSON-LD article objects (the first is the main one).
+
+    The published date is the first of the chain (JSON-LD datePublished, dateCreated, `article:published_time`
+    and other meta, `<time datetime>`, a date in the url) that is a real publication date: one that parses,
+    is not before 1990 and not more than a day after the fetch (`fetched_at`, else now). A refused one is
+    counted (`dates.refused.<why>`) and the next is tried; htmldate comes last (split_html_page)."""
     objs = _jsonld_objects(head)
     meta = _meta_index(head)
     articles = [o for o in objs if _types(o) & _ARTICLE_TYPES]
@@ -226,32 +277,24 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None) -> tuple[PageMeta,
     canonical = head.find("link", attrs={"rel": re.compile(r"^canonical$", re.I)})
     page_url = url or (canonical.get("href") if canonical else None) or _first(meta, "og:url")
     title_tag = head.find("title")
-    title = _choose_title(
+    title, title_source = _choose_title(
         [_tree_text(h) for h in (tree.xpath("//h1")[:4] if tree is not None else [])],
         _text(unescape(main_ld["headline"])) if isinstance(main_ld.get("headline"), str) else None,
         _first(meta, "og:title", "twitter:title"),
         _text(title_tag.get_text()) if title_tag else None,
         site,
     )
-    published = None
-    for value in (main_ld.get("datePublished"), main_ld.get("dateCreated")):
-        if isinstance(value, str) and value.strip():
-            published = value.strip()
-            break
-    if not published:
-        published = _first(
-            meta, "article:published_time", "og:article:published_time", "datepublished", "pubdate",
-            "publishdate", "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date",
-            "parsely-pub-date", "publish-date", "article.published", "cxenseparse:recs:publishtime",
-        )
-    if not published:
-        time_el = _first_xpath(tree, "//time[@datetime]")
-        if time_el is not None:
-            published = _text(time_el.get("datetime"))
-    if not published and page_url:
+    if not title:
+        title, title_source = _fallback_title(tree, site)
+    candidates = [main_ld.get("datePublished"), main_ld.get("dateCreated")]
+    candidates += [meta.get(k) for k in _PUBLISHED_META]
+    time_el = _first_xpath(tree, "//time[@datetime]")
+    candidates.append(time_el.get("datetime") if time_el is not None else None)
+    if page_url:
         m = _URL_DATE.search(urlsplit(page_url).path)
         if m:
-            published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+            candidates.append(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+    published = _first_real_date(candidates, fetched_at, languages)
     authors = _names(main_ld.get("author")) if main_ld else []
     if not authors:
         a = _first(meta, "author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
@@ -262,7 +305,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None) -> tuple[PageMeta,
         if byline:
             authors = [byline]
     author = ", ".join(dict.fromkeys(authors)) if authors else None
-    return PageMeta(title, site, page_url, published, author), articles
+    return PageMeta(title, site, page_url, published, author, title_source), articles
 
 
 def extract_main_text(page, url: str | None = None) -> str:
@@ -293,8 +336,9 @@ def _related_from_jsonld(objs: list[dict], page_url: str | None) -> list[RawArti
         out.append(
             RawArticle(
                 role="related", position=0, title=_text(headline), body_lines=tuple(str(body).split("\n")),
-                source=next(iter(_names(o.get("publisher"))), None), published_raw=o.get("datePublished"),
-                url=url, author=", ".join(_names(o.get("author"))) or None,
+                source=next(iter(_names(o.get("publisher"))), None),
+                published_raw=o.get("datePublished") if isinstance(o.get("datePublished"), str) else None,
+                url=url, author=", ".join(_names(o.get("author"))) or None, title_source="metadata",
             )
         )
     return out
@@ -321,6 +365,7 @@ def _related_from_article_tags(tree, page_url: str | None, main_title: str | Non
             RawArticle(
                 role="related", position=0, title=title, body_lines=tuple(p for p in paragraphs if p),
                 published_raw=time_el.get("datetime") if time_el is not None else None, url=url,
+                title_source="heading",
             )
         )
     return out
@@ -356,19 +401,24 @@ def _restrict_htmldate_languages(languages: tuple[str, ...]) -> bool:
     return True
 
 
-def _find_date(tree, url: str | None, languages: tuple[str, ...] = ("en",)) -> str | None:
+def _find_date(tree, url: str | None, languages: tuple[str, ...] = ("en",),
+               fetched_at: dt.datetime | None = None) -> str | None:
     """The publication date htmldate finds in the page text and markup (~7 ms; only when no metadata has one).
 
     Measured on the dev pages: the first date of the structured metadata above is right on 90 % of the pages
     that have one; htmldate's `original_date` search is right on 85 % of all pages, so it fills the gaps.
     Its extensive search costs ~19 ms a call against ~4 ms without, and buys 3 points of date accuracy
-    (0.828 against 0.796 over the dev pages that have a gold date).
+    (0.828 against 0.796 over the dev pages that have a gold date). Its guesses are bounded like every other
+    date: not before 1990, not after the day after the fetch (it once dated 2008 pages months into the future).
     """
     import htmldate
 
     _restrict_htmldate_languages(tuple(languages))
+    latest = (fetched_at or dt.datetime.now(dt.timezone.utc)) + dt.timedelta(days=1)
     try:
-        return htmldate.find_date(tree, original_date=True, url=url, extensive_search=True)
+        return htmldate.find_date(tree, original_date=True, url=url, extensive_search=True,
+                                  min_date=EARLIEST_DATE.replace(tzinfo=None),
+                                  max_date=latest.astimezone(dt.timezone.utc).replace(tzinfo=None))
     except Exception:  # htmldate raises on some malformed documents; a missing date is not an error
         return None
 
@@ -381,31 +431,48 @@ def _drop_title_line(text: str, title: str | None) -> list[str]:
     return lines
 
 
+_HUGE_PARSER = lxml_html.HTMLParser(huge_tree=True)
+_HUGE_TEXT = 10_000_000  # libxml2 cuts a text node at 10 MB unless told otherwise
+
+
 def _parse(html: str):
-    """The lxml tree of a page, None when there is no document (empty, or only a comment)."""
+    """The lxml tree of a page, None when there is no document (empty, or only a comment).
+
+    A page over 10 MB may hold a text node over libxml2's 10 MB limit, which the default parser silently cuts
+    to nothing (a 10 MB article once came out as an empty, `too_short` body): such pages are parsed with
+    huge_tree. Only those: the limit also guards the rest against pathological documents, and the reader has
+    already bounded the page's size (read.max_file_bytes).
+    """
     try:
         # lxml refuses str input that carries an XML encoding declaration: the text is decoded already
-        return lxml_html.document_fromstring(_XML_DECL.sub("", html, count=1))
+        doc = _XML_DECL.sub("", html, count=1)
+        if len(doc) > _HUGE_TEXT:
+            return lxml_html.document_fromstring(doc, parser=_HUGE_PARSER)
+        return lxml_html.document_fromstring(doc)
     except (etree.ParserError, ValueError):
         return None
 
 
-def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",)) -> HtmlSplit:
-    """A page's main article (position 0) and related articles (1, 2, ...), with page metadata."""
+def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",),
+                    fetched_at: dt.datetime | None = None) -> HtmlSplit:
+    """A page's main article (position 0) and related articles (1, 2, ...), with page metadata. `fetched_at`
+    bounds the dates the page may claim (default: now)."""
     tree = _parse(html)
     head = BeautifulSoup(_head_document(html), "lxml")
-    meta, ld_articles = page_metadata(head, tree, url)
+    meta, ld_articles = page_metadata(head, tree, url, fetched_at, date_languages)
     related = _related_from_jsonld(ld_articles, meta.url) + _related_from_article_tags(
         tree, meta.url, meta.title
     )
     main_text = extract_main_text(tree, meta.url) if tree is not None else ""
     if not meta.published and tree is not None:
         # last: htmldate may prune the tree it is given
-        meta = dataclasses.replace(meta, published=_find_date(tree, meta.url, date_languages))
+        meta = dataclasses.replace(meta, published=_first_real_date(
+            [_find_date(tree, meta.url, date_languages, fetched_at)], fetched_at, date_languages))
     host = (urlsplit(meta.url).hostname or "").removeprefix("www.") if meta.url else ""
     main = RawArticle(
         role="main", position=0, title=meta.title or "", body_lines=tuple(_drop_title_line(main_text, meta.title)),
         source=meta.site or host or None, published_raw=meta.published, url=meta.url, author=meta.author,
+        title_source=meta.title_source if meta.title else "first_sentence",
     )
     seen_urls = {meta.url}
     articles = [main]
@@ -414,7 +481,6 @@ def split_html_page(html: str, url: str | None = None, date_languages: tuple[str
             continue
         seen_urls.add(r.url)
         articles.append(
-            RawArticle(r.role, len(articles), r.title, r.body_lines, r.source or meta.site, r.published_raw, r.url,
-                       r.author)
+            dataclasses.replace(r, position=len(articles), source=r.source or meta.site)
         )
     return HtmlSplit(meta, tuple(articles))

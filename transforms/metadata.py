@@ -3,8 +3,10 @@
 Published times come as relative phrases ("35 minutes ago", "yesterday") or absolute dates in many formats;
 dateparser (the field's library for exactly this, ~1 ms a parse) resolves both, relative ones against the
 page's fetch time. ISO-8601 strings take a fast path through `datetime.fromisoformat`. A time that cannot be
-parsed leaves `published_at` empty (the row is dated by its fetch time, `date_source = "fetched"`): it is
-counted, not dropped. Pure functions: the same in batch and streaming.
+parsed (or overflows when moved to UTC) leaves `published_at` empty (the row is dated by its fetch time,
+`date_source = "fetched"`): it is counted, not dropped. So does a time outside reality, ISO or not: before 1990
+(JSON-LD placeholders like 0001-01-01) or more than a day after the page was fetched (9999-12-31, or a
+fallback's guess of a future month); the caller then tries the next source of its date chain. Pure functions: the same in batch and streaming.
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ from urllib.parse import urlsplit
 import xxhash
 from slugify import slugify
 
-__all__ = ["UNKNOWN_SOURCE", "page_id", "parse_published", "parse_timestamp", "source_slug"]
+__all__ = [
+    "EARLIEST_DATE", "UNKNOWN_SOURCE", "page_id", "parse_published", "parse_timestamp", "plausible_time",
+    "published_time", "source_slug",
+]
 
 UNKNOWN_SOURCE = "unknown"
+EARLIEST_DATE = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
+"""No news page in a web scrape was published (or fetched) before this: earlier dates are placeholders."""
 _SLUG_OK = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 
 
@@ -33,24 +40,44 @@ def parse_timestamp(value: str) -> dt.datetime:
     return t.astimezone(dt.timezone.utc)
 
 
-def parse_published(raw: str | None, fetched_at: dt.datetime, languages: tuple[str, ...] = ("en",)) -> dt.datetime | None:
-    """The published time a page states, in UTC; relative phrases resolve against `fetched_at`.
+def plausible_time(t: dt.datetime, latest: dt.datetime) -> str | None:
+    """Why `t` cannot be a real publication (or fetch) time: `before_1990`, `after_fetch` (more than a day
+    after `latest`, the fetch time or now), or None when it can."""
+    if t < EARLIEST_DATE:
+        return "before_1990"
+    if t > latest + dt.timedelta(days=1):
+        return "after_fetch"
+    return None
 
-    None when there is nothing to parse or it cannot be read. A date more than a day after the fetch is
-    rejected too: a page cannot have been published after it was fetched (dateparser reads some noise as a
-    future date).
-    """
+
+def published_time(
+    raw: str | None, fetched_at: dt.datetime, languages: tuple[str, ...] = ("en",)
+) -> tuple[dt.datetime | None, str | None]:
+    """(the published time a page states, in UTC, or None; why it was refused: `unparsed`, `before_1990`,
+    `after_fetch`, or None). Relative phrases resolve against `fetched_at`. Never raises."""
     if not raw or not raw.strip():
-        return None
+        return None, None
     try:
-        return parse_timestamp(raw)
-    except ValueError:
-        pass
+        t = parse_timestamp(raw)
+    except (ValueError, OverflowError):
+        t = None
+    if t is None:
+        try:
+            t = _dateparse(raw.strip(), fetched_at, languages)
+        except Exception:  # dateparser overflows or chokes on some noise: not a date
+            t = None
+    if t is None:
+        return None, "unparsed"
+    why = plausible_time(t, fetched_at)
+    return (None, why) if why else (t, None)
+
+
+def _dateparse(raw: str, fetched_at: dt.datetime, languages: tuple[str, ...]) -> dt.datetime | None:
     import dateparser  # heavy import (~0.3 s): only paid by workers that see non-ISO dates
 
     base = fetched_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
     t = dateparser.parse(
-        raw.strip(),
+        raw,
         languages=list(languages),
         settings={
             "RELATIVE_BASE": base,
@@ -60,12 +87,12 @@ def parse_published(raw: str | None, fetched_at: dt.datetime, languages: tuple[s
             "PREFER_DATES_FROM": "past",
         },
     )
-    if t is None:
-        return None
-    t = t.astimezone(dt.timezone.utc)
-    if t > fetched_at + dt.timedelta(days=1):
-        return None
-    return t
+    return t.astimezone(dt.timezone.utc) if t is not None else None
+
+
+def parse_published(raw: str | None, fetched_at: dt.datetime, languages: tuple[str, ...] = ("en",)) -> dt.datetime | None:
+    """The published time a page states, in UTC, or None (see `published_time` for why)."""
+    return published_time(raw, fetched_at, languages)[0]
 
 
 def source_slug(name: str | None, slugs: dict[str, str], url: str | None = None) -> str:

@@ -1,19 +1,26 @@
 """ReadDumps: file patterns -> decoded pages (+ dead letters), through Beam's FileSystems (local, gs://, s3://).
 
-How a file is read:
+How a file is read (`read_dump`, a pure generator under the thin `_ReadDumpFn`):
 - compression is detected from the magic bytes first (gzip 1f8b, bzip2 "BZh", zstd 28b52ffd), else the file
-  extension; decompression is bounded by `max_file_bytes`, and a truncated or corrupt stream is a dead letter
-  (stage read, reason corrupt_compression), never a crash;
-- bytes are decoded as UTF-8 (BOM allowed), else with the charset charset-normalizer detects, else as UTF-8 with
-  replacement characters (counted under `decode.replaced_chars`);
+  extension. Every decompressor streams, with the limit enforced while reading: at most `max_file_bytes` come
+  out of a file (a WARC: of each record), and a bomb is refused as `too_large` after that many bytes, never
+  inflated whole. A truncated or corrupt stream is a dead letter (stage read, reason corrupt_compression);
+- a payload that is not text (an executable, an image, an archive: known magic numbers, or a large share of
+  control bytes) is a `binary` dead letter, decided by content, not by extension;
+- bytes are decoded as UTF-8 (BOM allowed), also when a few sequences are invalid (they are replaced and
+  counted under `decode.replaced_chars`); else with the charset charset-normalizer detects; else as UTF-8 with
+  replacement characters;
 - the container (text, html, jsonl, warc/arc) is known by extension, else by sniffing the first bytes, and
-  its records are read by transforms/containers.py; WARC is streamed record by record, not loaded whole;
+  its records are read by transforms/containers.py; WARC is streamed record by record, never loaded whole;
+- every record has its own fate: a record that cannot be read becomes one dead letter and the next record goes
+  on; a file that yields nothing at all is a dead letter too;
 - `fetched_at` comes from, in order: the record's own metadata (JSONL field, WARC-Date), a sidecar file
   `<dump>.meta.json` (or `<dump without .gz/.bz2/.zst>.meta.json`) with `fetched_at` (and optionally `url`,
-  `site`), the run's `--fetched-at`, the file's modification time.
+  `site`), the run's `--fetched-at`, the file's modification time. A record or sidecar time that cannot be read
+  or lies outside [1990, now + 1 day] is passed over (counted under `fetched_at.unusable.<origin>`).
 
-In batch the patterns are matched once; in streaming (next issues) the same `_ReadDumpFn` reads files as a
-watcher discovers them.
+In batch the patterns are matched once; in streaming the same `_ReadDumpFn` reads files as a watcher
+discovers them.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ import io
 import json
 import posixpath
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.io import fileio
@@ -32,19 +40,22 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import JsonlFields
-from transforms.containers import Record, RecordError, Skipped, iter_jsonl, iter_warc, one_page
-from transforms.metadata import parse_timestamp
+from transforms.containers import Record, RecordError, Skipped, iter_jsonl, iter_warc, looks_binary, one_page
+from transforms.metadata import plausible_time, parse_timestamp
 from transforms.metrics import count, make_dead_letter
-from transforms.records import Page
+from transforms.records import DeadLetter, Page
 
 __all__ = [
     "CorruptInput",
     "ReadDumps",
+    "ReadSettings",
     "container_of",
     "decode_text",
     "decompress",
     "detect_compression",
     "is_dump_path",
+    "iter_decompressed",
+    "read_dump",
     "resolve_fetched_at",
 ]
 
@@ -60,6 +71,12 @@ _CONTAINER_EXT = {
     ".warc": "warc",
     ".arc": "warc",
 }
+_CHUNK = 1 << 16
+# zstd's worst case is ~32,768 bytes out per byte in (a 128 KiB RLE block in 4 bytes); its streaming API has no
+# output bound, so it is fed at most budget / 2**15 bytes at a time (at least 256): a bomb overshoots the limit
+# by at most 8 MiB before it is refused. zlib and bz2 take an output bound (max_length) directly.
+_ZSTD_RATIO_BITS = 15
+_HEAD = 8192
 
 
 class CorruptInput(ValueError):
@@ -93,51 +110,125 @@ def detect_compression(path: str, head: bytes) -> str | None:
     return _COMPRESSION_EXT.get(ext)
 
 
-def decompress(data: bytes, kind: str | None, max_bytes: int) -> bytes:
-    """Decompress a whole (possibly multi-member) stream, at most `max_bytes` out. Raises CorruptInput."""
-    if kind is None:
-        if len(data) > max_bytes:
-            raise CorruptInput("too_large", f"{len(data)} bytes, more than read.max_file_bytes={max_bytes}")
-        return data
-    out = bytearray()
-    rest = data
-    try:
-        while rest:
-            if kind == "gzip":
-                d = zlib.decompressobj(wbits=31)
-            elif kind == "bzip2":
-                d = bz2.BZ2Decompressor()
-            else:
-                import zstandard
+def _decompressor(kind: str):
+    if kind == "gzip":
+        return zlib.decompressobj(wbits=31)
+    if kind == "bzip2":
+        return bz2.BZ2Decompressor()
+    if kind == "zstd":
+        import zstandard
 
-                d = zstandard.ZstdDecompressor().decompressobj()
-            if kind == "gzip":
-                out += d.decompress(rest, max_bytes + 1 - len(out))
-                if d.unconsumed_tail:
-                    raise CorruptInput("too_large", f"decompresses to more than read.max_file_bytes={max_bytes}")
+        return zstandard.ZstdDecompressor().decompressobj()
+    raise ValueError(f"unknown compression {kind!r}")
+
+
+def _too_large(limit: int) -> CorruptInput:
+    return CorruptInput("too_large", f"decompresses to more than read.max_file_bytes={limit} bytes")
+
+
+def iter_decompressed(f, kind: str | None, limit: int | None, chunk: int = _CHUNK) -> Iterator[bytes]:
+    """The decompressed bytes of stream `f` (all members / frames), chunk by chunk.
+
+    Raises CorruptInput("too_large") as soon as more than `limit` bytes came out (None: no limit, for WARC,
+    whose records are bounded one by one), CorruptInput("corrupt_compression") for a corrupt or truncated
+    stream. Zero padding after the last member is ignored (tape and block writers leave it).
+    """
+    produced = 0
+    member = None
+    data = b""
+    try:
+        while True:
+            if member is not None and kind == "bzip2" and not member.needs_input and not member.eof:
+                data_in = b""  # output still pending inside the decompressor
             else:
-                out += d.decompress(rest)
-            if len(out) > max_bytes:
-                raise CorruptInput("too_large", f"decompresses to more than read.max_file_bytes={max_bytes}")
-            if not d.eof:
-                raise CorruptInput("corrupt_compression", f"truncated {kind} stream: ended before its end marker")
-            rest = d.unused_data
-            # Trailing zero padding after the last member is common (tape/block writers); ignore it.
-            if rest and not rest.strip(b"\x00"):
-                break
+                if not data:
+                    data = f.read(chunk)
+                    if not data:
+                        if member is not None:
+                            raise CorruptInput("corrupt_compression",
+                                               f"truncated {kind} stream: ended before its end marker")
+                        return
+                if kind is None:
+                    out, data = data, b""
+                    produced += len(out)
+                    if limit is not None and produced > limit:
+                        raise _too_large(limit)
+                    yield out
+                    continue
+                if member is None:
+                    if not data.strip(b"\x00"):
+                        data = b""
+                        continue
+                    member = _decompressor(kind)
+                data_in = data
+            budget = (limit + 1 - produced) if limit is not None else chunk * 64
+            if kind == "zstd":
+                size = max(256, budget >> _ZSTD_RATIO_BITS)
+                out = member.decompress(data_in[:size])
+                data = data_in[size:]
+                if member.eof:
+                    data = member.unused_data + data
+            elif kind == "gzip":
+                out = member.decompress(data_in, budget)
+                data = member.unused_data if member.eof else member.unconsumed_tail
+            else:
+                out = member.decompress(data_in, budget)
+                data = member.unused_data if member.eof else b""
+            produced += len(out)
+            if limit is not None and produced > limit:
+                raise _too_large(limit)
+            if out:
+                yield out
+            if member.eof:
+                member = None
     except CorruptInput:
         raise
     except Exception as e:  # zlib.error, OSError, EOFError, ValueError, zstandard.ZstdError (no common base)
-        raise CorruptInput("corrupt_compression", f"corrupt {kind} stream: {e}") from None
-    return bytes(out)
+        raise CorruptInput("corrupt_compression", f"corrupt {kind} stream: {type(e).__name__}: {e}") from None
+
+
+class _StreamReader(io.RawIOBase):
+    """A file-like view of a chunk iterator (what warcio reads a bz2/zstd-compressed WARC through)."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buf:
+            self._buf = next(self._chunks, b"")
+            if not self._buf:
+                return 0
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+def decompress(data: bytes, kind: str | None, max_bytes: int) -> bytes:
+    """Decompress a whole (possibly multi-member) stream held in memory, at most `max_bytes` out."""
+    return b"".join(iter_decompressed(io.BytesIO(data), kind, max_bytes))
 
 
 def decode_text(data: bytes) -> tuple[str, str, int]:
-    """(text, encoding, replaced characters). UTF-8 first; else detected; else UTF-8 with replacements."""
+    """(text, encoding, replaced characters).
+
+    UTF-8 first. Bytes that are mostly valid UTF-8 stay UTF-8 with the few bad sequences replaced and counted:
+    five stray bytes in a UTF-8 dump once steered charset detection to cp932 and garbled the whole file. Only
+    text whose invalid sequences outnumber its valid multi-byte ones goes to charset-normalizer's detection.
+    """
     try:
         return data.decode("utf-8-sig"), "utf-8", 0
     except UnicodeDecodeError:
         pass
+    lenient = data.decode("utf-8-sig", errors="replace")
+    replaced = lenient.count("\ufffd") - data.count("\xef\xbf\xbd".encode("latin-1"))
+    valid_multibyte = sum(1 for ch in lenient if ch > "\x7f") - lenient.count("\ufffd")
+    if valid_multibyte >= replaced:
+        return lenient, "utf-8", replaced
     from charset_normalizer import from_bytes  # detection only for the files that need it
 
     best = from_bytes(data).best()
@@ -146,8 +237,7 @@ def decode_text(data: bytes) -> tuple[str, str, int]:
             return data.decode(best.encoding), best.encoding, 0
         except (UnicodeDecodeError, LookupError):
             pass
-    text = data.decode("utf-8", errors="replace")
-    return text, "utf-8", text.count("\ufffd")
+    return lenient, "utf-8", replaced
 
 
 def container_of(path: str, head: bytes) -> str:
@@ -168,127 +258,148 @@ def container_of(path: str, head: bytes) -> str:
 def resolve_fetched_at(
     record: str | None, sidecar: str | None, cli: dt.datetime | None, mtime: float | None
 ) -> tuple[dt.datetime, str]:
-    """(fetched_at, where it came from): record metadata, then sidecar, then --fetched-at, then mtime."""
-    if record:
-        return parse_timestamp(record), "record"
-    if sidecar:
-        return parse_timestamp(sidecar), "sidecar"
+    """(fetched_at, where it came from): record metadata, then sidecar, then --fetched-at, then mtime.
+
+    A record or sidecar time that does not parse (or overflows) or lies outside [1990, now + 1 day] is passed
+    over and counted (`fetched_at.unusable.<origin>`): the record keeps its content and is dated by the next
+    source.
+    """
+    now = dt.datetime.now(dt.timezone.utc)
+    for value, origin in ((record, "record"), (sidecar, "sidecar")):
+        if not value:
+            continue
+        try:
+            t = parse_timestamp(str(value))
+        except (ValueError, OverflowError):
+            t = None
+        if t is not None and plausible_time(t, now) is None:
+            return t, origin
+        count(f"fetched_at.unusable.{origin}")
     if cli is not None:
         return cli.astimezone(dt.timezone.utc), "cli"
     if mtime is not None:
         return dt.datetime.fromtimestamp(mtime, dt.timezone.utc), "mtime"
-    raise ValueError("no fetch time: no record metadata, sidecar, --fetched-at or modification time")
+    raise ValueError("no fetch time: no usable record metadata or sidecar, no --fetched-at, no modification time")
 
 
 def _read_sidecar(path: str) -> dict | None:
     for candidate in dict.fromkeys([path + SIDECAR_SUFFIX, _strip_compression_ext(path) + SIDECAR_SUFFIX]):
         if FileSystems.exists(candidate):
             with FileSystems.open(candidate, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                meta = json.loads(f.read().decode("utf-8"))
+                raw = f.read(1 << 20)
+            meta = json.loads(raw.decode("utf-8"))
             if not isinstance(meta, dict):
                 raise ValueError(f"{candidate}: expected a JSON object")
             return meta
     return None
 
 
-def _sniff(head: bytes, compression: str | None) -> bytes:
-    """The first decompressed bytes of a file, best effort, to recognise its container."""
+@dataclass(frozen=True)
+class ReadSettings:
+    """How `read_dump` reads: limits, the run's fetch time, JSONL field names."""
+
+    fetched_at: dt.datetime | None = None
+    max_file_bytes: int = 256 * 1024 * 1024
+    """At most this many decompressed bytes from a file (from each record of a WARC)."""
+    excerpt_chars: int = 500
+    jsonl: JsonlFields = JsonlFields()
+
+
+def read_dump(path: str, mtime: float | None, settings: ReadSettings) -> Iterator[Page | DeadLetter]:
+    """One dump file -> its pages, and a dead letter for each record (or the file) that cannot be read.
+
+    Never raises: whatever goes wrong is a dead letter, and a bad record never costs the records after it.
+    """
+    emitted = 0
     try:
-        if compression == "gzip":
-            return zlib.decompressobj(wbits=31).decompress(head, 1024)
-        if compression == "bzip2":
-            return bz2.BZ2Decompressor().decompress(head)[:1024]
-        if compression == "zstd":
-            import zstandard
+        for out in _read_dump(path, mtime, settings):
+            emitted += 1
+            if isinstance(out, Skipped):
+                count(f"skipped.{out.container}.{out.kind}")
+                continue
+            yield out
+    except Exception as e:  # last line of defence: one bad file never fails the bundle
+        emitted += 1
+        yield _dead(settings, "unexpected_error", path, e)
+    if not emitted:
+        yield _dead(settings, "no_records", path, "the file holds no record that could be read or skipped")
 
-            return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:1024]
-    except Exception:  # a corrupt head is reported when the whole file is read
-        return b""
-    return head
+
+def _dead(settings: ReadSettings, reason: str, path: str, error, excerpt=b"", record_index: int | None = None):
+    return make_dead_letter("read", reason, path, record_index, error, excerpt, excerpt_chars=settings.excerpt_chars)
 
 
-class _ReadDumpFn(beam.DoFn):
-    """(path, mtime) -> Page per record, or a DeadLetter on the `dead_letters` output. Nothing escapes process()."""
-
-    def __init__(self, fetched_at: dt.datetime | None, max_file_bytes: int, excerpt_chars: int,
-                 jsonl_fields: JsonlFields | None = None):
-        self._fetched_at = fetched_at
-        self._max = max_file_bytes
-        self._excerpt = excerpt_chars
-        self._jsonl = jsonl_fields or JsonlFields()
-
-    def _dead(self, reason: str, path: str, error, excerpt=b"", record_index: int | None = None):
-        return beam.pvalue.TaggedOutput(
-            DEAD, make_dead_letter("read", reason, path, record_index, error, excerpt, excerpt_chars=self._excerpt)
-        )
-
-    def process(self, element: tuple[str, float | None]) -> Iterable[Page | beam.pvalue.TaggedOutput]:
-        path, mtime = element
+def _read_dump(path: str, mtime: float | None, s: ReadSettings) -> Iterator[Page | DeadLetter]:
+    try:
+        sidecar = _read_sidecar(path) or {}
+    except Exception as e:
+        yield _dead(s, "bad_sidecar", path, e)
+        return
+    try:
+        f = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    except Exception as e:  # permissions, vanished file, remote errors
+        yield _dead(s, "unreadable", path, e)
+        return
+    with f:
         try:
-            yield from self._process(path, mtime)
-        except Exception as e:  # last line of defence: one bad file never fails the bundle
-            yield self._dead("unexpected_error", path, e)
-
-    def _process(self, path: str, mtime: float | None) -> Iterable[Page | beam.pvalue.TaggedOutput]:
-        try:
-            sidecar = _read_sidecar(path) or {}
-        except Exception as e:
-            yield self._dead("bad_sidecar", path, e)
-            return
-        try:
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                head = f.read(4096)
-                compression = detect_compression(path, head[:4])
-                container = container_of(path, _sniff(head, compression))
-                if container == "warc" and compression in (None, "gzip"):
-                    # warcio reads plain and record-gzipped WARC/ARC as a stream: never the whole file in memory
-                    f.seek(0)
-                    count("files_read")
-                    count(f"container.{container}")
-                    for rec in self._warc_records(f):
-                        yield from self._emit(rec, path, container, sidecar, mtime)
-                    return
-                raw = head + f.read(self._max + 1 - len(head))
-        except Exception as e:  # permissions, vanished file, remote errors
-            yield self._dead("unreadable", path, e)
-            return
-        count("files_read")
-        count("bytes_read", len(raw))
-        try:
-            data = decompress(raw, compression, self._max)
+            raw_head = f.read(4)
+            f.seek(0)
+            compression = detect_compression(path, raw_head)
+            chunks = iter_decompressed(f, compression, s.max_file_bytes)
+            head, head_error = b"", None
+            try:
+                for chunk in chunks:
+                    head += chunk
+                    if len(head) >= _HEAD:
+                        break
+            except CorruptInput as e:  # a WARC reports its cut record itself; other containers fail below
+                head_error = e
+            container = container_of(path, head[:1024])
+            count("files_read")
+            if container == "warc":
+                count("container.warc")
+                # A record-gzipped WARC is read by warcio member by member; other compressions through a
+                # streaming view. Either way one record at a time, each bounded by max_file_bytes.
+                f.seek(0)
+                stream = f if compression in (None, "gzip") else io.BufferedReader(
+                    _StreamReader(iter_decompressed(f, compression, None)), _CHUNK)
+                for rec in iter_warc(stream, s.max_file_bytes):
+                    yield from _emit(rec, path, "warc", sidecar, mtime, s)
+                return
+            if head_error is not None:
+                raise head_error
+            data = head + b"".join(chunks)
         except CorruptInput as e:
-            yield self._dead(e.reason, path, e, raw[: self._excerpt])
+            yield _dead(s, e.reason, path, e, raw_head)
             return
-        if not data.strip():
-            yield self._dead("empty", path, "the file holds no text", raw[: self._excerpt])
+        except Exception as e:
+            yield _dead(s, "unreadable", path, e)
             return
-        count(f"container.{container}")
-        if container == "warc":
-            records = self._warc_records(io.BytesIO(data))
-        elif container == "jsonl":
-            records = iter_jsonl(data, self._jsonl)
-        else:
-            records = one_page(data, container)
-        for rec in records:
-            yield from self._emit(rec, path, container, sidecar, mtime)
+    count("bytes_read", len(data))
+    if not data.strip():
+        yield _dead(s, "empty", path, "the file holds no text", data[: s.excerpt_chars])
+        return
+    kind = looks_binary(data[:_HEAD])
+    if kind:
+        yield _dead(s, "binary", path, f"not text: {kind}", data[: s.excerpt_chars])
+        return
+    count(f"container.{container}")
+    records = iter_jsonl(data, s.jsonl) if container == "jsonl" else one_page(data, container)
+    for rec in records:
+        yield from _emit(rec, path, container, sidecar, mtime, s)
 
-    def _emit(self, rec, path: str, container: str, sidecar: dict, mtime: float | None):
-        if isinstance(rec, Skipped):
-            count(f"skipped.{container}.{rec.kind}")
-            return
-        if isinstance(rec, RecordError):
-            yield self._dead(rec.reason, path, rec.error, rec.excerpt, rec.record_index)
-            return
-        try:
-            fetched_at, origin = resolve_fetched_at(rec.fetched_at, sidecar.get("fetched_at"), self._fetched_at, mtime)
-        except ValueError as e:
-            yield self._dead("bad_fetched_at", path, e, rec.content[: self._excerpt].encode(), rec.record_index)
-            return
-        count("records")
-        count(f"decode.encoding.{rec.encoding.lower()}")
-        count("decode.replaced_chars", rec.replaced_chars)
-        count(f"fetched_at.{origin}")
-        yield Page(
+
+def _emit(rec, path: str, container: str, sidecar: dict, mtime: float | None, s: ReadSettings):
+    """One record's fate: a Page, a dead letter, or a Skipped marker (counted by read_dump)."""
+    if isinstance(rec, Skipped):
+        yield Skipped(rec.kind, container)
+        return
+    if isinstance(rec, RecordError):
+        yield _dead(s, rec.reason, path, rec.error, rec.excerpt, rec.record_index)
+        return
+    try:
+        fetched_at, origin = resolve_fetched_at(rec.fetched_at, sidecar.get("fetched_at"), s.fetched_at, mtime)
+        page = Page(
             input_uri=path,
             record_index=rec.record_index,
             text=rec.content,
@@ -296,17 +407,35 @@ class _ReadDumpFn(beam.DoFn):
             fetched_at_origin=origin,
             container=container,
             format=rec.format,
-            url=rec.url or sidecar.get("url"),
-            site=rec.site or sidecar.get("site"),
+            url=rec.url or _str_or_none(sidecar.get("url")),
+            site=rec.site or _str_or_none(sidecar.get("site")),
         )
+    except Exception as e:
+        reason = "bad_fetched_at" if isinstance(e, ValueError) and "fetch time" in str(e) else "unexpected_error"
+        yield _dead(s, reason, path, e, rec.content[: s.excerpt_chars], rec.record_index)
+        return
+    count("records")
+    count(f"decode.encoding.{rec.encoding.lower()}")
+    count("decode.replaced_chars", rec.replaced_chars)
+    count(f"fetched_at.{origin}")
+    yield page
 
-    def _warc_records(self, stream) -> Iterable:
-        for rec in iter_warc(stream):
-            if isinstance(rec, Record):
-                if len(rec.content) > self._max:
-                    yield RecordError(rec.record_index, "too_large", f"record of {len(rec.content)} characters", b"")
-                    continue
-            yield rec
+
+def _str_or_none(value) -> str | None:
+    return str(value) if isinstance(value, (str, int, float)) and str(value).strip() else None
+
+
+class _ReadDumpFn(beam.DoFn):
+    """(path, mtime) -> Page per record, or a DeadLetter on the `dead_letters` output. Nothing escapes process()."""
+
+    def __init__(self, fetched_at: dt.datetime | None, max_file_bytes: int, excerpt_chars: int,
+                 jsonl_fields: JsonlFields | None = None):
+        self._settings = ReadSettings(fetched_at, max_file_bytes, excerpt_chars, jsonl_fields or JsonlFields())
+
+    def process(self, element: tuple[str, float | None]) -> Iterable[Page | beam.pvalue.TaggedOutput]:
+        path, mtime = element
+        for out in read_dump(path, mtime, self._settings):
+            yield beam.pvalue.TaggedOutput(DEAD, out) if isinstance(out, DeadLetter) else out
 
 
 class ReadDumps(beam.PTransform):

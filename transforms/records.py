@@ -3,6 +3,11 @@
 Writers, readers and tests import from here; nothing else defines a column. The same records flow in batch and
 in streaming (they are plain frozen dataclasses, picklable by every Beam runner).
 
+Text is valid Unicode by construction: every record below replaces lone UTF-16 surrogates in its text fields
+(JSON `"\ud800"` escapes, a UTF-7 page, a non-UTF-8 file name decoded with surrogateescape) by U+FFFD when it
+is built, and counts them under `sanitised.surrogates`. Parquet, Arrow and every warehouse refuse such strings;
+one of them once failed a whole run. This is the one boundary: nothing downstream checks again.
+
 Partition columns: `source` (slug) is stored in the files *and* is the partition value, so it reads the same with
 or without Hive partitioning. `date` exists only in the path (`date=YYYY-MM-DD`): storing it too would make
 `pyarrow.dataset(..., partitioning="hive")` fail to merge a date32 column with the string it infers from the path.
@@ -12,9 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import pyarrow as pa
+import xxhash
 
 __all__ = [
     "ARTICLE_SCHEMA",
@@ -25,10 +32,45 @@ __all__ = [
     "LateDuplicate",
     "Page",
     "RawArticle",
+    "dead_letter_id",
     "record_to_row",
+    "valid_text",
 ]
 
 _TS = pa.timestamp("us", tz="UTC")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(s: str) -> tuple[str, int]:
+    """(`s` with lone surrogates replaced by U+FFFD, how many were replaced). Cheap for valid text."""
+    if s.isascii():
+        return s, 0
+    try:
+        s.encode("utf-8")
+        return s, 0
+    except UnicodeEncodeError:
+        return _SURROGATE.subn("\ufffd", s)
+
+
+def _sanitise(record) -> None:
+    """Make every str (and tuple-of-str) field of a frozen record valid Unicode, counting what was replaced."""
+    replaced = 0
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, str):
+            new, n = valid_text(value)
+        elif isinstance(value, tuple) and any(isinstance(v, str) for v in value):
+            parts = [valid_text(v) if isinstance(v, str) else (v, 0) for v in value]
+            new, n = tuple(p for p, _ in parts), sum(k for _, k in parts)
+        else:
+            continue
+        if n:
+            object.__setattr__(record, f.name, new)
+            replaced += n
+    if replaced:
+        from transforms.metrics import count  # lazy: metrics imports this module
+
+        count("sanitised.surrogates", replaced)
 
 
 @dataclass(frozen=True)
@@ -45,6 +87,9 @@ class Page:
     url: str | None = None
     site: str | None = None  # the site the page was fetched from, when known (sidecar, record)
 
+    def __post_init__(self) -> None:
+        _sanitise(self)
+
 
 @dataclass(frozen=True)
 class RawArticle:
@@ -58,6 +103,12 @@ class RawArticle:
     published_raw: str | None = None
     url: str | None = None
     author: str | None = None
+    title_source: str = "layout"
+    """Where the title came from: layout (a text dump's title line), h1, metadata (JSON-LD headline, og:title),
+    title_tag (`<title>` minus the site part), heading (another heading of the page), first_sentence."""
+
+    def __post_init__(self) -> None:
+        _sanitise(self)
 
 
 @dataclass(frozen=True)
@@ -67,6 +118,7 @@ class Article:
     article_id: str
     story_key: str
     title: str
+    title_source: str
     body: str
     source: str
     source_name: str
@@ -89,6 +141,9 @@ class Article:
     duplicate_locations: tuple[str, ...]
     ingested_at: dt.datetime
     pipeline_version: str
+
+    def __post_init__(self) -> None:
+        _sanitise(self)
 
     @property
     def partition_date(self) -> dt.date:
@@ -139,6 +194,21 @@ class DeadLetter:
     error: str
     excerpt: str
     occurred_at: dt.datetime
+    dead_letter_id: str = field(init=False, default="")
+    """xxh3-64 hex of what identifies it (stage, reason, lineage, excerpt): a rerun adds no stored one again."""
+
+    def __post_init__(self) -> None:
+        _sanitise(self)
+        object.__setattr__(self, "dead_letter_id", dead_letter_id(
+            self.stage, self.reason, self.input_uri, self.record_index, self.position, self.excerpt))
+
+
+def dead_letter_id(stage: str, reason: str, input_uri: str, record_index: int | None, position: int | None,
+                   excerpt: str) -> str:
+    """The identity of a dead letter: the same bad record of the same input gives the same id in every run (the
+    error message and the time are left out: they may differ between runs)."""
+    key = "\x1f".join((stage, reason, input_uri, str(record_index), str(position), excerpt))
+    return xxhash.xxh3_64_hexdigest(key.encode("utf-8"))
 
 
 ARTICLE_SCHEMA = pa.schema(
@@ -146,6 +216,8 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("article_id", pa.string(), nullable=False),  # xxh3-128 hex of the normalised body
         pa.field("story_key", pa.string(), nullable=False),  # dedup join key: hash of the leading words
         pa.field("title", pa.string(), nullable=False),
+        # where the title came from (see RawArticle.title_source); null in files written before 0.2
+        pa.field("title_source", pa.string()),
         pa.field("body", pa.string(), nullable=False),  # paragraphs separated by "\n"
         pa.field("source", pa.string(), nullable=False),  # publisher slug == the partition value
         pa.field("source_name", pa.string(), nullable=False),  # publisher display name
@@ -181,6 +253,7 @@ DEAD_LETTER_SCHEMA = pa.schema(
         pa.field("error", pa.string(), nullable=False),
         pa.field("excerpt", pa.string(), nullable=False),
         pa.field("occurred_at", _TS, nullable=False),
+        pa.field("dead_letter_id", pa.string()),  # null in files written before 0.2
     ]
 )
 

@@ -36,12 +36,13 @@ def test_opengraph_time_tag_and_url_date_fallbacks():
 
 
 def test_title_choice():
-    assert _choose_title(["Site Logo", "Real headline"], None, "Real headline | Site", None, "Site") == "Real headline"
-    assert _choose_title(["TIPS FOR SUCCESS"], None, "Tips for Success", None, None) == "Tips for Success"
-    assert _choose_title([], "From JSON-LD", "From OG", None, None) == "From JSON-LD"
-    assert _choose_title(["Only h1"], None, None, None, None) == "Only h1"
-    assert _choose_title([], None, None, "Page title - My Site", "My Site") == "Page title"
-    assert _choose_title([], None, None, None, None) is None
+    assert _choose_title(["Site Logo", "Real headline"], None, "Real headline | Site", None, "Site") == (
+        "Real headline", "h1")
+    assert _choose_title(["TIPS FOR SUCCESS"], None, "Tips for Success", None, None) == ("Tips for Success", "h1")
+    assert _choose_title([], "From JSON-LD", "From OG", None, None) == ("From JSON-LD", "metadata")
+    assert _choose_title(["Only h1"], None, None, None, None) == ("Only h1", "h1")
+    assert _choose_title([], None, None, "Page title - My Site", "My Site") == ("Page title", "title_tag")
+    assert _choose_title([], None, None, None, None) == (None, "")
 
 
 def test_strip_site():
