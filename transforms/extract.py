@@ -28,12 +28,13 @@ __all__ = ["ExtractArticles", "Filtered", "build_article", "extract_page", "firs
 DEAD = "dead_letters"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _TITLE_MAX = 160
+_TITLE_STRIP = " \t|•·*#>-–—"  # table-cell bars and bullets that legacy layouts leave around a line
 
 
 def first_sentence(body: str, max_chars: int = _TITLE_MAX) -> str:
     """A stand-in title: the body's first sentence, cut at a word boundary to at most `max_chars` (with …)."""
-    first = body.split("\n", 1)[0].strip()
-    sentence = _SENTENCE_END.split(first, 1)[0].strip()
+    first = body.split("\n", 1)[0].strip(_TITLE_STRIP)
+    sentence = _SENTENCE_END.split(first, 1)[0].strip(_TITLE_STRIP)
     if len(sentence) <= max_chars:
         return sentence
     cut = sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
