@@ -2,7 +2,7 @@
 
 Batch: ReadDumps -> ExtractArticles -> DedupByContentHash (joined with ReadExistingStories) ->
 WritePartitionedParquet(articles); new copies of stored stories -> RecordLateDuplicates (their rows updated);
-every dead-letter output -> WritePartitionedParquet(dead_letters).
+every dead-letter output -> SkipStoredDeadLetters -> WritePartitionedParquet(dead_letters).
 Only portable primitives (ParDo, CoGroupByKey, side inputs), so the same graph runs on DirectRunner,
 PortableRunner, Flink or Dataflow.
 """
@@ -19,7 +19,7 @@ from transforms.dedup import DedupByContentHash
 from transforms.extract import ExtractArticles
 from transforms.read import ReadDumps
 from transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
-from transforms.write import ReadExistingStories, RecordLateDuplicates, WritePartitionedParquet
+from transforms.write import ReadExistingStories, RecordLateDuplicates, SkipStoredDeadLetters, WritePartitionedParquet
 
 __all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition"]
 
@@ -65,7 +65,8 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         config.max_rows_per_file, config.compression,
     )
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
-    dead_written = dead | "WriteDeadLetters" >> WritePartitionedParquet(
+    new_dead = dead | "SkipStoredDeadLetters" >> SkipStoredDeadLetters(spec.output)
+    dead_written = new_dead | "WriteDeadLetters" >> WritePartitionedParquet(
         spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, spec.run_id,
         config.max_rows_per_file, config.compression,
     )

@@ -42,7 +42,7 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
     c = Counter(counters)
     prefixed = lambda p: {k[len(p):]: v for k, v in sorted(c.items()) if k.startswith(p) and v}  # noqa: E731
     filtered = prefixed("filtered.")
-    dead = prefixed("dead_letters.")
+    dead = {k: v for k, v in prefixed("dead_letters.").items() if k != "already_in_output"}
     article_dead = {k: v for k, v in dead.items() if k.split(".")[0] not in {"read", "split"}}
     extracted = c["articles_extracted"]
     written = c["articles_written"]
@@ -65,6 +65,7 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
         "filtered": filtered,
         "dead_letters": dead,
         "dead_letters_written": c["dead_letters_written"],
+        "dead_letters_already_in_output": c["dead_letters.already_in_output"],
         "rows_per_partition": dict(sorted(rows_per_partition.items())),
         "records": c["records"],
         "containers": prefixed("container."),
@@ -98,6 +99,8 @@ def render_summary(s: dict) -> str:
             "  dead letters: " + ", ".join(f"{k} {v}" for k, v in s["dead_letters"].items())
             + f"  (see {s['output'].rstrip('/')}/dead_letters/)"
         )
+    if s.get("dead_letters_already_in_output"):
+        lines.append(f"  dead letters already in the output (not written again): {s['dead_letters_already_in_output']}")
     for part, n in s["rows_per_partition"].items():
         lines.append(f"  {part}: {n} rows")
     if s["articles_written"] == 0 and s["duplicates_already_in_output"]:

@@ -35,11 +35,12 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.metrics import count
-from transforms.records import ExistingStory, LateDuplicate, record_to_row
+from transforms.records import DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
 
 __all__ = [
     "ReadExistingStories",
     "RecordLateDuplicates",
+    "SkipStoredDeadLetters",
     "WritePartitionedParquet",
     "articles_glob",
     "join",
@@ -287,3 +288,58 @@ class ReadExistingStories(beam.PTransform):
             self._keys | "DistinctKeys" >> beam.Distinct() | "AsKeys" >> beam.Map(lambda k: (k, None))
         )
         return paths | "ReadCollidingStories" >> beam.FlatMap(_read_stories, wanted=wanted)
+
+
+_DEAD_LETTER_KEY_COLUMNS = ["stage", "reason", "input_uri", "record_index", "position", "excerpt"]
+
+
+def _stored_dead_letter_ids(path: str, wanted) -> Iterable[str]:
+    """The ids of one committed dead-letter file that are in `wanted` (computed from the identifying columns in
+    files written before the id column existed)."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pf = pq.ParquetFile(f)
+        has_id = "dead_letter_id" in pf.schema_arrow.names
+        for rg in range(pf.num_row_groups):
+            if has_id:
+                ids = pf.read_row_group(rg, columns=["dead_letter_id"]).column(0).to_pylist()
+            else:
+                rows = pf.read_row_group(rg, columns=_DEAD_LETTER_KEY_COLUMNS).to_pylist()
+                ids = [dead_letter_id(**r) for r in rows]
+            yield from (i for i in ids if i in wanted)
+
+
+def _not_stored(d: DeadLetter, stored) -> Iterable[DeadLetter]:
+    if d.dead_letter_id in stored:
+        count("dead_letters.already_in_output")
+        return
+    yield d
+
+
+class SkipStoredDeadLetters(beam.PTransform):
+    """Dead letters -> those the output does not hold yet: re-running an input (after a kill, a watch restart,
+    or on purpose) adds no dead letter that is already stored, as it adds no article.
+
+    Identity is `dead_letter_id` (stage, reason, lineage, excerpt). Only the stored ids equal to one of this
+    run's are read back (one column per file), like the story keys of ReadExistingStories.
+    """
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._glob = join(output, "dead_letters", "**", "*.parquet")
+
+    def expand(self, dead):
+        wanted = beam.pvalue.AsDict(
+            dead | "Ids" >> beam.Map(lambda d: d.dead_letter_id) | "DistinctIds" >> beam.Distinct()
+            | "AsKeys" >> beam.Map(lambda k: (k, None))
+        )
+        stored = (
+            dead.pipeline
+            | "Glob" >> beam.Create([self._glob])
+            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            | "Paths" >> beam.Map(lambda m: m.path)
+            | "Spread" >> beam.Reshuffle()
+            | "ReadStoredIds" >> beam.FlatMap(_stored_dead_letter_ids, wanted=wanted)
+            | "DistinctStored" >> beam.Distinct()
+            | "StoredKeys" >> beam.Map(lambda k: (k, None))
+        )
+        return dead | "NotStored" >> beam.FlatMap(_not_stored, stored=beam.pvalue.AsDict(stored))
