@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 import xxhash
@@ -95,11 +96,18 @@ def parse_published(raw: str | None, fetched_at: dt.datetime, languages: tuple[s
     return published_time(raw, fetched_at, languages)[0]
 
 
+# Characters whose loss in a slug never merges two publishers: letters of any script (transliterated), digits,
+# whitespace and the cosmetic punctuation of names ("Reuters.com", "Yahoo! News", "Fox News'"). A name with any
+# other character (/, &, +, #, (, ...) gets a short hash of the name after its slug, so "a/b" and "a-b" stay apart.
+_PLAIN_NAME = re.compile(r"[\w\s.'’!,:-]+")
+
+
 def source_slug(name: str | None, slugs: dict[str, str], url: str | None = None) -> str:
     """The partition slug of a publisher: the configured slug of its name or domain, else its name slugified.
 
     Always a single safe path segment ([a-z0-9-], at most 80 characters, never '.' or '..'), so no source name
-    can write outside the output directory.
+    can write outside the output directory. Two names that differ by more than case, spacing, transliteration
+    or cosmetic punctuation never share a slug (see `_PLAIN_NAME`).
     """
     candidates = []
     if name and name.strip():
@@ -111,7 +119,13 @@ def source_slug(name: str | None, slugs: dict[str, str], url: str | None = None)
         if c in slugs and _SLUG_OK.fullmatch(slugs[c]):
             return slugs[c]
     base = name if name and name.strip() else host
-    slug = slugify(base or "", max_length=80, word_boundary=True, save_order=True) if base else ""
+    if not base:
+        return UNKNOWN_SOURCE
+    lossy = bool(name and name.strip()) and not _PLAIN_NAME.fullmatch(name.strip())
+    slug = slugify(base, max_length=73 if lossy else 80, word_boundary=True, save_order=True)
+    if lossy:
+        key = unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+        slug = f"{slug}-{xxhash.xxh3_64_hexdigest(key.encode('utf-8'))[:6]}".lstrip("-")
     return slug if _SLUG_OK.fullmatch(slug) else UNKNOWN_SOURCE
 
 

@@ -45,6 +45,16 @@ def test_source_slugs(config):
     assert source_slug(None, slugs) == UNKNOWN_SOURCE
 
 
+def test_distinct_publishers_never_share_a_slug(config):
+    """Issue 7: publishers `a/b` and `a-b` collided on one slug (one partition for two publishers)."""
+    slugs = config.source_slugs
+    names = ["a/b", "a-b", "a&b", "a+b", "A (B)", "a#b"]
+    assert len({source_slug(n, slugs) for n in names}) == len(names)
+    assert source_slug("a-b", slugs) == "a-b" and source_slug("A  B", slugs) == "a-b"  # case and spacing only
+    assert source_slug("Yahoo! News", slugs) == "yahoo-news"  # cosmetic punctuation keeps the readable slug
+    assert source_slug("a/b", slugs).startswith("a-b-") and len(source_slug("x" * 200 + "/", slugs)) <= 80
+
+
 @pytest.mark.parametrize("evil", ["../../etc", "/", "..", "a/b=c", "source=x/date=y", "\x00", "."])
 def test_slugs_never_escape_the_output_directory(config, evil):
     slug = source_slug(evil, config.source_slugs)
