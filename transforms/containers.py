@@ -220,7 +220,8 @@ def iter_warc(stream: BinaryIO, max_record_bytes: int = 256 * 1024 * 1024) -> It
     from warcio.archiveiterator import ArchiveIterator
 
     it = ArchiveIterator(stream, arc2warc=True)
-    offset = 0
+    it.INC_RECORD = ""  # warcio writes its own warning to stderr; the record error below says it instead
+    offset = errors = 0
     try:
         for rec in it:
             kind = rec.rec_type
@@ -233,6 +234,13 @@ def iter_warc(stream: BinaryIO, max_record_bytes: int = 256 * 1024 * 1024) -> It
             payload = rec.content_stream().read(max_record_bytes + 1) if skip is None else b""
             _drain(rec.raw_stream)  # what the payload reader left (trailers, non-page records, a too-large rest)
             offset = it.get_record_offset()  # only after reading: warcio skips the unread content otherwise
+            if it.err_count > errors:
+                # Not followed by the blank lines that end a record: its Content-Length is wrong (bytes inserted
+                # or lost), and warcio skips what follows until something parses, quietly. Said, not lost.
+                errors = it.err_count
+                yield RecordError(offset, "misaligned_record",
+                                  f"{kind} record at byte {offset} is not followed by the blank lines that end a "
+                                  "record (wrong Content-Length?): data after it may be unreadable", b"")
             missing = getattr(rec.raw_stream, "limit", 0) or 0
             if missing > 0:
                 # warcio stops quietly at the end of a cut file; the record's Content-Length tells the truth

@@ -208,6 +208,22 @@ class _StreamReader(io.RawIOBase):
         return n
 
 
+def _one_gzip_member_holds_many_records(f) -> bool:
+    """Whether a gzipped WARC was gzipped whole (one member holding many records) rather than record by record
+    (the WARC standard's way, which warcio reads): the first member, up to 1 MiB, holds a second record header."""
+    d = zlib.decompressobj(wbits=31)
+    out = b""
+    try:
+        while len(out) < (1 << 20) and not d.eof:
+            chunk = f.read(1 << 14)
+            if not chunk:
+                break
+            out += d.decompress(chunk, (1 << 20) - len(out))
+    except zlib.error:
+        return False
+    return out.count(b"\nWARC/1.") + out.count(b"\nfiledesc://") >= 1
+
+
 def decompress(data: bytes, kind: str | None, max_bytes: int) -> bytes:
     """Decompress a whole (possibly multi-member) stream held in memory, at most `max_bytes` out."""
     return b"".join(iter_decompressed(io.BytesIO(data), kind, max_bytes))
@@ -305,8 +321,9 @@ class ReadSettings:
     jsonl: JsonlFields = JsonlFields()
 
 
-def read_dump(path: str, mtime: float | None, settings: ReadSettings) -> Iterator[Page | DeadLetter]:
-    """One dump file -> its pages, and a dead letter for each record (or the file) that cannot be read.
+def read_dump(path: str, mtime: float | None, settings: ReadSettings) -> Iterator[Page | DeadLetter | Skipped]:
+    """One dump file -> its pages, a dead letter for each record (or the file) that cannot be read, and a
+    Skipped marker (counted) for each record that is not a page (WARC requests, revisits, non-HTML...).
 
     Never raises: whatever goes wrong is a dead letter, and a bad record never costs the records after it.
     """
@@ -316,7 +333,6 @@ def read_dump(path: str, mtime: float | None, settings: ReadSettings) -> Iterato
             emitted += 1
             if isinstance(out, Skipped):
                 count(f"skipped.{out.container}.{out.kind}")
-                continue
             yield out
     except Exception as e:  # last line of defence: one bad file never fails the bundle
         emitted += 1
@@ -358,10 +374,14 @@ def _read_dump(path: str, mtime: float | None, s: ReadSettings) -> Iterator[Page
             count("files_read")
             if container == "warc":
                 count("container.warc")
-                # A record-gzipped WARC is read by warcio member by member; other compressions through a
-                # streaming view. Either way one record at a time, each bounded by max_file_bytes.
+                # A record-gzipped WARC is read by warcio member by member (record_index is then the member's
+                # offset in the file: seekable); a WARC gzipped whole (warcio refuses those), bz2 or zstd through a
+                # streaming view (record_index: the offset in the decompressed stream). Either way one record at a
+                # time, each bounded by max_file_bytes.
                 f.seek(0)
-                stream = f if compression in (None, "gzip") else io.BufferedReader(
+                per_record_gzip = compression == "gzip" and not _one_gzip_member_holds_many_records(f)
+                f.seek(0)
+                stream = f if compression is None or per_record_gzip else io.BufferedReader(
                     _StreamReader(iter_decompressed(f, compression, None)), _CHUNK)
                 for rec in iter_warc(stream, s.max_file_bytes):
                     yield from _emit(rec, path, "warc", sidecar, mtime, s)
@@ -435,7 +455,10 @@ class _ReadDumpFn(beam.DoFn):
     def process(self, element: tuple[str, float | None]) -> Iterable[Page | beam.pvalue.TaggedOutput]:
         path, mtime = element
         for out in read_dump(path, mtime, self._settings):
-            yield beam.pvalue.TaggedOutput(DEAD, out) if isinstance(out, DeadLetter) else out
+            if isinstance(out, DeadLetter):
+                yield beam.pvalue.TaggedOutput(DEAD, out)
+            elif isinstance(out, Page):
+                yield out
 
 
 class ReadDumps(beam.PTransform):

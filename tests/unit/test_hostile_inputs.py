@@ -338,3 +338,24 @@ def test_a_text_node_over_10_mb_is_not_lost(config):
     html = f"<html><head><title>Very long</title></head><body><article><h1>Very long</h1><p>{words}</p></article></body></html>"
     arts, dead = _extract(Page("/in/p.html", 0, html, FETCHED_AT, "cli", "html", "html"), config)
     assert [d.reason for d in dead] == [] and len(arts) == 1 and arts[0].word_count > 1_000_000
+
+
+def test_a_warc_gzipped_whole_is_read_like_one_gzipped_record_by_record(tmp_path):
+    """`gzip crawl.warc` makes one member of many records, which warcio refuses after the first record."""
+    warc = build_warc([("response", f"https://ex.org/{i}", html_page(f"Page {i}", [BODY]), "text/html")
+                       for i in range(3)], gzip=False)
+    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(warc))
+    (tmp_path / "records.warc.gz").write_bytes(build_warc(
+        [("response", f"https://ex.org/{i}", html_page(f"Page {i}", [BODY]), "text/html") for i in range(3)]))
+    for name in ("whole.warc.gz", "records.warc.gz"):
+        pages, dead = _read(tmp_path / name)
+        assert dead == [] and [p.url for p in pages] == [f"https://ex.org/{i}" for i in range(3)], name
+
+
+def test_a_warc_record_with_a_wrong_length_is_said_not_silently_lost(tmp_path):
+    warc = build_warc([("response", f"https://ex.org/{i}", html_page(f"Page {i}", [BODY]), "text/html")
+                       for i in range(3)], gzip=False)
+    cut = warc.index(b"Page 1")
+    (tmp_path / "x.warc").write_bytes(warc[:cut] + b"INSERTED BYTES " * 20 + warc[cut:])
+    pages, dead = _read(tmp_path / "x.warc")
+    assert len(pages) + len(dead) >= 3 and dead and dead[0].reason in ("misaligned_record", "corrupt_record")
