@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
@@ -23,12 +24,46 @@ from transforms.records import Article, DeadLetter, Page, RawArticle
 from transforms.html import split_html_page
 from transforms.split import SplitResult, choose_layout, split_text_dump
 
-__all__ = ["ExtractArticles", "Filtered", "build_article", "extract_page", "first_sentence"]
+__all__ = ["ExtractArticles", "Filtered", "build_article", "extract_page", "first_sentence", "repair_mojibake"]
 
 DEAD = "dead_letters"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _TITLE_MAX = 160
 _TITLE_STRIP = " \t|•·*#>-–—"  # table-cell bars and bullets that legacy layouts leave around a line
+
+
+# A UTF-8 lead byte read as cp1252/latin-1 (Â..ô) followed by a continuation byte read the same way: the
+# fingerprint of mojibake. Only text that shows one goes to ftfy (~2.5 ms a page otherwise, a tenth of extraction).
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
+@lru_cache(maxsize=1)
+def _ftfy_config():
+    import ftfy
+
+    # Encoding repairs only: quotes, character widths, ligatures and line breaks are the page's own business.
+    return ftfy.TextFixerConfig(
+        unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False, fix_character_width=False,
+        uncurl_quotes=False, fix_line_breaks=False, remove_control_chars=False, normalization=None, explain=False)
+
+
+def repair_mojibake(text: str | None) -> str | None:
+    """Text with mojibake already in the source ("Copyright Â© 2008", "isnâ€™t") repaired by ftfy.
+
+    Measured on the 709 dev pages (benchmarks/mojibake.py): ftfy changes 6 bodies and 1 title, each a real
+    repair (F1 0.9342 -> 0.9343), and no clean text; it restores 893 of 1160 bodies mojibaked on purpose exactly.
+    """
+    if not text or not _MOJIBAKE_HINT.search(text):
+        return text
+    import ftfy
+
+    fixed = ftfy.fix_text(text, _ftfy_config())
+    if fixed != text:
+        count("repaired.mojibake")
+    return fixed
 
 
 def first_sentence(body: str, max_chars: int = _TITLE_MAX) -> str:
@@ -59,6 +94,10 @@ def build_article(
     version: str,
 ) -> Article | Filtered:
     """One output-ready article (before dedup) from a raw article of `page`, or why it is filtered."""
+    raw = dataclasses.replace(
+        raw, title=repair_mojibake(raw.title), body_lines=tuple(map(repair_mojibake, raw.body_lines)),
+        author=repair_mojibake(raw.author), source=repair_mojibake(raw.source),
+    ) if any(_MOJIBAKE_HINT.search(x) for x in (raw.title, raw.author or "", raw.source or "", *raw.body_lines)) else raw
     cleaned = clean_body(raw.body_lines, rules)
     for what, n in cleaned.removed.items():
         count(f"cleaned.{what}", n)

@@ -359,3 +359,20 @@ def test_a_warc_record_with_a_wrong_length_is_said_not_silently_lost(tmp_path):
     (tmp_path / "x.warc").write_bytes(warc[:cut] + b"INSERTED BYTES " * 20 + warc[cut:])
     pages, dead = _read(tmp_path / "x.warc")
     assert len(pages) + len(dead) >= 3 and dead and dead[0].reason in ("misaligned_record", "corrupt_record")
+
+
+def test_mojibake_in_the_source_is_repaired_and_clean_text_left_alone(config):
+    """Real 2008 pages carry "Copyright Â© 2008"; ftfy repairs it (benchmarks/mojibake.py measured it)."""
+    from transforms.extract import repair_mojibake
+
+    assert repair_mojibake("Copyright Â© 2008 The Age") == "Copyright © 2008 The Age"
+    assert repair_mojibake("It isnâ€™t over") == "It isn’t over"
+    clean = "São Paulo à la carte — “quotes”, naïve café, 5 € … Ärger"
+    assert repair_mojibake(clean) == clean
+    page = Page("/in/a.txt", 0, "", FETCHED_AT, "cli", "text")
+    from transforms.extract import build_article
+    from transforms.records import RawArticle
+
+    art = build_article(page, RawArticle("main", 0, "Itâ€™s back", (BODY + " Copyright Â© 2008",), "Src"), None,
+                        config.cleaning, config, FETCHED_AT, "test")
+    assert art.title == "It’s back" and art.body.endswith("Copyright © 2008")
