@@ -34,6 +34,9 @@ from benchmarks.aeb_metric import corpus_score  # noqa: E402
 from pipeline.cli import main as cli_main  # noqa: E402
 
 _WS = re.compile(r"\s+")
+# When the dev pages were fetched, as far as they tell: after their newest gold date (2026-03-12). A fetch time
+# before a page's date makes the pipeline refuse that date (a page is not published after it was fetched).
+FETCHED_AT = "2026-04-01T00:00:00Z"
 
 
 def _norm(s: str | None) -> str:
@@ -50,7 +53,7 @@ def write_warc(path: Path, pages: dict[str, bytes], urls: dict[str, str]) -> Non
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
             rec = writer.create_warc_record(
                 urls[pid], "response", payload=io.BytesIO(html), http_headers=headers,
-                warc_headers_dict={"WARC-Date": "2026-01-01T00:00:00Z"},
+                warc_headers_dict={"WARC-Date": FETCHED_AT},
             )
             writer.write_record(rec)
 
