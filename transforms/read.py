@@ -345,7 +345,7 @@ def _dead(settings: ReadSettings, reason: str, path: str, error, excerpt=b"", re
     return make_dead_letter("read", reason, path, record_index, error, excerpt, excerpt_chars=settings.excerpt_chars)
 
 
-def _read_dump(path: str, mtime: float | None, s: ReadSettings) -> Iterator[Page | DeadLetter]:
+def _read_dump(path: str, mtime: float | None, s: ReadSettings) -> Iterator[Page | DeadLetter | Skipped]:
     try:
         sidecar = _read_sidecar(path) or {}
     except Exception as e:
