@@ -233,10 +233,24 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     return 0, summary
 
 
+def _locked(output: str, command: str):
+    """The output's one-writer lock (pipeline/lock.py), or UsageError (exit 2) naming its holder."""
+    from pipeline.lock import OutputLock, OutputLocked
+
+    try:
+        return OutputLock(output, command).acquire()
+    except OutputLocked as e:
+        raise UsageError(str(e)) from None
+
+
 def run(argv: list[str]) -> int:
     inv = parse_invocation(argv)
     patterns, files = resolve_inputs(inv.inputs or [str(SAMPLES_DIR)])
-    return execute(inv, patterns, files)[0]
+    lock = _locked(inv.output, "run")
+    try:
+        return execute(inv, patterns, files)[0]
+    finally:
+        lock.release()
 
 
 def _watch_streaming(inv: Invocation, pattern: str) -> int:
@@ -316,8 +330,18 @@ def watch(argv: list[str]) -> int:
         return execute(inv, patterns, [st.as_dict() for st in batch], quiet=True)[0]
 
     x = inv.extra
-    if inv.beam_options.get("streaming"):
-        return _watch_streaming(inv, pattern)
+    lock = _locked(inv.output, "watch")  # held for the watcher's whole lifetime
+    try:
+        if inv.beam_options.get("streaming"):
+            return _watch_streaming(inv, pattern)
+        return _watch_loop(inv, pattern, location, run_batch, x)
+    finally:
+        lock.release()
+
+
+def _watch_loop(inv: Invocation, pattern: str, location: str, run_batch, x: dict) -> int:
+    from pipeline.watch import Watcher
+
     watcher = Watcher(pattern, inv.output, run_batch, x["poll_interval"], x["settle"], x["run_seconds"],
                       x["idle_timeout"], x["max_batch_files"])
     print(f"scrapeline watch: {location} -> {inv.output} (poll {x['poll_interval']}s, settle {x['settle']}s); "

@@ -107,9 +107,23 @@ def compact_command(argv: list[str]) -> int:
             partitions.append(d)
     else:
         partitions = sorted({p.parent for p in root.rglob("*.parquet")})
+    from pipeline.lock import OutputLock, OutputLocked
+
+    try:
+        lock = OutputLock(str(output), "compact").acquire()
+    except OutputLocked as e:
+        print(f"scrapeline: error: {e}", file=sys.stderr)
+        return 2
+    try:
+        return _compact_all(output, root, args.table, partitions, config)
+    finally:
+        lock.release()
+
+
+def _compact_all(output: Path, root: Path, table: str, partitions: list[Path], config) -> int:
     merged = skipped = 0
     for d in partitions:
-        result = compact_partition(output, args.table, d, config.max_rows_per_file, config.compression)
+        result = compact_partition(output, table, d, config.max_rows_per_file, config.compression)
         rel = d.relative_to(root)
         if result is None:
             skipped += 1
