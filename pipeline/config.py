@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import regex
 import yaml
 
 __all__ = [
@@ -35,11 +36,30 @@ class ConfigError(ValueError):
     """A config file that cannot be used; the message names the file and the key."""
 
 
+_PROBE_TIMEOUT = 0.05
+
+
+def _probes(pattern: str) -> list[str]:
+    """Inputs that make a backtracking pattern explode: long runs of its own characters, then a misfit."""
+    chars = {c for c in pattern if c.isalnum() or c in " .,-"} | {"a", "x", " "}
+    return [c * 40 + "\u2603" for c in sorted(chars)[:20]] + ["ab " * 30 + "\u2603", "a1 " * 30 + "!"]
+
+
 def _compile(pattern: str, where: str, flags: str = "") -> str:
+    if not isinstance(pattern, str):
+        raise ConfigError(f"{where}: a pattern must be a string, got {pattern!r}")
     try:
         re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
-    except re.error as e:
+        compiled = regex.compile(pattern, regex.IGNORECASE if "i" in flags else 0)
+    except (re.error, regex.error) as e:
         raise ConfigError(f"{where}: bad regular expression {pattern!r}: {e}") from None
+    for probe in _probes(pattern):
+        try:
+            compiled.search(probe, timeout=_PROBE_TIMEOUT)
+        except TimeoutError:
+            raise ConfigError(
+                f"{where}: pattern {pattern!r} backtracks catastrophically (no match decided within "
+                f"{int(_PROBE_TIMEOUT * 1000)} ms on a {len(probe)}-character input); rewrite it") from None
     return pattern
 
 
@@ -191,9 +211,24 @@ class Config:
         return dict(self.sources)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a 370-byte alias bomb once took 3.2 GB; no config needs them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.YAMLError(f"aliases are not allowed in config files (line {event.start_mark.line + 1})")
+        return super().compose_node(parent, index)
+
+
+_MAX_CONFIG_BYTES = 1 << 20
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > _MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: larger than 1 MiB; not a config file")
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
     except OSError as e:
         raise ConfigError(f"cannot read config {path}: {e.strerror}") from None
     except yaml.YAMLError as e:
@@ -203,6 +238,34 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data
+
+
+def _int(section: dict, key: str, default: int, minimum: int, where: str) -> int:
+    """An integer setting, strictly: no float, no bool, no string; at least `minimum`."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _names(value, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of non-empty strings, strictly (a lone string is refused: it used to become one-letter names)."""
+    if value is None:
+        return default
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: expected a list of non-empty names, e.g. [a, b], got {value!r}")
+    return tuple(value)
+
+
+def _languages(value, where: str) -> tuple[str, ...]:
+    langs = _names(value, where, ("en",))
+    from dateparser.data.languages_info import language_order
+
+    known = set(language_order)
+    unknown = [lang for lang in langs if lang not in known]
+    if unknown:
+        raise ConfigError(f"{where}: unknown language code(s) {unknown}; dateparser knows e.g. en, fr, de, zh")
+    return langs
 
 
 def _take(data: dict[str, Any], path: Path, allowed: set[str]) -> dict[str, Any]:
@@ -282,18 +345,18 @@ def load_config(path: str | Path | None = None) -> Config:
         write = _take(dict(data.get("write") or {}), path, {"max_rows_per_file", "compression"})
         dates = _take(dict(data.get("dates") or {}), path, {"languages"})
         jsonl = _take(dict(data.get("jsonl") or {}), path, {f.name for f in dataclasses.fields(JsonlFields)})
-        jsonl_fields = JsonlFields(**{k: tuple(str(x) for x in v) for k, v in jsonl.items()})
+        jsonl_fields = JsonlFields(**{k: _names(v, f"{path}: jsonl.{k}", ()) for k, v in jsonl.items()})
         return Config(
             layouts=layouts,
             cleaning=cleaning,
             sources=sources,
-            lead_words=int(dedup.get("lead_words", 40)),
-            min_body_words=int(filt.get("min_body_words", 10)),
-            max_file_bytes=int(read.get("max_file_bytes", 256 * 1024 * 1024)),
-            excerpt_chars=int(read.get("excerpt_chars", 500)),
-            max_rows_per_file=int(write.get("max_rows_per_file", 100_000)),
+            lead_words=_int(dedup, "lead_words", 40, 8, f"{path}: dedup.lead_words"),
+            min_body_words=_int(filt, "min_body_words", 10, 0, f"{path}: filter.min_body_words"),
+            max_file_bytes=_int(read, "max_file_bytes", 256 * 1024 * 1024, 1, f"{path}: read.max_file_bytes"),
+            excerpt_chars=_int(read, "excerpt_chars", 500, 0, f"{path}: read.excerpt_chars"),
+            max_rows_per_file=_int(write, "max_rows_per_file", 100_000, 1, f"{path}: write.max_rows_per_file"),
             compression=str(write.get("compression", "zstd")),
-            date_languages=tuple(dates.get("languages") or ("en",)),
+            date_languages=_languages(dates.get("languages"), f"{path}: dates.languages"),
             jsonl=jsonl_fields,
         )
     except (TypeError, ValueError) as e:

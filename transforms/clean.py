@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+
+import regex
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.config import CleaningRules
+from transforms.metrics import count
 
 __all__ = ["CleanedBody", "clean_body", "clean_line_text"]
 
@@ -45,10 +48,25 @@ def _scoped(pattern: str) -> str:
     return f"(?{m.group(1)}:{pattern[m.end():]})" if m else f"(?:{pattern})"
 
 
-def _alternation(patterns: tuple[str, ...]) -> re.Pattern | None:
+# Configured patterns run on the `regex` engine with a time bound per call: Python's `re` cannot be interrupted,
+# and one catastrophic pattern ((a|aa)+$) once hung a 3-line run past 120 s. google-re2 (linear time) has no
+# lookbehind or backreference, which the shipped video_widget rule needs. A call that times out leaves the line
+# as it is (counted as cleaning.regex_timeout).
+REGEX_TIMEOUT = 0.2
+
+
+def _alternation(patterns: tuple[str, ...]):
     if not patterns:
         return None
-    return re.compile("|".join(_scoped(p) for p in patterns))
+    return regex.compile("|".join(_scoped(p) for p in patterns))
+
+
+def _bounded(call, *args):
+    try:
+        return call(*args, timeout=REGEX_TIMEOUT)
+    except TimeoutError:
+        count("cleaning.regex_timeout")
+        return None
 
 
 @lru_cache(maxsize=64)
@@ -56,7 +74,7 @@ def _compiled(rules: CleaningRules) -> _Compiled:
     return _Compiled(
         _alternation(rules.boilerplate_lines),
         _alternation(rules.caption_lines),
-        tuple((r.name, re.compile(r.pattern)) for r in rules.inline),
+        tuple((r.name, regex.compile(r.pattern)) for r in rules.inline),
     )
 
 
@@ -75,15 +93,15 @@ def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> Clea
         line = clean_line_text(raw)
         if not line:
             continue
-        if c.boilerplate is not None and c.boilerplate.fullmatch(line):
+        if c.boilerplate is not None and _bounded(c.boilerplate.fullmatch, line):
             removed["boilerplate_line"] += 1
             continue
-        if c.captions is not None and c.captions.fullmatch(line):
+        if c.captions is not None and _bounded(c.captions.fullmatch, line):
             removed["caption"] += 1
             captions.append(line)
             continue
         for name, pattern in c.inline:
-            line, n = pattern.subn(" ", line)
+            line, n = _bounded(pattern.subn, " ", line) or (line, 0)
             if n:
                 removed[f"inline:{name}"] += n
         line = clean_line_text(line)
