@@ -326,12 +326,27 @@ def _sources(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _absolute_refs(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """File references (layouts, cleaning, sources) made absolute, relative to the file that names them."""
+    out = dict(data)
+    if isinstance(out.get("layouts"), list):
+        out["layouts"] = [str(base / str(p)) for p in out["layouts"]]
+    for key in ("cleaning", "sources"):
+        if isinstance(out.get(key), str):
+            out[key] = str(base / out[key])
+    return out
+
+
 def load_config(path: str | Path | None = None) -> Config:
     """Load and validate a run config; relative paths inside it are relative to the file."""
     path = Path(path) if path else DEFAULT_CONFIG
-    data = _take(
-        _read_yaml(path), path, {"layouts", "cleaning", "sources", "dedup", "filter", "read", "write", "dates", "jsonl"}
-    )
+    keys = {"layouts", "cleaning", "sources", "dedup", "filter", "read", "write", "dates", "jsonl"}
+    data = _absolute_refs(_take(_read_yaml(path), path, keys), path.parent)
+    if path.resolve() != DEFAULT_CONFIG.resolve():
+        # A file that overrides a few keys is merged over the defaults: sections key by key, lists replaced.
+        defaults = _absolute_refs(_read_yaml(DEFAULT_CONFIG), DEFAULT_CONFIG.parent)
+        data = {**defaults, **{k: ({**defaults[k], **v} if isinstance(v, dict) and isinstance(defaults.get(k), dict)
+                                   else v) for k, v in data.items()}}
     base = path.parent
     try:
         layouts = tuple(_layout(base / p) for p in data.get("layouts") or ())

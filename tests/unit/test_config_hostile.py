@@ -68,3 +68,12 @@ def test_a_timed_out_cleaning_rule_leaves_the_line_and_returns(monkeypatch):
     start = time.time()
     out = clean.clean_body(("a" * 40 + "!", "kept line"), rules)
     assert time.time() - start < 5 and out.body == "a" * 40 + "!" + chr(10) + "kept line"
+
+
+def test_a_config_with_a_few_keys_is_merged_over_the_defaults(tmp_path):
+    """A file with only `dedup:` failed with "no layout profiles configured"."""
+    (tmp_path / "mine.yaml").write_text("dedup:\n  lead_words: 30\nread:\n  excerpt_chars: 100\n")
+    cfg = load_config(tmp_path / "mine.yaml")
+    default = load_config()
+    assert cfg.lead_words == 30 and cfg.excerpt_chars == 100
+    assert cfg.max_file_bytes == default.max_file_bytes and cfg.layouts == default.layouts
