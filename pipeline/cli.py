@@ -8,7 +8,8 @@
 
 INPUTs are files, directories (read recursively) or globs, local or remote; none = the samples shipped in
 the repo. Exit codes: 0 the run completed (bad records are dead letters, not failures); 1 the pipeline failed
-or its accounting does not add up; 2 the invocation is unusable (no such input, unwritable output, bad config).
+or its accounting does not add up; 2 the invocation is unusable (no such input, unwritable output, bad config,
+or another run/watch/compact holds the output: one writer per output, see pipeline/lock.py).
 """
 
 from __future__ import annotations
@@ -189,8 +190,16 @@ def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentPar
     )
 
 
-def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool = False) -> tuple[int, dict | None]:
-    """Run the batch graph over `patterns`; write and print the summary. (exit code, summary)."""
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool = False,
+            run_id: str | None = None) -> tuple[int, dict | None]:
+    """Run the batch graph over `patterns`; write and print the summary. (exit code, summary).
+
+    The caller holds the output's lock (pipeline/lock.py): `run` for the run, `watch` for its lifetime."""
     import apache_beam as beam
     from apache_beam.io.filesystems import FileSystems
     from apache_beam.options.pipeline_options import PipelineOptions
@@ -201,7 +210,7 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     from transforms.write import join
 
     ingested_at = dt.datetime.now(dt.timezone.utc)
-    run_id = f"{ingested_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    run_id = run_id or new_run_id(ingested_at)
     if not quiet:
         print(f"scrapeline {__version__}: run {run_id}: {len(files)} input file(s) -> {inv.output}", file=sys.stderr)
     spec = RunSpec(tuple(patterns), inv.output, run_id, ingested_at, __version__, inv.fetched_at, inv.layout)
@@ -233,22 +242,46 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     return 0, summary
 
 
-def _locked(output: str, command: str):
-    """The output's one-writer lock (pipeline/lock.py), or UsageError (exit 2) naming its holder."""
-    from pipeline.lock import OutputLock, OutputLocked
+def _locked(output: str, command: str, run_id: str | None = None):
+    """Take the output's one-writer lock (pipeline/lock.py), or UsageError (exit 2) naming its holder.
+
+    Called after the invocation is validated and before any graph is built; the caller releases it in a
+    `finally` (normal exit, UsageError, exceptions). A kill -9 leaves it to the kernel (locally) or to the
+    lease's expiry (object stores); the next writer takes it over and says so."""
+    from pipeline.lock import LockError, OutputLock, OutputLocked
 
     try:
-        return OutputLock(output, command).acquire()
-    except OutputLocked as e:
+        return OutputLock(output, command, run_id).acquire()
+    except (OutputLocked, LockError) as e:
         raise UsageError(str(e)) from None
+
+
+def _holds(lock) -> bool:
+    """Whether the lock is still ours: always locally (flock); for an object-store lease, one read of it
+    (lock.py: best effort there). A store hiccup leaves the heartbeat's last word."""
+    try:
+        return lock.still_held()
+    except Exception as e:  # noqa: BLE001  (the store's own error types)
+        logging.warning("could not check the lease on %s: %s", lock.output, e)
+        return lock.lost is None
+
+
+def _lease_lost(lock, code: int) -> int:
+    """Exit 1 when the object-store lease was taken from us meanwhile."""
+    if _holds(lock):
+        return code
+    print(f"scrapeline: error: another writer took the lease on {lock.output} while this one wrote; check "
+          f"the output for duplicated rows", file=sys.stderr)
+    return max(code, 1)
 
 
 def run(argv: list[str]) -> int:
     inv = parse_invocation(argv)
     patterns, files = resolve_inputs(inv.inputs or [str(SAMPLES_DIR)])
-    lock = _locked(inv.output, "run")
+    run_id = new_run_id()
+    lock = _locked(inv.output, "run", run_id)
     try:
-        return execute(inv, patterns, files)[0]
+        return _lease_lost(lock, execute(inv, patterns, files, run_id=run_id)[0])
     finally:
         lock.release()
 
@@ -325,16 +358,19 @@ def watch(argv: list[str]) -> int:
             raise UsageError(f"watch location {location!r} is not a directory")
         pattern = os.path.join(glob_escape(os.path.abspath(location)), "**")
 
+    x = inv.extra
+    lock = _locked(inv.output, "watch")  # held for the watcher's whole lifetime, --streaming included
+
     def run_batch(batch: list[FileState]) -> int:
+        if not _holds(lock):  # object stores: the lease was taken; stop before writing more
+            return 1
         patterns = [glob_escape(st.path) for st in batch]
         return execute(inv, patterns, [st.as_dict() for st in batch], quiet=True)[0]
 
-    x = inv.extra
-    lock = _locked(inv.output, "watch")  # held for the watcher's whole lifetime
     try:
         if inv.beam_options.get("streaming"):
-            return _watch_streaming(inv, pattern)
-        return _watch_loop(inv, pattern, location, run_batch, x)
+            return _lease_lost(lock, _watch_streaming(inv, pattern))
+        return _lease_lost(lock, _watch_loop(inv, pattern, location, run_batch, x))
     finally:
         lock.release()
 

@@ -7,6 +7,10 @@ atomic step (Linux `renameat2(RENAME_EXCHANGE)`): a reader listing the partition
 or the merged ones, never both and never neither. The old files are deleted after the swap. A partition that
 gained a file while it was being merged is left as it is (and reported), so a concurrent writer never loses a
 file. Local outputs only: object stores have no atomic directory swap (run it where the output is mounted).
+
+One writer: compaction holds the output's lock (pipeline/lock.py) from before it lists the partitions to its
+end, so a `run` or `watch` on the output is refused meanwhile (exit 2), and it is refused while one of them
+runs. The "a partition that gained a file is left as it is" check stays, for writers that ignore the lock.
 """
 
 from __future__ import annotations
@@ -97,24 +101,22 @@ def compact_command(argv: list[str]) -> int:
     if not root.is_dir():
         print(f"scrapeline: error: {root} does not exist", file=sys.stderr)
         return 2
-    if args.partition:
-        partitions = []
-        for part in args.partition:
-            d = (root / part).resolve()
-            if root not in d.parents or not d.is_dir():
-                print(f"scrapeline: error: no partition {part!r} under {root}", file=sys.stderr)
-                return 2
-            partitions.append(d)
-    else:
-        partitions = sorted({p.parent for p in root.rglob("*.parquet")})
-    from pipeline.lock import OutputLock, OutputLocked
+    named = []
+    for part in args.partition:
+        d = (root / part).resolve()
+        if root not in d.parents or not d.is_dir():
+            print(f"scrapeline: error: no partition {part!r} under {root}", file=sys.stderr)
+            return 2
+        named.append(d)
+    from pipeline.lock import LockError, OutputLock, OutputLocked
 
-    try:
+    try:  # before listing partitions: what a writer still running would add is not ours to merge
         lock = OutputLock(str(output), "compact").acquire()
-    except OutputLocked as e:
+    except (OutputLocked, LockError) as e:
         print(f"scrapeline: error: {e}", file=sys.stderr)
         return 2
     try:
+        partitions = named or sorted({p.parent for p in root.rglob("*.parquet")})
         return _compact_all(output, root, args.table, partitions, config)
     finally:
         lock.release()

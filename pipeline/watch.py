@@ -19,6 +19,11 @@ been modified for `--settle` seconds, so a file still being written is never rea
 
 Stopping: SIGINT/SIGTERM let the batch in flight finish its commit, then the watcher exits 0; a second signal
 exits at once (an uncommitted batch leaves only `_temporary/`, and its files are ingested on the next start).
+
+One writer: the watcher is started holding the output's lock (pipeline/lock.py, taken by `cli.watch` before the
+Watcher reads `_runs/`) and keeps it until it exits, so a `run`, `compact` or second `watch` on the output is
+refused (exit 2) for the watcher's whole lifetime, and what `ingested_files` read on start cannot change
+behind its back.
 """
 
 from __future__ import annotations
