@@ -3,16 +3,35 @@
 The config is loaded once, validated here, and shipped to the workers inside the DoFns that need it (it is a tree
 of frozen dataclasses, so it pickles with the graph): workers never read configs/ themselves, which is what lets
 the same graph run on Dataflow or Flink.
+
+What loading guarantees (each failure is a ConfigError naming the file, the key, what was expected and what was
+given; the CLI turns it into exit 2):
+
+* A run config names only the keys it changes: it is merged over configs/default.yaml (mappings key by key,
+  lists and scalars replaced); file references (layouts, cleaning, sources) are relative to the file naming them.
+* Values are typed strictly: integers are YAML integers (not 40.9, not true) within their range, name lists are
+  YAML lists of non-empty strings (a lone string is refused), flags are booleans, date languages are codes
+  dateparser knows, compression is one of a few names.
+* Config files are plain YAML under 1 MiB, without anchors/aliases (alias bombs) or duplicate keys.
+* Every pattern compiles on the `regex` engine the transforms run it on, and is probed at load with adversarial
+  inputs under a 50 ms bound: one that backtracks catastrophically is refused. At run time each match is
+  bounded again (transforms/clean.py, transforms/split.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
+import os
+import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+# The `regex` engine, not `re`: a configured pattern runs with a time bound per call (`timeout=`), which `re`
+# cannot do, and it is probed here with the same engine it runs on. google-re2 (linear time, so no bound needed)
+# was not used: it has no lookbehind and no backreferences, which the shipped video_widget rule needs, and its \w
+# is ASCII-only.
 import regex
 import yaml
 
@@ -25,42 +44,225 @@ __all__ = [
     "InlineRule",
     "JsonlFields",
     "LayoutProfile",
+    "MAX_CONFIG_BYTES",
+    "PROBE_TIMEOUT",
     "load_config",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
 
+MAX_CONFIG_BYTES = 1 << 20
+"""A config file larger than this is refused before it is parsed."""
+PROBE_TIMEOUT = 0.05
+"""Seconds a pattern may take to decide one probe input at load (a sane pattern takes microseconds)."""
+_PROBE_BUDGET = 1.0
+"""Seconds all the probes of one pattern may take together (the shipped patterns take a few milliseconds)."""
+_PROBE_LENGTHS = (40, 400)
+"""Probe input lengths: 40 characters expose exponential backtracking ((a|aa)+$), 400 (a long paragraph) the
+polynomial kind ((\\w+\\s?)+$ takes over a second on a 1000-character line)."""
+
+COMPRESSIONS = ("zstd", "snappy", "gzip", "none")
+HEAD_FIELDS = frozenset({"source", "published", "title", "author", "url"})
+# The shape transforms/metadata.py accepts for a partition value (a configured slug of another shape would be
+# silently replaced there): lowercase letters, digits and inner hyphens, at most 80 characters.
+_SLUG = regex.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
+
 
 class ConfigError(ValueError):
     """A config file that cannot be used; the message names the file and the key."""
 
 
-_PROBE_TIMEOUT = 0.05
+# --- values, strictly ------------------------------------------------------------------------------------------
 
 
-def _probes(pattern: str) -> list[str]:
-    """Inputs that make a backtracking pattern explode: long runs of its own characters, then a misfit."""
-    chars = {c for c in pattern if c.isalnum() or c in " .,-"} | {"a", "x", " "}
-    return [c * 40 + "\u2603" for c in sorted(chars)[:20]] + ["ab " * 30 + "\u2603", "a1 " * 30 + "!"]
+def _given(value: Any) -> str:
+    """What a YAML value was, for messages: its text and its YAML type."""
+    kind = {
+        bool: "a boolean", int: "an integer", float: "a number with a fraction", str: "a string", list: "a list",
+        dict: "a mapping", type(None): "null",
+    }.get(type(value), type(value).__name__)
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return "null" if value is None else f"{text} ({kind})"
 
 
-def _compile(pattern: str, where: str, flags: str = "") -> str:
-    if not isinstance(pattern, str):
-        raise ConfigError(f"{where}: a pattern must be a string, got {pattern!r}")
+def _int(value: Any, where: str, minimum: int) -> int:
+    """An integer setting: a YAML integer (no float, no bool, no string), at least `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: expected an integer >= {minimum}, got {_given(value)}")
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {_given(value)}")
+    return value
+
+
+def _text(value: Any, where: str, what: str = "a non-empty string") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected {what}, got {_given(value)}")
+    return value
+
+
+def _names(value: Any, where: str, allow_empty: bool = False) -> tuple[str, ...]:
+    """A YAML list of non-empty strings (a lone string is refused: it used to become one-letter names)."""
+    if not isinstance(value, list) or (not value and not allow_empty):
+        raise ConfigError(f"{where}: expected a list of non-empty names, e.g. [a, b], got {_given(value)}")
+    for i, v in enumerate(value):
+        _text(v, f"{where}[{i}]", "a non-empty name")
+    return tuple(value)
+
+
+def _mapping(value: Any, where: str, allowed: set[str] | frozenset[str]) -> dict[str, Any]:
+    """A mapping with only `allowed` keys; null (a section whose keys are all commented out) is empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping with keys {sorted(allowed)}, got {_given(value)}")
+    unknown = [str(k) for k in value if k not in allowed]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return value
+
+
+def _languages(value: Any, where: str) -> tuple[str, ...]:
+    """Language codes dateparser knows (its own list, which it checks `languages=` against)."""
+    from dateparser.data.languages_info import language_order
+
+    langs = _names(value, where)
+    known = set(language_order)
+    unknown = [lang for lang in langs if lang not in known]
+    if unknown:
+        lower = {k.lower(): k for k in known}
+        hints = [f"{u!r} -> {lower[u.lower()]!r}" for u in unknown if u.lower() in lower]
+        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+        raise ConfigError(
+            f"{where}: expected language codes dateparser knows (e.g. en, fr, de, zh-Hant), got unknown "
+            f"code(s) {unknown}{hint}"
+        )
+    return langs
+
+
+# --- patterns --------------------------------------------------------------------------------------------------
+
+
+def _probes(pattern: str, length: int) -> list[str]:
+    """Inputs of `length` characters that make a backtracking pattern explode: a long run of one character (one
+    of the pattern's own literal characters, a letter, a digit, a space, a dot) or of a short cycle of words and
+    spaces, then a character that does not fit; and a run followed by one of the pattern's literals and a misfit
+    (so a required literal such as `b` in `(a+)+b` is present and the engine cannot give up early). A sane
+    pattern decides each in microseconds."""
+    own = sorted({c for c in pattern if c.isprintable() and c not in "()[]{}?*+|^$\\"})[:24]
+    n = length - 1
+    runs = [c * n for c in sorted(set(own) | set("a1 x."))]
+    runs += [(unit * n)[:n] for unit in ("ab ", "word ", "a1", "a.", "a ", "A a")]
+    probes = [run + tail for run in runs for tail in ("\u2603", "!", "7")]
+    probes += [c * (n - 1) + lit + "\u2603" for c in "a1 x" for lit in own]
+    return probes
+
+
+_MAX_PATTERN_CHARS = 5000
+_MAX_REPEAT = 100_000
+"""Largest product of nested {m,n} counts: `regex` expands counted repeats when compiling, and a pattern like
+(?:(?:a{100}){100}){100} takes 420 MB and a second to compile."""
+_COUNT = regex.compile(r"\{(\d+)(?:,(\d*))?\}")
+
+
+def _nested_repeat(pattern: str) -> int:
+    """The largest product of nested counted repeats ({m} or {m,n}) in `pattern`, read from its text."""
+    stack = [1]  # per open group: the largest product inside it so far
+    last = 1  # the product of the item just read (a group's content, or 1 for a single character)
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        m = _COUNT.match(pattern, i)
+        if m:
+            last *= int(m.group(2)) if m.group(2) else int(m.group(1))
+            stack[-1] = max(stack[-1], last)
+            i = m.end()
+            continue
+        last = 1
+        if c == "\\":
+            i += 2
+        elif c == "[":  # a character class: skip to its closing bracket (a leading ] or ^] is literal)
+            j = i + 1 + (pattern[i + 1 : i + 2] == "^")
+            j += pattern[j : j + 1] == "]"
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+        elif c == "(":
+            stack.append(1)
+            i += 1
+        elif c == ")":
+            last = stack.pop() if len(stack) > 1 else 1
+            stack[-1] = max(stack[-1], last)
+            i += 1
+        else:
+            i += 1
+    return max(stack)
+
+
+@lru_cache(maxsize=4096)
+def _pattern_problem(pattern: str, ignore_case: bool) -> str | None:
+    """Why `pattern` cannot be used (None if it can). Cached: the same rules are checked by the loader, with
+    the file and key to name, and again by the dataclasses they build."""
+    if len(pattern) > _MAX_PATTERN_CHARS:
+        return f"pattern of {len(pattern)} characters; expected at most {_MAX_PATTERN_CHARS}"
+    if _nested_repeat(pattern) > _MAX_REPEAT:
+        return (f"pattern {pattern[:80]!r} repeats {_nested_repeat(pattern):,} times when compiled (nested "
+                f"{{m,n}} counts); expected at most {_MAX_REPEAT:,}")
     try:
-        re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
-        compiled = regex.compile(pattern, regex.IGNORECASE if "i" in flags else 0)
-    except (re.error, regex.error) as e:
-        raise ConfigError(f"{where}: bad regular expression {pattern!r}: {e}") from None
-    for probe in _probes(pattern):
-        try:
-            compiled.search(probe, timeout=_PROBE_TIMEOUT)
-        except TimeoutError:
-            raise ConfigError(
-                f"{where}: pattern {pattern!r} backtracks catastrophically (no match decided within "
-                f"{int(_PROBE_TIMEOUT * 1000)} ms on a {len(probe)}-character input); rewrite it") from None
-    return pattern
+        compiled = regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+    except (regex.error, ValueError, OverflowError) as e:
+        return f"bad regular expression {pattern!r}: {e}"
+    start = time.perf_counter()
+    for probe in (p for length in _PROBE_LENGTHS for p in _probes(pattern, length)):
+        if time.perf_counter() - start > _PROBE_BUDGET:
+            return (f"pattern {pattern!r} is too slow (its load-time probes took over {_PROBE_BUDGET:g} s together, "
+                    f"on inputs of up to {len(probe)} characters); rewrite it")
+        for method in (compiled.search, compiled.fullmatch):
+            # One retry: a probe that a busy machine merely delayed decides the second time; a catastrophic one
+            # times out again.
+            for attempt in (1, 2):
+                try:
+                    method(probe, timeout=PROBE_TIMEOUT)
+                    break
+                except TimeoutError:
+                    if attempt == 2:
+                        return (
+                            f"pattern {pattern!r} backtracks catastrophically (no match decided within "
+                            f"{round(PROBE_TIMEOUT * 1000)} ms on a {len(probe)}-character input); rewrite it"
+                        )
+    return None
+
+
+def _pattern(value: Any, where: str, ignore_case: bool = False) -> str:
+    """A usable pattern, or a ConfigError naming `where`."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a pattern (a string), got {_given(value)}")
+    problem = _pattern_problem(value, ignore_case)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
+    return value
+
+
+def _patterns(value: Any, where: str) -> tuple[str, ...]:
+    """A YAML list of patterns (null or absent: none)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of patterns, got {_given(value)}")
+    return tuple(_pattern(p, f"{where}[{i}]") for i, p in enumerate(value))
+
+
+def _groups(pattern: str, ignore_case: bool = False) -> set[str]:
+    return set(regex.compile(pattern, regex.IGNORECASE if ignore_case else 0).groupindex)
+
+
+# --- the config tree -------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -71,7 +273,8 @@ class InlineRule:
     pattern: str
 
     def __post_init__(self) -> None:
-        _compile(self.pattern, f"inline rule {self.name!r}")
+        _text(self.name, "inline rule: name")
+        _pattern(self.pattern, f"inline rule {self.name!r}: pattern")
 
 
 @dataclass(frozen=True)
@@ -86,8 +289,14 @@ class CleaningRules:
     """Markers removed from inside lines (ad markers, video widgets)."""
 
     def __post_init__(self) -> None:
-        for p in self.boilerplate_lines + self.caption_lines:
-            _compile(p, "cleaning rules")
+        for key in ("boilerplate_lines", "caption_lines"):
+            value = getattr(self, key)
+            if not isinstance(value, tuple):
+                raise ConfigError(f"cleaning rules: {key}: expected a tuple of patterns, got {_given(value)}")
+            for i, p in enumerate(value):
+                _pattern(p, f"cleaning rules: {key}[{i}]")
+        if not isinstance(self.inline, tuple) or not all(isinstance(r, InlineRule) for r in self.inline):
+            raise ConfigError(f"cleaning rules: inline: expected a tuple of InlineRule, got {_given(self.inline)}")
 
     def merged(self, other: CleaningRules) -> CleaningRules:
         return CleaningRules(
@@ -107,11 +316,15 @@ class HeadLine:
     ignore_case: bool = False
 
     def __post_init__(self) -> None:
-        _compile(self.pattern, "related head line", "i" if self.ignore_case else "")
-        names = set(re.compile(self.pattern).groupindex)
-        unknown = names - {"source", "published", "title", "author", "url"}
+        where = "related head line"
+        _bool(self.optional, f"{where}: optional")
+        _bool(self.ignore_case, f"{where}: ignore_case")
+        _pattern(self.pattern, f"{where}: pattern", self.ignore_case)
+        unknown = _groups(self.pattern, self.ignore_case) - HEAD_FIELDS
         if unknown:
-            raise ConfigError(f"related head line {self.pattern!r}: unknown field group(s) {sorted(unknown)}")
+            raise ConfigError(
+                f"{where} {self.pattern!r}: unknown field group(s) {sorted(unknown)}; known: {sorted(HEAD_FIELDS)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -137,17 +350,23 @@ class LayoutProfile:
     """Layout-specific cleaning, applied on top of the shared rules."""
 
     def __post_init__(self) -> None:
+        _text(self.name, "layout: name")
         where = f"layout {self.name!r}"
-        for p in self.detect + self.main_end_at:
-            _compile(p, where)
-        for p in (self.site_line, self.related_start_after):
+        for key, patterns in (("detect", self.detect), ("main.end_at", self.main_end_at)):
+            for i, p in enumerate(patterns):
+                _pattern(p, f"{where}: {key}[{i}]")
+        for key, p in (("site_line", self.site_line), ("related.start_after", self.related_start_after)):
             if p is not None:
-                _compile(p, where)
+                _pattern(p, f"{where}: {key}")
+        if self.site_line is not None and "site" not in _groups(self.site_line):
+            raise ConfigError(f"{where}: site_line needs a (?P<site>...) group, got {self.site_line!r}")
         if self.related_body not in {"paragraphs", "line"}:
-            raise ConfigError(f"{where}: related.body must be 'paragraphs' or 'line', got {self.related_body!r}")
+            raise ConfigError(
+                f"{where}: related.body: expected 'paragraphs' or 'line', got {_given(self.related_body)}"
+            )
         if self.related_start_after and not self.related_head:
             raise ConfigError(f"{where}: related.start_after is set but related.head is empty")
-        if self.related_head and not any("title" in re.compile(h.pattern).groupindex for h in self.related_head):
+        if self.related_head and not any("title" in _groups(h.pattern, h.ignore_case) for h in self.related_head):
             raise ConfigError(f"{where}: related.head needs a line with a (?P<title>...) group")
 
 
@@ -162,6 +381,12 @@ class JsonlFields:
     """Else a record with one of these is a text dump."""
     fetched_at: tuple[str, ...] = ("fetched_at", "timestamp", "crawled_at", "scraped_at", "date_fetched")
     source: tuple[str, ...] = ("source", "site", "site_name", "publisher")
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, tuple) or not value or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"jsonl.{f.name}: expected a non-empty tuple of field names, got {_given(value)}")
 
 
 @dataclass(frozen=True)
@@ -192,13 +417,15 @@ class Config:
 
     def __post_init__(self) -> None:
         if not self.layouts:
-            raise ConfigError("no layout profiles configured")
-        if self.lead_words < 8:
-            raise ConfigError(f"dedup.lead_words must be >= 8, got {self.lead_words}")
-        if self.min_body_words < 0 or self.max_file_bytes <= 0 or self.max_rows_per_file <= 0:
-            raise ConfigError("filter/read/write limits must be positive")
-        if self.compression not in {"zstd", "snappy", "gzip", "none"}:
-            raise ConfigError(f"write.compression must be zstd, snappy, gzip or none, got {self.compression!r}")
+            raise ConfigError("layouts: no layout profiles configured")
+        _int(self.lead_words, "dedup.lead_words", 8)
+        _int(self.min_body_words, "filter.min_body_words", 0)
+        _int(self.max_file_bytes, "read.max_file_bytes", 1)
+        _int(self.excerpt_chars, "read.excerpt_chars", 0)
+        _int(self.max_rows_per_file, "write.max_rows_per_file", 1)
+        if self.compression not in COMPRESSIONS:
+            raise ConfigError(f"write.compression: expected one of {', '.join(COMPRESSIONS)}, "
+                              f"got {_given(self.compression)}")
 
     def layout(self, name: str) -> LayoutProfile:
         for lp in self.layouts:
@@ -211,170 +438,255 @@ class Config:
         return dict(self.sources)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """YAML without anchors and aliases: a 370-byte alias bomb once took 3.2 GB; no config needs them."""
+# --- reading YAML ----------------------------------------------------------------------------------------------
+
+
+def _show(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when under it."""
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases (a 370-byte alias bomb once took 3.2 GB; no config needs them) and
+    without duplicate keys (the second one used to win silently)."""
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.events.AliasEvent):
-            event = self.peek_event()
-            raise yaml.YAMLError(f"aliases are not allowed in config files (line {event.start_mark.line + 1})")
+            mark = self.peek_event().start_mark
+            raise yaml.YAMLError(
+                f"line {mark.line + 1}: aliases are not allowed in config files (no &anchor or *alias)"
+            )
         return super().compose_node(parent, index)
 
-
-_MAX_CONFIG_BYTES = 1 << 20
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) or key is None:
+                if (type(key), key) in seen:
+                    raise yaml.YAMLError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
+                seen.add((type(key), key))
+        return super().construct_mapping(node, deep)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """A config file's top-level mapping, read with a byte limit (enforced while reading) and strict YAML."""
     try:
-        if path.stat().st_size > _MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: larger than 1 MiB; not a config file")
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as e:
-        raise ConfigError(f"cannot read config {path}: {e.strerror}") from None
+        raise ConfigError(f"cannot read config {_show(path)}: {e.strerror or e}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{_show(path)}: larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB; not a config file")
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{_show(path)}: not UTF-8 text (byte {e.start})") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML: {e}") from None
+        raise ConfigError(f"{_show(path)}: invalid YAML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{_show(path)}: invalid YAML: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
+        raise ConfigError(f"{_show(path)}: expected a mapping at the top level, got {_given(data)}")
     return data
 
 
-def _int(section: dict, key: str, default: int, minimum: int, where: str) -> int:
-    """An integer setting, strictly: no float, no bool, no string; at least `minimum`."""
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where}: expected an integer >= {minimum}, got {value!r}")
-    return value
+# --- the files -------------------------------------------------------------------------------------------------
 
 
-def _names(value, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    """A list of non-empty strings, strictly (a lone string is refused: it used to become one-letter names)."""
-    if value is None:
-        return default
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{where}: expected a list of non-empty names, e.g. [a, b], got {value!r}")
-    return tuple(value)
-
-
-def _languages(value, where: str) -> tuple[str, ...]:
-    langs = _names(value, where, ("en",))
-    from dateparser.data.languages_info import language_order
-
-    known = set(language_order)
-    unknown = [lang for lang in langs if lang not in known]
-    if unknown:
-        raise ConfigError(f"{where}: unknown language code(s) {unknown}; dateparser knows e.g. en, fr, de, zh")
-    return langs
-
-
-def _take(data: dict[str, Any], path: Path, allowed: set[str]) -> dict[str, Any]:
-    unknown = set(data) - allowed
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-    return data
-
-
-def _cleaning(data: dict[str, Any] | None, path: Path) -> CleaningRules:
-    data = _take(dict(data or {}), path, {"boilerplate_lines", "caption_lines", "inline"})
-    try:
-        inline = tuple(InlineRule(str(r["name"]), str(r["pattern"])) for r in data.get("inline") or ())
-    except (KeyError, TypeError):
-        raise ConfigError(f"{path}: each inline rule needs a name and a pattern") from None
+def _cleaning(data: Any, file: str, key: str = "") -> CleaningRules:
+    """Cleaning rules from a mapping: cleaning.yaml (key "") or a layout's `cleaning:` (key "cleaning")."""
+    at = f"{file}: {key}." if key else f"{file}: "
+    data = _mapping(data, f"{file}: {key}" if key else file, {"boilerplate_lines", "caption_lines", "inline"})
+    inline_raw = data.get("inline")
+    if inline_raw is None:
+        inline_raw = []
+    if not isinstance(inline_raw, list):
+        raise ConfigError(f"{at}inline: expected a list of {{name, pattern}} rules, got {_given(inline_raw)}")
+    inline = []
+    for i, r in enumerate(inline_raw):
+        rule = f"{at}inline[{i}]"
+        r = _mapping(r, rule, {"name", "pattern"})
+        for k in ("name", "pattern"):
+            if k not in r:
+                raise ConfigError(f"{rule}: a rule needs a name and a pattern; {k} is missing")
+        inline.append(InlineRule(_text(r["name"], f"{rule}.name"), _pattern(r["pattern"], f"{rule}.pattern")))
     return CleaningRules(
-        tuple(str(p) for p in data.get("boilerplate_lines") or ()),
-        tuple(str(p) for p in data.get("caption_lines") or ()),
-        inline,
+        _patterns(data.get("boilerplate_lines"), f"{at}boilerplate_lines"),
+        _patterns(data.get("caption_lines"), f"{at}caption_lines"),
+        tuple(inline),
     )
+
+
+def _head_line(value: Any, where: str) -> HeadLine:
+    h = _mapping(value, where, {"pattern", "optional", "ignore_case"})
+    if "pattern" not in h:
+        raise ConfigError(f"{where}: each related.head entry needs a pattern")
+    ignore_case = _bool(h.get("ignore_case", False), f"{where}.ignore_case")
+    pattern = _pattern(h["pattern"], f"{where}.pattern", ignore_case)
+    unknown = _groups(pattern, ignore_case) - HEAD_FIELDS
+    if unknown:
+        raise ConfigError(
+            f"{where}.pattern: unknown field group(s) {sorted(unknown)}; expected groups named from "
+            f"{sorted(HEAD_FIELDS)}"
+        )
+    return HeadLine(pattern, _bool(h.get("optional", False), f"{where}.optional"), ignore_case)
 
 
 def _layout(path: Path) -> LayoutProfile:
-    data = _take(
-        _read_yaml(path), path, {"name", "description", "detect", "site_line", "main", "related", "cleaning"}
-    )
-    main = _take(dict(data.get("main") or {}), path, {"end_at"})
-    related = _take(dict(data.get("related") or {}), path, {"start_after", "head", "body"})
-    try:
-        head = tuple(
-            HeadLine(str(h["pattern"]), bool(h.get("optional", False)), bool(h.get("ignore_case", False)))
-            for h in related.get("head") or ()
-        )
-    except (KeyError, TypeError, AttributeError):
-        raise ConfigError(f"{path}: each related.head entry needs a pattern") from None
+    f = _show(path)
+    data = _mapping(_read_yaml(path), f, {"name", "description", "detect", "site_line", "main", "related",
+                                          "cleaning"})
     if "name" not in data:
-        raise ConfigError(f"{path}: a layout needs a name")
+        raise ConfigError(f"{f}: name: a layout needs a name")
+    name = _text(data["name"], f"{f}: name")
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ConfigError(f"{f}: description: expected a string, got {_given(description)}")
+    main = _mapping(data.get("main"), f"{f}: main", {"end_at"})
+    related = _mapping(data.get("related"), f"{f}: related", {"start_after", "head", "body"})
+    site_line = data.get("site_line")
+    if site_line is not None:
+        _pattern(site_line, f"{f}: site_line")
+        if "site" not in _groups(site_line):
+            raise ConfigError(f"{f}: site_line: expected a pattern with a (?P<site>...) group, got {site_line!r}")
+    start_after = related.get("start_after")
+    if start_after is not None:
+        _pattern(start_after, f"{f}: related.start_after")
+    head_raw = related.get("head")
+    if head_raw is None:
+        head_raw = []
+    if not isinstance(head_raw, list):
+        raise ConfigError(f"{f}: related.head: expected a list of {{pattern, optional, ignore_case}}, "
+                          f"got {_given(head_raw)}")
+    body = related.get("body", "paragraphs")
+    if body not in ("paragraphs", "line"):
+        raise ConfigError(f"{f}: related.body: expected 'paragraphs' or 'line', got {_given(body)}")
+    head = tuple(_head_line(h, f"{f}: related.head[{i}]") for i, h in enumerate(head_raw))
+    if start_after is not None and not head:
+        raise ConfigError(f"{f}: related.head: expected head lines, since related.start_after is set")
+    if head and not any("title" in _groups(h.pattern, h.ignore_case) for h in head):
+        raise ConfigError(f"{f}: related.head: expected a line with a (?P<title>...) group")
     return LayoutProfile(
-        name=str(data["name"]),
-        description=str(data.get("description") or ""),
-        detect=tuple(str(p) for p in data.get("detect") or ()),
-        site_line=data.get("site_line"),
-        main_end_at=tuple(str(p) for p in main.get("end_at") or ()),
-        related_start_after=related.get("start_after"),
+        name=name,
+        description=description or "",
+        detect=_patterns(data.get("detect"), f"{f}: detect"),
+        site_line=site_line,
+        main_end_at=_patterns(main.get("end_at"), f"{f}: main.end_at"),
+        related_start_after=start_after,
         related_head=head,
-        related_body=str(related.get("body", "paragraphs")),
-        cleaning=_cleaning(data.get("cleaning"), path),
+        related_body=body,
+        cleaning=_cleaning(data.get("cleaning"), f, "cleaning"),
     )
 
 
 def _sources(path: Path) -> tuple[tuple[str, str], ...]:
-    pairs = []
+    f = _show(path)
+    pairs: dict[str, str] = {}
     for slug, names in _read_yaml(path).items():
-        if not isinstance(names, list):
-            raise ConfigError(f"{path}: {slug!r} must map to a list of names and domains")
-        for name in [slug, *names]:
-            pairs.append((str(name).casefold().strip(), str(slug)))
-    return tuple(pairs)
+        if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+            raise ConfigError(f"{f}: {slug!r}: expected a slug (lowercase letters, digits and inner hyphens, "
+                              f"at most 80 characters), got {_given(slug)}")
+        for name in [slug, *_names(names, f"{f}: {slug}", allow_empty=True)]:
+            key = name.casefold().strip()
+            if pairs.get(key, slug) != slug:
+                raise ConfigError(f"{f}: {slug}: name {name!r} is already listed under {pairs[key]!r}")
+            pairs[key] = slug
+    return tuple(pairs.items())
 
 
-def _absolute_refs(data: dict[str, Any], base: Path) -> dict[str, Any]:
-    """File references (layouts, cleaning, sources) made absolute, relative to the file that names them."""
-    out = dict(data)
-    if isinstance(out.get("layouts"), list):
-        out["layouts"] = [str(base / str(p)) for p in out["layouts"]]
+_RUN_KEYS = {
+    "layouts": None, "cleaning": None, "sources": None,
+    "dedup": {"lead_words"},
+    "filter": {"min_body_words"},
+    "read": {"max_file_bytes", "excerpt_chars"},
+    "write": {"max_rows_per_file", "compression"},
+    "dates": {"languages"},
+    "jsonl": {f.name for f in dataclasses.fields(JsonlFields)},
+}
+
+
+def _run_file(path: Path) -> dict[str, Any]:
+    """A run config file, its keys checked and its file references made absolute (relative to the file)."""
+    f = _show(path)
+    data = dict(_mapping(_read_yaml(path), f, set(_RUN_KEYS)))
+    for section, keys in _RUN_KEYS.items():
+        if keys is not None and section in data:
+            _mapping(data[section], f"{f}: {section}", keys)
+    base = path.parent
+    if "layouts" in data:
+        data["layouts"] = [str(base / p) for p in _names(data["layouts"], f"{f}: layouts", allow_empty=True)]
     for key in ("cleaning", "sources"):
-        if isinstance(out.get(key), str):
-            out[key] = str(base / out[key])
+        if data.get(key) is not None:
+            data[key] = str(base / _text(data[key], f"{f}: {key}", "a file name (a string)"))
+    return data
+
+
+def _merge(base: dict, over: dict, over_file: str, origins: dict[tuple, str], at: tuple = ()) -> dict:
+    """`over` deep-merged over `base`: mappings key by key, anything else (lists included) replaced; a null over a
+    mapping changes nothing. `origins` records which keys `over_file` set, for messages."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(base.get(k), dict) and (isinstance(v, dict) or v is None):
+            out[k] = _merge(base[k], v or {}, over_file, origins, at + (k,))
+        else:
+            out[k] = v
+            origins[at + (k,)] = over_file
     return out
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Load and validate a run config; relative paths inside it are relative to the file."""
+    """Load and validate a run config, merged over configs/default.yaml; see the module docstring."""
     path = Path(path) if path else DEFAULT_CONFIG
-    keys = {"layouts", "cleaning", "sources", "dedup", "filter", "read", "write", "dates", "jsonl"}
-    data = _absolute_refs(_take(_read_yaml(path), path, keys), path.parent)
+    data = _run_file(path)
+    origins: dict[tuple, str] = {(): _show(path)}
     if path.resolve() != DEFAULT_CONFIG.resolve():
-        # A file that overrides a few keys is merged over the defaults: sections key by key, lists replaced.
-        defaults = _absolute_refs(_read_yaml(DEFAULT_CONFIG), DEFAULT_CONFIG.parent)
-        data = {**defaults, **{k: ({**defaults[k], **v} if isinstance(v, dict) and isinstance(defaults.get(k), dict)
-                                   else v) for k, v in data.items()}}
-    base = path.parent
-    try:
-        layouts = tuple(_layout(base / p) for p in data.get("layouts") or ())
-        cleaning = _cleaning(_read_yaml(base / data["cleaning"]), base / data["cleaning"]) if data.get(
-            "cleaning"
-        ) else CleaningRules()
-        sources = _sources(base / data["sources"]) if data.get("sources") else ()
-        dedup = _take(dict(data.get("dedup") or {}), path, {"lead_words"})
-        filt = _take(dict(data.get("filter") or {}), path, {"min_body_words"})
-        read = _take(dict(data.get("read") or {}), path, {"max_file_bytes", "excerpt_chars"})
-        write = _take(dict(data.get("write") or {}), path, {"max_rows_per_file", "compression"})
-        dates = _take(dict(data.get("dates") or {}), path, {"languages"})
-        jsonl = _take(dict(data.get("jsonl") or {}), path, {f.name for f in dataclasses.fields(JsonlFields)})
-        jsonl_fields = JsonlFields(**{k: _names(v, f"{path}: jsonl.{k}", ()) for k, v in jsonl.items()})
-        return Config(
-            layouts=layouts,
-            cleaning=cleaning,
-            sources=sources,
-            lead_words=_int(dedup, "lead_words", 40, 8, f"{path}: dedup.lead_words"),
-            min_body_words=_int(filt, "min_body_words", 10, 0, f"{path}: filter.min_body_words"),
-            max_file_bytes=_int(read, "max_file_bytes", 256 * 1024 * 1024, 1, f"{path}: read.max_file_bytes"),
-            excerpt_chars=_int(read, "excerpt_chars", 500, 0, f"{path}: read.excerpt_chars"),
-            max_rows_per_file=_int(write, "max_rows_per_file", 100_000, 1, f"{path}: write.max_rows_per_file"),
-            compression=str(write.get("compression", "zstd")),
-            date_languages=_languages(dates.get("languages"), f"{path}: dates.languages"),
-            jsonl=jsonl_fields,
-        )
-    except (TypeError, ValueError) as e:
-        if isinstance(e, ConfigError):
-            raise
-        raise ConfigError(f"{path}: {e}") from None
+        origins = {(): _show(DEFAULT_CONFIG)}
+        data = _merge(_run_file(DEFAULT_CONFIG), data, _show(path), origins)
+
+    def where(*key: str) -> str:
+        for n in range(len(key), -1, -1):
+            if key[:n] in origins:
+                return f"{origins[key[:n]]}: {'.'.join(key)}"
+        raise AssertionError("unreachable: () is always in origins")
+
+    def section(name: str) -> dict[str, Any]:
+        return _mapping(data.get(name), where(name), _RUN_KEYS[name])
+
+    if not data.get("layouts"):
+        raise ConfigError(f"{where('layouts')}: expected a non-empty list of layout files, got "
+                          f"{_given(data.get('layouts'))}: no layout profiles configured")
+    layouts = tuple(_layout(Path(p)) for p in data["layouts"])
+    names = [lp.name for lp in layouts]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where('layouts')}: two layout files share a name: {names}")
+    cleaning = (
+        _cleaning(_read_yaml(Path(data["cleaning"])), _show(Path(data["cleaning"])))
+        if data.get("cleaning")
+        else CleaningRules()
+    )
+    sources = _sources(Path(data["sources"])) if data.get("sources") else ()
+    dedup, filt, read, write = section("dedup"), section("filter"), section("read"), section("write")
+    dates, jsonl = section("dates"), section("jsonl")
+    compression = write.get("compression", "zstd")
+    if compression not in COMPRESSIONS:
+        raise ConfigError(f"{where('write', 'compression')}: expected one of {', '.join(COMPRESSIONS)}, "
+                          f"got {_given(compression)}")
+    return Config(
+        layouts=layouts,
+        cleaning=cleaning,
+        sources=sources,
+        lead_words=_int(dedup.get("lead_words", 40), where("dedup", "lead_words"), 8),
+        min_body_words=_int(filt.get("min_body_words", 10), where("filter", "min_body_words"), 0),
+        max_file_bytes=_int(read.get("max_file_bytes", 256 << 20), where("read", "max_file_bytes"), 1),
+        excerpt_chars=_int(read.get("excerpt_chars", 500), where("read", "excerpt_chars"), 0),
+        max_rows_per_file=_int(write.get("max_rows_per_file", 100_000), where("write", "max_rows_per_file"), 1),
+        compression=compression,
+        date_languages=_languages(dates.get("languages", ["en"]), where("dates", "languages")),
+        jsonl=JsonlFields(**{k: _names(v, where("jsonl", k)) for k, v in jsonl.items()}),
+    )

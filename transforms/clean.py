@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-
-import regex
 from dataclasses import dataclass
 from functools import lru_cache
+
+# Configured patterns run on `regex`, not `re`: see REGEX_TIMEOUT. The fixed patterns below stay on `re`.
+import regex
 
 from pipeline.config import CleaningRules
 from transforms.metrics import count
 
-__all__ = ["CleanedBody", "clean_body", "clean_line_text"]
+__all__ = ["REGEX_TIMEOUT", "CleanedBody", "clean_body", "clean_line_text"]
 
 _SPACES = re.compile(r"[^\S\n]+")
 # Zero-width and control characters that scrapes leave in text (not \n or \t, which _SPACES handles).
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\x00-\x08\x0b-\x1f\x7f]")
+
+REGEX_TIMEOUT = 0.2
+"""Seconds one match or substitution of a configured pattern may take. Python's `re` cannot be interrupted, and
+one catastrophic rule ((a|aa)+$) once hung a 3-line run past 120 s; `regex` takes a `timeout=` per call.
+google-re2 (linear time) was not an option: it has no lookbehind or backreferences, which the shipped
+video_widget rule needs. Load-time probing (pipeline/config.py) refuses the patterns it can catch; this bound
+covers the rest. A call that times out leaves the line as it is (the rule counts as not matching) and is
+counted as `cleaning.regex_timeout`; it never raises."""
 
 
 @dataclass(frozen=True)
@@ -34,34 +43,49 @@ class CleanedBody:
 
 @dataclass(frozen=True)
 class _Compiled:
-    boilerplate: re.Pattern | None
-    captions: re.Pattern | None
-    inline: tuple[tuple[str, re.Pattern], ...]
+    boilerplate: tuple[regex.Pattern, ...]
+    captions: tuple[regex.Pattern, ...]
+    inline: tuple[tuple[str, regex.Pattern], ...]
 
 
-_GLOBAL_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
+_PLAIN_FLAGS = regex.compile("").flags
+_LEADING_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
+# Numbered backreferences and conditionals: their numbers would point at another pattern's groups once joined.
+_NUMBERED_REF = re.compile(r"\\(?:[1-9]|g<?\d)|\(\?\(\d")
 
 
 def _scoped(pattern: str) -> str:
     """'(?i)abc' -> '(?i:abc)': leading global flags are only legal at the start of the whole alternation."""
-    m = _GLOBAL_FLAGS.match(pattern)
-    return f"(?{m.group(1)}:{pattern[m.end():]})" if m else f"(?:{pattern})"
+    m = _LEADING_FLAGS.match(pattern)
+    if not m:
+        return f"(?:{pattern})"
+    # In verbose mode a trailing `# comment` would swallow the closing parenthesis.
+    return f"(?{m.group(1)}:{pattern[m.end():]}{chr(10) if 'x' in m.group(1) else ''})"
 
 
-# Configured patterns run on the `regex` engine with a time bound per call: Python's `re` cannot be interrupted,
-# and one catastrophic pattern ((a|aa)+$) once hung a 3-line run past 120 s. google-re2 (linear time) has no
-# lookbehind or backreference, which the shipped video_widget rule needs. A call that times out leaves the line
-# as it is (counted as cleaning.regex_timeout).
-REGEX_TIMEOUT = 0.2
+def _joinable(pattern: str) -> bool:
+    """Whether `pattern` means the same inside one alternation with others (no global flags past its start, no
+    numbered group references); the others are run on their own."""
+    if _NUMBERED_REF.search(pattern):
+        return False
+    m = _LEADING_FLAGS.match(pattern)
+    try:
+        regex.compile(_scoped(pattern))
+        return regex.compile(pattern[m.end():] if m else pattern).flags == _PLAIN_FLAGS
+    except regex.error:
+        return False
 
 
-def _alternation(patterns: tuple[str, ...]):
-    if not patterns:
-        return None
-    return regex.compile("|".join(_scoped(p) for p in patterns))
+def _line_patterns(patterns: tuple[str, ...]) -> tuple[regex.Pattern, ...]:
+    """Whole-line patterns as few compiled patterns as is safe: one alternation (one bounded call per line for
+    all of them), plus any that cannot join it."""
+    joined = [p for p in patterns if _joinable(p)]
+    alone = [regex.compile(p) for p in patterns if not _joinable(p)]
+    return ((regex.compile("|".join(_scoped(p) for p in joined)),) if joined else ()) + tuple(alone)
 
 
 def _bounded(call, *args):
+    """call(*args) within REGEX_TIMEOUT; None (no match) if it times out."""
     try:
         return call(*args, timeout=REGEX_TIMEOUT)
     except TimeoutError:
@@ -69,11 +93,15 @@ def _bounded(call, *args):
         return None
 
 
+def _fullmatch_any(patterns: tuple[regex.Pattern, ...], line: str) -> bool:
+    return any(_bounded(p.fullmatch, line) for p in patterns)
+
+
 @lru_cache(maxsize=64)
 def _compiled(rules: CleaningRules) -> _Compiled:
     return _Compiled(
-        _alternation(rules.boilerplate_lines),
-        _alternation(rules.caption_lines),
+        _line_patterns(rules.boilerplate_lines),
+        _line_patterns(rules.caption_lines),
         tuple((r.name, regex.compile(r.pattern)) for r in rules.inline),
     )
 
@@ -93,10 +121,10 @@ def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> Clea
         line = clean_line_text(raw)
         if not line:
             continue
-        if c.boilerplate is not None and _bounded(c.boilerplate.fullmatch, line):
+        if _fullmatch_any(c.boilerplate, line):
             removed["boilerplate_line"] += 1
             continue
-        if c.captions is not None and _bounded(c.captions.fullmatch, line):
+        if _fullmatch_any(c.captions, line):
             removed["caption"] += 1
             captions.append(line)
             continue

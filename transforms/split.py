@@ -8,14 +8,24 @@ fits no shape is returned as a rejection, never dropped silently. Pure: the same
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Layout patterns run on `regex` with a time bound per call (`re` cannot be interrupted; google-re2 has no
+# lookbehind or backreferences): see REGEX_TIMEOUT.
+import regex
+
 from pipeline.config import LayoutProfile
+from transforms.metrics import count
 from transforms.records import RawArticle
 
-__all__ = ["Rejection", "SplitResult", "choose_layout", "split_text_dump"]
+__all__ = ["REGEX_TIMEOUT", "Rejection", "SplitResult", "choose_layout", "split_text_dump"]
+
+REGEX_TIMEOUT = 0.2
+"""Seconds one match of a layout pattern against one line may take. Load-time probing (pipeline/config.py)
+refuses the catastrophic patterns it can catch; this bound covers the rest. A match that times out counts as no
+match (the line is treated as not fitting that pattern) and is counted as `split.regex_timeout`; it never
+raises."""
 
 
 @dataclass(frozen=True)
@@ -38,19 +48,28 @@ class SplitResult:
 
 
 @lru_cache(maxsize=256)
-def _re(pattern: str, ignore_case: bool = False) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+def _re(pattern: str, ignore_case: bool = False) -> regex.Pattern:
+    return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+
+
+def _fullmatch(pattern: str, line: str, ignore_case: bool = False) -> regex.Match | None:
+    """`pattern` matched against the whole line within REGEX_TIMEOUT; None if it does not match or times out."""
+    try:
+        return _re(pattern, ignore_case).fullmatch(line, timeout=REGEX_TIMEOUT)
+    except TimeoutError:
+        count("split.regex_timeout")
+        return None
 
 
 def _any_fullmatch(patterns: tuple[str, ...], line: str) -> bool:
-    return any(_re(p).fullmatch(line) for p in patterns)
+    return any(_fullmatch(p, line) for p in patterns)
 
 
 def choose_layout(text: str, layouts: tuple[LayoutProfile, ...]) -> LayoutProfile:
     """The first layout whose `detect` patterns all match a line of `text` (one with none always matches)."""
     lines = [ln.strip() for ln in text.splitlines()]
     for lp in layouts:
-        if all(any(_re(p).fullmatch(ln) for ln in lines) for p in lp.detect):
+        if all(any(_fullmatch(p, ln) for ln in lines) for p in lp.detect):
             return lp
     return layouts[-1]
 
@@ -60,7 +79,7 @@ def _match_head(lines: list[str], i: int, profile: LayoutProfile) -> tuple[int, 
     fields: dict[str, str] = {}
     j = i
     for head in profile.related_head:
-        m = _re(head.pattern, head.ignore_case).fullmatch(lines[j]) if j < len(lines) else None
+        m = _fullmatch(head.pattern, lines[j], head.ignore_case) if j < len(lines) else None
         if m is None:
             if head.optional:
                 continue
@@ -82,15 +101,15 @@ def split_text_dump(text: str, profile: LayoutProfile) -> SplitResult:
     site = None
     if profile.site_line:
         for ln in lines:
-            m = _re(profile.site_line).fullmatch(ln)
-            if m:
+            m = _fullmatch(profile.site_line, ln)
+            if m and (m.group("site") or "").strip():  # an optional site group may match nothing
                 site = m.group("site").strip()
                 break
 
     related_at = len(lines)
     if profile.related_start_after:
         for k, ln in enumerate(lines):
-            if _re(profile.related_start_after).fullmatch(ln):
+            if _fullmatch(profile.related_start_after, ln):
                 related_at = k
                 break
 

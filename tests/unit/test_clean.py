@@ -1,3 +1,8 @@
+import time
+
+import pytest
+
+import transforms.clean as clean
 from pipeline.config import CleaningRules, InlineRule
 from transforms.clean import clean_body
 
@@ -39,3 +44,57 @@ def test_boilerplate_lines_and_whitespace():
     out = clean_body(["  Para\u00a0 one\u200b  ", "", "READ MORE", "two [ad] three"], rules)
     assert out.body == "Para one\ntwo three"
     assert out.removed["boilerplate_line"] == 1
+
+
+# --- configured patterns run on `regex` with a time bound per call -----------------------------------------------
+
+# Passes the load-time probes (they never start with "Q:"), yet backtracks exponentially on "Q:" and a long run
+# of digits that does not end the line: only the run-time bound stops it.
+SLOW = r"Q:(\d|\d\d)+$"
+SLOW_LINE = "Q:" + "1" * 60 + "x"
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    names: list[str] = []
+    monkeypatch.setattr(clean, "count", lambda name, n=1: names.append(name))
+    return names
+
+
+@pytest.mark.parametrize("where", ["boilerplate_lines", "caption_lines"])
+def test_a_line_rule_that_times_out_leaves_the_line_counts_and_returns(counted, where):
+    rules = CleaningRules(**{where: ("(?i)read more", SLOW)})
+    start = time.monotonic()
+    out = clean_body([SLOW_LINE, "Q:12", "Read more", "Body."], rules)
+    assert time.monotonic() - start < 3 * clean.REGEX_TIMEOUT + 1
+    assert out.body == SLOW_LINE + "\n" + "Body."  # the timed-out line is left as it was
+    # The rules still decide the lines they can: "Q:12" and "Read more" are dropped or set apart as captions.
+    assert out.captions == (() if where == "boilerplate_lines" else ("Q:12", "Read more"))
+    assert counted == ["cleaning.regex_timeout"]
+
+
+def test_an_inline_rule_that_times_out_leaves_the_line_unchanged(counted):
+    rules = CleaningRules(inline=(InlineRule("slow", SLOW), InlineRule("ad", r"\s*\[ad\]")))
+    out = clean_body([SLOW_LINE + " [ad]", "Q:12"], rules)
+    assert out.body == SLOW_LINE  # the slow rule timed out on line 1 (the [ad] rule still ran) and cut line 2
+    assert out.removed["inline:ad"] == 1 and out.removed["inline:slow"] == 1
+    assert counted == ["cleaning.regex_timeout"]
+
+
+def test_the_bound_is_the_module_constant(monkeypatch, counted):
+    monkeypatch.setattr(clean, "REGEX_TIMEOUT", 0.01)
+    start = time.monotonic()
+    clean_body([SLOW_LINE] * 5, CleaningRules(boilerplate_lines=(SLOW,)))
+    assert time.monotonic() - start < 1 and counted == ["cleaning.regex_timeout"] * 5
+
+
+def test_rules_with_numbered_backreferences_keep_their_meaning_beside_other_rules():
+    # Joined into one alternation, `\1` would point at the first rule's group.
+    rules = CleaningRules(boilerplate_lines=("(a)b", r"(\w+) again \1"))
+    out = clean_body(["ab", "hello again hello", "hello again world"], rules)
+    assert out.body == "hello again world" and out.removed["boilerplate_line"] == 2
+
+
+def test_verbose_rules_with_a_trailing_comment_still_work():
+    rules = CleaningRules(boilerplate_lines=("(?x) read \\s more  # the usual link", "(?i)advertisement"))
+    assert clean_body(["read more", "ADVERTISEMENT", "kept"], rules).body == "kept"

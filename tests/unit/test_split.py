@@ -1,5 +1,10 @@
 import dataclasses
+import time
 
+import pytest
+
+import transforms.split as split
+from pipeline.config import HeadLine, LayoutProfile
 from transforms.split import choose_layout, split_text_dump
 
 
@@ -78,3 +83,41 @@ def test_related_body_spanning_paragraphs_and_missing_dash_line(config):
 def test_windows_newlines_and_bom(config):
     r = split_text_dump("\ufeffTitle\r\nBody line.\r\n", config.layout("generic"))
     assert r.articles[0].title == "Title" and r.articles[0].body_lines == ("Body line.",)
+
+
+# --- layout patterns run on `regex` with a time bound per call --------------------------------------------------
+
+# Passes the load-time probes but backtracks exponentially on "Q:" and a long run of digits not ending the line.
+SLOW = r"Q:(\d|\d\d)+$"
+SLOW_LINE = "Q:" + "1" * 60 + "x"
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    names: list[str] = []
+    monkeypatch.setattr(split, "count", lambda name, n=1: names.append(name))
+    return names
+
+
+def test_a_detect_pattern_that_times_out_counts_as_no_match(counted, config):
+    slow = LayoutProfile("slow", detect=(SLOW,))
+    start = time.monotonic()
+    chosen = choose_layout(f"Title\n{SLOW_LINE}\nQ:12\n", (slow, config.layout("generic")))
+    assert chosen.name == "slow"  # "Q:12" decided: the pattern matches some line
+    assert choose_layout(f"Title\n{SLOW_LINE}\n", (slow, config.layout("generic"))).name == "generic"
+    assert time.monotonic() - start < 4 * split.REGEX_TIMEOUT + 1
+    assert counted == ["split.regex_timeout"] * 2
+
+
+def test_a_head_pattern_that_times_out_leaves_the_line_to_the_body(counted):
+    layout = LayoutProfile(
+        "slow", related_start_after="Related", related_head=(HeadLine(SLOW, optional=True), HeadLine("(?P<title>T.*)")),
+    )
+    r = split_text_dump(f"Main\nBody.\nRelated\nT1\n{SLOW_LINE}\nT2\nb\n", layout)
+    assert [(a.title, a.body_lines) for a in r.articles[1:]] == [("T1", (SLOW_LINE,)), ("T2", ("b",))]
+    assert "split.regex_timeout" in counted
+
+
+def test_an_optional_site_group_that_matches_nothing_is_no_site():
+    layout = LayoutProfile("s", site_line="From:(?P<site>.*)")
+    assert split_text_dump("Title\nFrom:\nFrom: Daily8\n", layout).site == "Daily8"
