@@ -97,7 +97,7 @@ def build_article(
     raw = dataclasses.replace(
         raw, title=repair_mojibake(raw.title), body_lines=tuple(map(repair_mojibake, raw.body_lines)),
         author=repair_mojibake(raw.author), source=repair_mojibake(raw.source),
-    ) if any(_MOJIBAKE_HINT.search(x) for x in (raw.title, raw.author or "", raw.source or "", *raw.body_lines)) else raw
+    )
     cleaned = clean_body(raw.body_lines, rules)
     for what, n in cleaned.removed.items():
         count(f"cleaned.{what}", n)
