@@ -51,3 +51,16 @@ def article(body: str, title: str = "T", lead_words: int = 40, **kw) -> Article:
 
 def existing(a: Article) -> ExistingStory:
     return ExistingStory(a.article_id, a.story_key, a.body)
+
+
+# A pattern that passes the config's load-time probes (they never start with "Q:") yet backtracks exponentially on
+# "Q:" and a long run of digits that does not end the line: only the run-time bound stops it.
+SLOW_PATTERN = r"Q:(\d|\d\d)+$"
+SLOW_LINE = "Q:" + "1" * 60 + "x"
+
+
+def counter_calls(monkeypatch, module) -> list[str]:
+    """Replace `module.count` with a recorder; returns the list of counter names it is called with."""
+    names: list[str] = []
+    monkeypatch.setattr(module, "count", lambda name, n=1: names.append(name))
+    return names

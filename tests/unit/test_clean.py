@@ -5,6 +5,8 @@ import pytest
 import transforms.clean as clean
 from pipeline.config import CleaningRules, InlineRule
 from transforms.clean import clean_body
+from tests.factories import SLOW_LINE, counter_calls
+from tests.factories import SLOW_PATTERN as SLOW
 
 
 def test_inline_ad_marker_removed_text_on_both_sides_kept(config):
@@ -48,17 +50,11 @@ def test_boilerplate_lines_and_whitespace():
 
 # --- configured patterns run on `regex` with a time bound per call -----------------------------------------------
 
-# Passes the load-time probes (they never start with "Q:"), yet backtracks exponentially on "Q:" and a long run
-# of digits that does not end the line: only the run-time bound stops it.
-SLOW = r"Q:(\d|\d\d)+$"
-SLOW_LINE = "Q:" + "1" * 60 + "x"
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    names: list[str] = []
-    monkeypatch.setattr(clean, "count", lambda name, n=1: names.append(name))
-    return names
+    return counter_calls(monkeypatch, clean)
 
 
 @pytest.mark.parametrize("where", ["boilerplate_lines", "caption_lines"])

@@ -6,6 +6,8 @@ import pytest
 import transforms.split as split
 from pipeline.config import HeadLine, LayoutProfile
 from transforms.split import choose_layout, split_text_dump
+from tests.factories import SLOW_LINE, counter_calls
+from tests.factories import SLOW_PATTERN as SLOW
 
 
 def test_sample_layout_is_detected_and_split_into_main_and_three_related(sample_text, config):
@@ -87,16 +89,11 @@ def test_windows_newlines_and_bom(config):
 
 # --- layout patterns run on `regex` with a time bound per call --------------------------------------------------
 
-# Passes the load-time probes but backtracks exponentially on "Q:" and a long run of digits not ending the line.
-SLOW = r"Q:(\d|\d\d)+$"
-SLOW_LINE = "Q:" + "1" * 60 + "x"
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    names: list[str] = []
-    monkeypatch.setattr(split, "count", lambda name, n=1: names.append(name))
-    return names
+    return counter_calls(monkeypatch, split)
 
 
 def test_a_detect_pattern_that_times_out_counts_as_no_match(counted, config):
