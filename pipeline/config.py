@@ -35,6 +35,8 @@ from typing import Any
 import regex
 import yaml
 
+from transforms.neardup import NearDupSettings
+
 __all__ = [
     "CleaningRules",
     "Config",
@@ -99,6 +101,13 @@ def _bool(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where}: expected true or false, got {_given(value)}")
     return value
+
+
+def _fraction(value: Any, where: str, low: float = 0.0, high: float = 1.0) -> float:
+    """A number in [low, high] (a YAML int or float; no bool, no string)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ConfigError(f"{where}: expected a number from {low} to {high}, got {_given(value)}")
+    return float(value)
 
 
 def _text(value: Any, where: str, what: str = "a non-empty string") -> str:
@@ -414,6 +423,8 @@ class Config:
     """Languages dateparser tries for published times (fewer = faster and fewer false readings)."""
     jsonl: JsonlFields = field(default_factory=JsonlFields)
     """Field names of JSONL records."""
+    near: NearDupSettings = field(default_factory=NearDupSettings)
+    """The near-duplicate stage (dedup.near): shingles, band keys, match thresholds."""
 
     def __post_init__(self) -> None:
         if not self.layouts:
@@ -602,7 +613,7 @@ def _sources(path: Path) -> tuple[tuple[str, str], ...]:
 
 _RUN_KEYS = {
     "layouts": None, "cleaning": None, "sources": None,
-    "dedup": {"lead_words"},
+    "dedup": {"lead_words", "near"},
     "filter": {"min_body_words"},
     "read": {"max_file_bytes", "excerpt_chars"},
     "write": {"max_rows_per_file", "compression"},
@@ -689,4 +700,26 @@ def load_config(path: str | Path | None = None) -> Config:
         compression=compression,
         date_languages=_languages(dates.get("languages", ["en"]), where("dates", "languages")),
         jsonl=JsonlFields(**{k: _names(v, where("jsonl", k)) for k, v in jsonl.items()}),
+        near=_near(dedup.get("near"), lambda k: where("dedup", "near", k)),
+    )
+
+
+_NEAR_KEYS = {f.name for f in dataclasses.fields(NearDupSettings)}
+
+
+def _near(value: Any, where) -> NearDupSettings:
+    """dedup.near: each key optional (the defaults are NearDupSettings'), each typed and bounded."""
+    unknown = sorted(str(k) for k in value if k not in _NEAR_KEYS) if isinstance(value, dict) else []
+    at = where(unknown[0])[: -len(unknown[0]) - 1] if unknown else where("")[:-1]  # the file that set the bad key
+    near = _mapping(value, at, _NEAR_KEYS)
+    d = NearDupSettings()
+    return NearDupSettings(
+        enabled=_bool(near.get("enabled", d.enabled), where("enabled")),
+        shingle_words=_int(near.get("shingle_words", d.shingle_words), where("shingle_words"), 1),
+        bands=_int(near.get("bands", d.bands), where("bands"), 1),
+        rows=_int(near.get("rows", d.rows), where("rows"), 1),
+        jaccard=_fraction(near.get("jaccard", d.jaccard), where("jaccard")),
+        containment=_fraction(near.get("containment", d.containment), where("containment")),
+        min_words=_int(near.get("min_words", d.min_words), where("min_words"), 1),
+        max_size_ratio=_fraction(near.get("max_size_ratio", d.max_size_ratio), where("max_size_ratio"), 1.0, 1000.0),
     )

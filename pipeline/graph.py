@@ -1,7 +1,10 @@
 """Graph assembly: build_pipeline(p, spec, config) wires the transforms and returns their outputs.
 
-Batch: ReadDumps -> ExtractArticles -> DedupByContentHash (joined with ReadExistingStories) ->
-WritePartitionedParquet(articles); new copies of stored stories -> RecordLateDuplicates (their rows updated);
+Batch: ReadDumps -> ExtractArticles -> DedupByContentHash (exact copies and truncations; joined with
+ReadExistingStories) -> DedupNearDuplicates (near-duplicates and contained copies; joined with the stored stories
+that share a band key: ReadStoredBands, ReadStoriesById) -> WritePartitionedParquet(_index: the band keys of the
+new stories, committed first) -> WritePartitionedParquet(articles); new copies of stored stories ->
+RecordLateDuplicates (their rows updated);
 every dead-letter output -> SkipStoredDeadLetters -> WritePartitionedParquet(dead_letters).
 Only portable primitives (ParDo, CoGroupByKey, side inputs), so the same graph runs on DirectRunner,
 PortableRunner, Flink or Dataflow.
@@ -15,11 +18,20 @@ from dataclasses import dataclass
 import apache_beam as beam
 
 from pipeline.config import Config
-from transforms.dedup import DedupByContentHash
+from transforms.dedup import LATE, DedupByContentHash, DedupNearDuplicates
 from transforms.extract import ExtractArticles
 from transforms.read import ReadDumps
-from transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
-from transforms.write import ReadExistingStories, RecordLateDuplicates, SkipStoredDeadLetters, WritePartitionedParquet
+from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
+from transforms.write import (
+    INDEX_TABLE,
+    ReadExistingStories,
+    ReadStoredBands,
+    ReadStoriesById,
+    RecordLateDuplicates,
+    SkipStoredDeadLetters,
+    WritePartitionedParquet,
+    band_index_rows,
+)
 
 __all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition"]
 
@@ -56,13 +68,30 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     keys = extracted.articles | "StoryKeys" >> beam.Map(lambda a: a.story_key)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output, keys)
     dedup = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
-    unique = dedup.unique
-    updated = dedup.late_duplicates | "RecordLateDuplicates" >> RecordLateDuplicates(
+    unique, late = dedup.unique, dedup.late_duplicates
+    index_written = None
+    if config.near.enabled:
+        near = unique | "DedupNearDuplicates" >> DedupNearDuplicates(
+            config.near,
+            stored_entries=lambda keys: p | "ReadStoredBands" >> ReadStoredBands(spec.output, keys),
+            stored_stories=lambda wanted: wanted | "ReadStoriesById" >> ReadStoriesById(spec.output),
+        )
+        unique = near["unique"]
+        late = (late, near[LATE]) | "AllLateDuplicates" >> beam.Flatten()
+        index_written = (
+            unique
+            | "BandIndexRows" >> beam.FlatMap(lambda a, s: band_index_rows(a, s, article_partition(a)), s=config.near)
+            | "WriteBandIndex" >> WritePartitionedParquet(
+                spec.output, INDEX_TABLE, BAND_INDEX_SCHEMA, lambda _: "bands", spec.run_id,
+                config.max_rows_per_file, config.compression,
+            )
+        )
+    updated = late | "RecordLateDuplicates" >> RecordLateDuplicates(
         spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression
     )
     written = unique | "WriteArticles" >> WritePartitionedParquet(
         spec.output, "articles", ARTICLE_SCHEMA, article_partition, spec.run_id,
-        config.max_rows_per_file, config.compression,
+        config.max_rows_per_file, config.compression, after=index_written,
     )
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
     new_dead = dead | "SkipStoredDeadLetters" >> SkipStoredDeadLetters(spec.output)
@@ -78,6 +107,7 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         "written": written,
         "dead_written": dead_written,
         "updated_files": updated,
+        "index_written": index_written,
     }
 
 

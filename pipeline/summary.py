@@ -46,7 +46,8 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
     article_dead = {k: v for k, v in dead.items() if k.split(".")[0] not in {"read", "split"}}
     extracted = c["articles_extracted"]
     written = c["articles_written"]
-    dup_run, dup_out = c["duplicates.in_run"], c["duplicates.in_output"]
+    near_run, near_out = c["duplicates.near_in_run"], c["duplicates.near_in_output"]
+    dup_run, dup_out = c["duplicates.in_run"] + near_run, c["duplicates.in_output"] + near_out
     accounted = written + dup_run + dup_out + sum(filtered.values()) + sum(article_dead.values())
     rows_per_partition: Counter = Counter()
     for f in _manifest(output, run_id, "articles"):
@@ -61,6 +62,9 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
         "articles_written": written,
         "duplicates_in_run": dup_run,
         "duplicates_already_in_output": dup_out,
+        "near_duplicates": {"in_run": near_run, "already_in_output": near_out,
+                            "pairs_verified": c["neardup.pairs_verified"], "pairs_matched": c["neardup.pairs_matched"],
+                            "oversized_buckets_skipped": c["neardup.oversized_buckets"]},
         "stored_rows_updated_with_new_copies": c["duplicates.recorded_on_stored_rows"],
         "filtered": filtered,
         "dead_letters": dead,
@@ -90,6 +94,13 @@ def render_summary(s: dict) -> str:
         f"  written {s['articles_written']}, duplicates in this run {s['duplicates_in_run']}, "
         f"already in output {s['duplicates_already_in_output']}",
     ]
+    near = s.get("near_duplicates") or {}
+    if near.get("in_run") or near.get("already_in_output"):
+        lines.append(f"  of these, near-duplicates or contained copies: {near['in_run']} in this run, "
+                     f"{near['already_in_output']} of stored stories ({near['pairs_matched']} of "
+                     f"{near['pairs_verified']} candidate pairs verified)")
+    if near.get("oversized_buckets_skipped"):
+        lines.append(f"  band-key buckets too large to compare (skipped): {near['oversized_buckets_skipped']}")
     if s["stored_rows_updated_with_new_copies"]:
         lines.append(f"  stored rows that recorded new copies of their story: {s['stored_rows_updated_with_new_copies']}")
     if s["filtered"]:

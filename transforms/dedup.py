@@ -25,10 +25,11 @@ from dataclasses import dataclass
 import apache_beam as beam
 
 from transforms.hashing import normalise_words
+from transforms.neardup import NearDupSettings, article_band_keys, body_shingles, clusters, compare, size_compatible
 from transforms.metrics import count
-from transforms.records import Article, ExistingStory, LateDuplicate
+from transforms.records import Article, CopyMatch, ExistingStory, LateDuplicate
 
-__all__ = ["DedupByContentHash", "Resolution", "keep_order", "resolve_group"]
+__all__ = ["DedupByContentHash", "DedupNearDuplicates", "Resolution", "keep_order", "resolve_group", "resolve_near"]
 
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 LATE = "late_duplicates"
@@ -57,6 +58,15 @@ class Resolution:
     or the stored copy itself read again, are left out: re-running an input changes nothing)."""
 
 
+def exact_match(copy: Article | ExistingStory, kept_id: str, kept_words: int, kept_location: str,
+                copy_words: int) -> CopyMatch:
+    """How a copy merged by the exact stage matched the copy it was kept under."""
+    if copy.article_id == kept_id:
+        return CopyMatch(copy.location, "exact", 1.0, kept_location)
+    short, long = sorted((copy_words, kept_words))
+    return CopyMatch(copy.location, "truncation", round(short / max(long, 1), 4), kept_location)
+
+
 def _merged(rep: Article, members: list[Article]) -> Article:
     others = [m for m in members if m is not rep]
     return dataclasses.replace(
@@ -66,6 +76,10 @@ def _merged(rep: Article, members: list[Article]) -> Article:
         duplicate_urls=tuple(sorted({m.url for m in members if m.url})),
         duplicate_sources=tuple(sorted({m.source_name for m in members})),
         duplicate_locations=tuple(sorted(m.location for m in others)),
+        duplicate_matches=tuple(sorted(
+            (exact_match(m, rep.article_id, rep.word_count, rep.location, m.word_count) for m in others),
+            key=lambda c: c.location,
+        )),
     )
 
 
@@ -128,11 +142,14 @@ def resolve_group(new: list[Article], existing: list[ExistingStory], lead_words:
             known = {stored.location, *stored.known_locations}
             fresh = [a for a in arts if a.location not in known]
             if fresh:
+                stored_words = len(normalise_words(stored.body))
                 late.append(
                     LateDuplicate(
                         stored.path, stored.article_id,
                         tuple(sorted({a.title for a in fresh})), tuple(sorted({a.url for a in fresh if a.url})),
                         tuple(sorted({a.source_name for a in fresh})), tuple(sorted({a.location for a in fresh})),
+                        tuple(sorted((exact_match(a, stored.article_id, stored_words, stored.location, a.word_count)
+                                      for a in fresh), key=lambda c: c.location)),
                     )
                 )
             continue
@@ -186,3 +203,315 @@ class DedupByContentHash(beam.PTransform):
             | "JoinOnStoryKey" >> beam.CoGroupByKey()
             | "KeepOnePerStory" >> beam.ParDo(_ResolveFn(self._lead_words)).with_outputs(LATE, main="unique")
         )
+
+
+# --- Stage 2: near-duplicates and contained copies (transforms/neardup.py) ---------------------------------------
+
+_MAX_PAIRWISE = 200
+"""A cluster larger than this is audited against its kept copy only (its members' matches say `chained` when they
+joined through another copy): the all-pairs audit of a hot story must not cost O(n^2) without bound."""
+
+
+def _audit(rep_i: int, shingled: list[tuple], locations: list[str], s: NearDupSettings) -> list[CopyMatch | None]:
+    """For each member, how it joined the story: the best match on a tree grown from the kept copy (Prim's
+    algorithm over verified matches, highest similarity first), so every merge names the copy that explains it."""
+    n = len(shingled)
+    best: list[tuple | None] = [None] * n  # (similarity, Match, matched_to index)
+    placed = {rep_i}
+
+    def offer(src: int) -> None:
+        for j in range(n):
+            if j in placed:
+                continue
+            m = compare(*shingled[src], *shingled[j], s)
+            if m and (best[j] is None or (m.similarity, -src) > (best[j][0], -best[j][2])):
+                best[j] = (m.similarity, m, src)
+
+    offer(rep_i)
+    pairwise = n <= _MAX_PAIRWISE
+    while True:
+        todo = [j for j in range(n) if j not in placed and best[j] is not None]
+        if not todo:
+            break
+        j = max(todo, key=lambda k: (best[k][0], locations[k]))
+        placed.add(j)
+        if pairwise:
+            offer(j)
+    out: list[CopyMatch | None] = []
+    for j in range(n):
+        if j == rep_i:
+            out.append(None)
+        elif best[j] is not None:
+            _, m, src = best[j]
+            out.append(CopyMatch(locations[j], m.kind, m.similarity, locations[src]))
+        else:  # joined through copies the audit did not expand (an oversized cluster)
+            out.append(CopyMatch(locations[j], "chained", 0.0, locations[rep_i]))
+    return out
+
+
+def resolve_near(new: list[Article], stored: list[ExistingStory], s: NearDupSettings) -> Resolution:
+    """One near-duplicate cluster (connected by verified matches) -> what to write. Pure and order-independent.
+
+    Without a stored story: the most complete copy (words, characters, then the keep order) is kept, and lists
+    every copy, with those the exact stage had merged into each member. With stored stories: nothing new is
+    written; every new copy is recorded on the most complete stored row (a longer copy arriving later is
+    recorded there too, not swapped in: a row already read by someone keeps its id and body; README).
+    """
+    new = sorted(new, key=lambda a: a.article_id)
+    stored = sorted(stored, key=lambda e: e.article_id)
+    if not new:
+        return Resolution((), 0, 0)
+    items: list[Article | ExistingStory] = [*stored, *new]
+    shingled = [body_shingles(it.body, s.shingle_words) for it in items]
+    locations = [it.location for it in items]
+    if stored:
+        rep_i = max(range(len(stored)), key=lambda i: (len(shingled[i][0]), stored[i].article_id))
+    else:
+        rep_i = min(range(len(items)), key=lambda i: (
+            -items[i].word_count, -len(items[i].body), keep_order(items[i]), items[i].article_id))
+    matches = _audit(rep_i, shingled, locations, s)
+    copies = [(it, m) for it, m in zip(items, matches) if isinstance(it, Article) and m is not None]
+    rep = items[rep_i]
+    if isinstance(rep, ExistingStory):
+        known = {rep.location, *rep.known_locations}
+        fresh = [(a, m) for a, m in copies if a.location not in known]
+        late = ()
+        if fresh:
+            arts = [a for a, _ in fresh]
+            late = (LateDuplicate(
+                rep.path, rep.article_id,
+                tuple(sorted({t for a in arts for t in (a.title, *a.duplicate_titles)})),
+                tuple(sorted({u for a in arts for u in ((a.url,) if a.url else ()) + a.duplicate_urls})),
+                tuple(sorted({x for a in arts for x in (a.source_name, *a.duplicate_sources)})),
+                tuple(sorted({loc for a in arts for loc in (a.location, *a.duplicate_locations)})),
+                tuple(sorted([m for _, m in fresh] + [dm for a in arts for dm in a.duplicate_matches],
+                             key=lambda c: c.location)),
+            ),)
+        return Resolution((), 0, len(new), late)
+    arts = [a for a, _ in copies]
+    kept = dataclasses.replace(
+        rep,
+        duplicate_count=rep.duplicate_count + sum(1 + a.duplicate_count for a in arts),
+        duplicate_titles=tuple(sorted({t for a in [rep, *arts] for t in (a.title, *a.duplicate_titles)})),
+        duplicate_urls=tuple(sorted({u for a in [rep, *arts] for u in ((a.url,) if a.url else ()) + a.duplicate_urls})),
+        duplicate_sources=tuple(sorted({x for a in [rep, *arts] for x in (a.source_name, *a.duplicate_sources)})),
+        duplicate_locations=tuple(sorted({loc for a in arts for loc in (a.location, *a.duplicate_locations)}
+                                         | set(rep.duplicate_locations))),
+        duplicate_matches=tuple(sorted([m for _, m in copies] + list(rep.duplicate_matches)
+                                       + [dm for a in arts for dm in a.duplicate_matches], key=lambda c: c.location)),
+    )
+    return Resolution((kept,), len(arts), 0)
+
+
+@dataclass(frozen=True)
+class BandEntry:
+    """What a band-key bucket holds of an article: enough to pair candidates without their bodies."""
+
+    article_id: str
+    shingles: int
+    stored: bool = False
+    partition: str = ""
+
+
+def _band_entries(a: Article, s: NearDupSettings) -> Iterable[tuple[int, BandEntry]]:
+    keys, n_shingles, _ = article_band_keys(a.body, s)
+    count("neardup.signatures")
+    for k in keys:
+        yield k, BandEntry(a.article_id, n_shingles)
+
+
+def candidate_pairs(entries: Iterable[BandEntry], s: NearDupSettings, max_bucket: int) -> list[tuple[str, str]]:
+    """The pairs of one bucket worth verifying: at least one new article, sizes compatible, each pair once
+    (sorted ids). A bucket over `max_bucket` distinct articles yields nothing (counted by the caller)."""
+    by_id = {e.article_id: e for e in sorted(entries, key=lambda e: (e.article_id, not e.stored))}
+    members = sorted(by_id.values(), key=lambda e: e.article_id)
+    if len(members) < 2 or len(members) > max_bucket or all(e.stored for e in members):
+        return []
+    return [
+        (a.article_id, b.article_id)
+        for i, a in enumerate(members)
+        for b in members[i + 1:]
+        if not (a.stored and b.stored) and size_compatible(a.shingles, b.shingles, s)
+    ]
+
+
+class _PairsFn(beam.DoFn):
+    def __init__(self, s: NearDupSettings, max_bucket: int):
+        self._s = s
+        self._max = max_bucket
+
+    def process(self, element):
+        _, entries = element
+        entries = list(entries)
+        if len({e.article_id for e in entries}) > self._max:
+            count("neardup.oversized_buckets")
+            return
+        yield from candidate_pairs(entries, self._s, self._max)
+
+
+def _shingle_record(item: Article | ExistingStory, s: NearDupSettings):
+    sh, n_words = body_shingles(item.body, s.shingle_words)
+    return item.article_id, (sh, n_words)
+
+
+def _wanted_shingles(element, s: NearDupSettings):
+    """(id, {a: [Article], want: [...]}) -> (id, (shingles, words)) when the article is in a candidate pair."""
+    _, groups = element
+    if groups["want"]:
+        for a in groups["a"]:
+            yield _shingle_record(a, s)
+            return
+
+
+def _wanted_stored(element):
+    """(id, {e: [partition], want: [...]}) -> (id, partition) for a stored story in a candidate pair."""
+    aid, groups = element
+    if groups["want"]:
+        for partition in sorted(set(groups["e"]))[:1]:
+            yield aid, partition
+
+
+def _ask_partner(element):
+    """(a, {pairs: [b...], sh: [(shingles, words)]}) -> (b, (a, shingles, words)) for each partner b."""
+    a, groups = element
+    sh = list(groups["sh"])
+    if not sh:
+        return
+    for b in groups["pairs"]:
+        yield b, (a, *sh[0])
+
+
+def _verify(element, s: NearDupSettings):
+    """(b, {asks: [(a, sh_a, words_a)], sh: [(sh_b, words_b)]}) -> verified edges (a, b)."""
+    b, groups = element
+    sh = list(groups["sh"])
+    if not sh:
+        return
+    sh_b, words_b = sh[0]
+    for a, sh_a, words_a in groups["asks"]:
+        count("neardup.pairs_verified")
+        if compare(sh_a, words_a, sh_b, words_b, s):
+            count("neardup.pairs_matched")
+            yield a, b
+
+
+def _components(edges: list[tuple[str, str]]) -> Iterable[tuple[str, str]]:
+    ids = {x for e in edges for x in e}
+    yield from sorted(clusters(ids, edges).items())
+
+
+def _route(element):
+    """(id, {new: [Article], stored: [ExistingStory], comp: [root]}) -> the article alone (main output) when it
+    is in no cluster, else (root, item) tagged `clustered` for new and `stored` for stored stories."""
+    _, groups = element
+    roots = list(groups["comp"])
+    if not roots:
+        yield from groups["new"]
+        return
+    for a in groups["new"]:
+        yield beam.pvalue.TaggedOutput("clustered", (roots[0], a))
+    for e in list(groups["stored"])[:1]:
+        yield beam.pvalue.TaggedOutput("stored", (roots[0], e))
+
+
+class _ResolveNearFn(beam.DoFn):
+    def __init__(self, s: NearDupSettings):
+        self._s = s
+
+    def process(self, element):
+        _, groups = element
+        res = resolve_near(list(groups["new"]), list(groups["stored"]), self._s)
+        count("duplicates.near_in_run", res.duplicates_in_run)
+        count("duplicates.near_in_output", res.duplicates_in_output)
+        yield from res.kept
+        for late in res.late:
+            yield beam.pvalue.TaggedOutput(LATE, late)
+
+
+class DedupNearDuplicates(beam.PTransform):
+    """Articles left by the exact stage -> `unique` (one per story) and `late_duplicates` (copies of stored stories).
+
+    LSH band keys are Beam keys: articles (and the stored stories that share a key with them, from
+    `stored_entries`) group by band key; the pairs of a bucket are verified on their shingle sets (their
+    shingles meet through two joins on article id: only candidates are shuffled); the verified edges are
+    gathered once and split into connected components (union-find; edges are few: only real matches); each
+    component is resolved by `resolve_near`. Articles in no component pass through unchanged.
+
+    `stored_entries`: a callable (PCollection of this run's band keys) -> PCollection of (band key, BandEntry) of
+    the stored stories sharing one; `stored_stories`: a callable (PCollection of wanted (article_id, partition))
+    -> PCollection of ExistingStory (transforms/write.py: ReadStoredBands, ReadStoriesById). Without them, only
+    the run's own articles are compared.
+    """
+
+    def __init__(self, settings: NearDupSettings, stored_entries=None, stored_stories=None, max_bucket: int = 1000):
+        super().__init__()
+        self._s = settings
+        self._stored_entries = stored_entries
+        self._stored_stories = stored_stories
+        self._max_bucket = max_bucket
+
+    def expand(self, articles):
+        # Joins (CoGroupByKey), not side inputs, bring ids and their data together: a side input computed from
+        # `articles` and read by another consumer of `articles` deadlocks Beam's local runner (fused stages).
+        s = self._s
+        entries = articles | "BandKeys" >> beam.FlatMap(_band_entries, s=s)
+        stored_entries = None
+        if self._stored_entries is not None:
+            stored_entries = self._stored_entries(entries | "RunBandKeys" >> beam.Keys())
+            entries = (entries, stored_entries) | "WithStored" >> beam.Flatten()
+        pairs = (
+            entries
+            | "GroupByBand" >> beam.GroupByKey()
+            | "CandidatePairs" >> beam.ParDo(_PairsFn(s, self._max_bucket))
+            | "DistinctPairs" >> beam.Distinct()
+        )
+        want = pairs | "PairIds" >> beam.FlatMap(lambda p: [(p[0], None), (p[1], None)])
+        keyed = articles | "ById" >> beam.Map(lambda a: (a.article_id, a))
+        sh = (
+            {"a": keyed, "want": want}
+            | "JoinWanted" >> beam.CoGroupByKey()
+            | "CandidateShingles" >> beam.FlatMap(_wanted_shingles, s=s)
+        )
+        stored = None
+        if stored_entries is not None and self._stored_stories is not None:
+            stored_wanted = (
+                {"e": stored_entries | "StoredIds" >> beam.Map(lambda kv: (kv[1].article_id, kv[1].partition)),
+                 "want": want}
+                | "JoinWantedStored" >> beam.CoGroupByKey()
+                | "StoredCandidates" >> beam.FlatMap(_wanted_stored)
+            )
+            stored = self._stored_stories(stored_wanted)
+            stored_sh = stored | "StoredShingles" >> beam.Map(_shingle_record, s=s)
+            sh = (sh, stored_sh) | "AllShingles" >> beam.Flatten()
+        asks = (
+            {"pairs": pairs, "sh": sh}
+            | "JoinFirst" >> beam.CoGroupByKey()
+            | "AskPartner" >> beam.FlatMap(_ask_partner)
+        )
+        edges = (
+            {"asks": asks, "sh": sh}
+            | "JoinSecond" >> beam.CoGroupByKey()
+            | "Verify" >> beam.FlatMap(_verify, s=s)
+        )
+        comp = (
+            edges
+            | "AllEdges" >> beam.combiners.ToList()
+            | "Components" >> beam.FlatMap(_components)
+        )
+        route = {"new": keyed, "comp": comp}
+        if stored is not None:
+            route["stored"] = stored | "StoredById" >> beam.Map(lambda e: (e.article_id, e))
+        else:
+            route["stored"] = articles.pipeline | "NoStored" >> beam.Create([])
+        split = (
+            route
+            | "JoinClusters" >> beam.CoGroupByKey()
+            | "Route" >> beam.FlatMap(_route).with_outputs("clustered", "stored", main="single")
+        )
+        resolved = (
+            {"new": split.clustered, "stored": split.stored}
+            | "JoinCluster" >> beam.CoGroupByKey()
+            | "KeepOnePerCluster" >> beam.ParDo(_ResolveNearFn(s)).with_outputs(LATE, main="unique")
+        )
+        unique = (split.single, resolved.unique) | "AllUnique" >> beam.Flatten()
+        return {"unique": unique, LATE: resolved[LATE]}

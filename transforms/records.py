@@ -25,8 +25,10 @@ import xxhash
 
 __all__ = [
     "ARTICLE_SCHEMA",
+    "BAND_INDEX_SCHEMA",
     "DEAD_LETTER_SCHEMA",
     "Article",
+    "CopyMatch",
     "DeadLetter",
     "ExistingStory",
     "LateDuplicate",
@@ -112,6 +114,25 @@ class RawArticle:
 
 
 @dataclass(frozen=True)
+class CopyMatch:
+    """How one copy of a story was matched, for auditing a merge (the `duplicate_matches` column).
+
+    match: exact (equal normalised bodies) | truncation (one is a word-prefix of the other) | near_duplicate
+    (Jaccard similarity of their shingle sets >= dedup.near.jaccard) | contained (that share of the smaller copy's
+    shingles is in the larger one >= dedup.near.containment).
+    similarity: 1.0 for exact; for truncation the shorter copy's words as a share of the longer's; the Jaccard
+    similarity for near_duplicate; the containment for contained.
+    matched_to: the location of the copy it was compared with (the kept copy, or the copy through which it
+    joined the story).
+    """
+
+    location: str
+    match: str
+    similarity: float
+    matched_to: str
+
+
+@dataclass(frozen=True)
 class Article:
     """A cleaned article with its metadata and content keys: one output row once deduplicated."""
 
@@ -141,6 +162,8 @@ class Article:
     duplicate_locations: tuple[str, ...]
     ingested_at: dt.datetime
     pipeline_version: str
+    duplicate_matches: tuple[CopyMatch, ...] = ()
+    """How each copy in duplicate_locations matched (one entry per location)."""
 
     def __post_init__(self) -> None:
         _sanitise(self)
@@ -180,6 +203,7 @@ class LateDuplicate:
     urls: tuple[str, ...]
     sources: tuple[str, ...]
     locations: tuple[str, ...]
+    matches: tuple[CopyMatch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +262,11 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("duplicate_urls", pa.list_(pa.string()), nullable=False),
         pa.field("duplicate_sources", pa.list_(pa.string()), nullable=False),
         pa.field("duplicate_locations", pa.list_(pa.string()), nullable=False),
+        # how each of duplicate_locations matched (CopyMatch); null in files written before it existed
+        pa.field("duplicate_matches", pa.list_(pa.struct([
+            pa.field("location", pa.string()), pa.field("match", pa.string()),
+            pa.field("similarity", pa.float64()), pa.field("matched_to", pa.string()),
+        ]))),
         pa.field("ingested_at", _TS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
     ]
@@ -258,10 +287,24 @@ DEAD_LETTER_SCHEMA = pa.schema(
 )
 
 
-def record_to_row(record: Article | DeadLetter) -> dict:
-    """A record as a dict of its schema's columns (tuples become lists for Arrow)."""
+def record_to_row(record: Article | DeadLetter | dict) -> dict:
+    """A record as a dict of its schema's columns (tuples become lists for Arrow); a dict is already a row."""
+    if isinstance(record, dict):
+        return record
     return {
-        f.name: list(v) if isinstance(v, tuple) else v
+        f.name: [dataclasses.asdict(x) if isinstance(x, CopyMatch) else x for x in v] if isinstance(v, tuple) else v
         for f in dataclasses.fields(record)
         for v in [getattr(record, f.name)]
     }
+
+
+BAND_INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("band", pa.int64(), nullable=False),  # an LSH band key (transforms/neardup.py)
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("partition", pa.string(), nullable=False),  # source=…/date=… of the article's row
+        pa.field("shingles", pa.int32(), nullable=False),  # size of its shingle set
+    ]
+)
+"""`<output>/_index/bands/`: the band keys of every stored story, so a later run finds its near-duplicates by
+reading the entries that share one of its keys, then only those stories' rows."""

@@ -19,6 +19,7 @@ or the new one).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections import defaultdict
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterable
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
@@ -35,7 +37,9 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.metrics import count
-from transforms.records import DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
+from transforms.dedup import BandEntry
+from transforms.neardup import NearDupSettings, article_band_keys
+from transforms.records import Article, DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
 
 __all__ = [
     "ReadExistingStories",
@@ -96,7 +100,7 @@ class _WriteBundlesFn(beam.DoFn):
             yield WindowedValue(self._flush(partition), MAX_TIMESTAMP, [GlobalWindow()])
 
 
-def _commit(_, written: list[dict], output: str, table: str, run_id: str, temp_dir: str) -> Iterable[dict]:
+def _commit(_, written: list[dict], output: str, table: str, run_id: str, temp_dir: str, after=None) -> Iterable[dict]:
     """Rename every written temp file into place, write the manifest, drop the temp dir. Runs once."""
     manifest = []
     for n, w in enumerate(sorted(written, key=lambda w: (w["partition"], w["temp_path"]))):
@@ -132,11 +136,16 @@ class WritePartitionedParquet(beam.PTransform):
         run_id: str,
         max_rows_per_file: int = 100_000,
         compression: str = "zstd",
+        after: beam.PCollection | None = None,
     ):
+        """`after`: commit only once that PCollection is complete (the band index commits before the articles
+        it indexes, so a run killed in between leaves index entries without rows, which readers skip, never
+        rows without index entries, which later runs could not find)."""
         super().__init__()
+        self._after = after
         if not output:
             raise ValueError("output is required")
-        if not table or "/" in table or table.startswith(("_", ".")):
+        if not table or "/" in table or table.startswith(".") or (table.startswith("_") and table != INDEX_TABLE):
             raise ValueError(f"bad table name {table!r}")
         if max_rows_per_file < 1:
             raise ValueError("max_rows_per_file must be positive")
@@ -159,22 +168,26 @@ class WritePartitionedParquet(beam.PTransform):
                 table=self._table,
                 run_id=self._run_id,
                 temp_dir=self._temp_dir,
+                after=beam.pvalue.AsList(self._after) if self._after is not None else None,
             )
         )
 
 
 _STORY_COLUMNS = ["story_key", "article_id", "body", "input_uri", "record_index", "position", "duplicate_locations"]
+INDEX_TABLE = "_index"
+"""Where the band index lives: `<output>/_index/bands/*.parquet` (rows of records.BAND_INDEX_SCHEMA). Like every
+`_`-prefixed path, warehouses and Hive-style readers skip it."""
 
 
-def _read_stories(path: str, wanted=None) -> Iterable[tuple[str, ExistingStory]]:
-    """The stories of one committed file; with `wanted` (a dict-like of story keys), only those, and the
+def _read_stories(path: str, wanted=None, key: str = "story_key") -> Iterable[tuple[str, ExistingStory]]:
+    """The stories of one committed file; with `wanted` (a dict-like of `key` values), only those, and the
     bodies are read only from row groups that hold one: a run pays for the stories it may collide with, not
     for the whole output."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         pf = pq.ParquetFile(f)
         for rg in range(pf.num_row_groups):
             if wanted is not None:
-                keys = pf.read_row_group(rg, columns=["story_key"]).column(0).to_pylist()
+                keys = pf.read_row_group(rg, columns=[key]).column(0).to_pylist()
                 hits = [i for i, k in enumerate(keys) if k in wanted]
                 if not hits:
                     continue
@@ -183,7 +196,7 @@ def _read_stories(path: str, wanted=None) -> Iterable[tuple[str, ExistingStory]]
                 rows = pf.read_row_group(rg, columns=_STORY_COLUMNS).to_pylist()
             for row in rows:
                 count("existing_stories")
-                yield row["story_key"], ExistingStory(
+                yield row[key], ExistingStory(
                     row["article_id"], row["story_key"], row["body"], path,
                     f"{row['input_uri']}#{row['record_index']}/{row['position']}",
                     tuple(row["duplicate_locations"] or ()),
@@ -211,6 +224,12 @@ def merge_late_duplicates(rows: list[dict], late: list[LateDuplicate]) -> int:
         row["duplicate_titles"] = sorted(set(row["duplicate_titles"]) | {t for ld in lds for t in ld.titles})
         row["duplicate_urls"] = sorted(set(row["duplicate_urls"]) | {u for ld in lds for u in ld.urls})
         row["duplicate_sources"] = sorted(set(row["duplicate_sources"]) | {x for ld in lds for x in ld.sources})
+        matches = {m["location"]: m for m in row.get("duplicate_matches") or ()}
+        for ld in lds:
+            for m in ld.matches:
+                if m.location in locations:
+                    matches.setdefault(m.location, dataclasses.asdict(m))
+        row["duplicate_matches"] = [matches[k] for k in sorted(matches)]
         changed += 1
     return changed
 
@@ -258,6 +277,82 @@ class RecordLateDuplicates(beam.PTransform):
             | "ByFile" >> beam.Map(lambda ld: (ld.path, ld))
             | "GroupByFile" >> beam.GroupByKey()
             | "Rewrite" >> beam.ParDo(self._fn)
+        )
+
+
+def band_index_rows(a: Article, settings: NearDupSettings, partition: str) -> Iterable[dict]:
+    """The band-index rows of one written article (none for bodies too short to take part)."""
+    keys, n_shingles, _ = article_band_keys(a.body, settings)
+    for k in keys:
+        yield {"band": k, "article_id": a.article_id, "partition": partition, "shingles": n_shingles}
+
+
+def _stored_band_entries(path: str, wanted) -> Iterable[tuple[int, BandEntry]]:
+    """The entries of one index file whose band key is in `wanted`: the band column is scanned (8 bytes an
+    entry), the other columns are read only for the hits."""
+    keys = pa.array(list(wanted), type=pa.int64())
+    if len(keys) == 0:
+        return
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pf = pq.ParquetFile(f)
+        for rg in range(pf.num_row_groups):
+            bands = pf.read_row_group(rg, columns=["band"]).column(0)
+            hits = pc.indices_nonzero(pc.is_in(bands, value_set=keys))
+            if len(hits) == 0:
+                continue
+            for row in pf.read_row_group(rg).take(hits).to_pylist():
+                count("neardup.stored_entries_read")
+                yield row["band"], BandEntry(row["article_id"], row["shingles"], True, row["partition"])
+
+
+class ReadStoredBands(beam.PTransform):
+    """(band key, BandEntry) of the stored stories that share a band key with `run_keys` (a PCollection of this
+    run's band keys): what the near-duplicate stage compares a run against, without reading stored rows."""
+
+    def __init__(self, output: str, run_keys: beam.PCollection):
+        super().__init__()
+        self._glob = join(output, INDEX_TABLE, "**", "*.parquet")
+        self._keys = run_keys
+
+    def expand(self, pbegin):
+        wanted = beam.pvalue.AsDict(
+            self._keys | "DistinctKeys" >> beam.Distinct() | "AsKeys" >> beam.Map(lambda k: (k, None)))
+        return (
+            pbegin
+            | "Glob" >> beam.Create([self._glob])
+            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            | "Paths" >> beam.Map(lambda m: m.path)
+            | "Spread" >> beam.Reshuffle()
+            | "ReadEntries" >> beam.FlatMap(_stored_band_entries, wanted=wanted)
+        )
+
+
+def _stories_in_partition(element, output: str) -> Iterable[ExistingStory]:
+    partition, ids = element
+    wanted = dict.fromkeys(ids)
+    try:
+        matched = FileSystems.match([join(output, "articles", partition, "*.parquet")])[0].metadata_list
+    except Exception:  # noqa: BLE001 - a partition compacted away or never committed: nothing to compare
+        matched = []
+    for m in sorted(matched, key=lambda m: m.path):
+        for _, story in _read_stories(m.path, wanted, key="article_id"):
+            yield story
+
+
+class ReadStoriesById(beam.PTransform):
+    """(article_id, partition) pairs -> the stored stories (ExistingStory) with those ids, read from their
+    partitions only (the index says where each lives)."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
+
+    def expand(self, wanted):
+        return (
+            wanted
+            | "PartitionFirst" >> beam.Map(lambda kv: (kv[1], kv[0]))
+            | "GroupByPartition" >> beam.GroupByKey()
+            | "ReadPartition" >> beam.FlatMap(_stories_in_partition, output=self._output)
         )
 
 
