@@ -5,7 +5,8 @@
 
 Deterministic for a given (dev set, split, limit, seed); no network. Writes OUT/html/*.html and OUT/manifest.json.
 
-Split: a page id is "tune" when blake2b(id) mod 10 < 7, else "holdout" (`all`: both). The eligible stories of the
+Split: a page id is "tune" when blake2b(id) mod 10 < 7, else "holdout" (`all`: both); a dev page whose gold body
+is mostly another's (3035, a second fetch of 0463) is left out of every split. The eligible stories of the
 split (gold body >= 150 words), shuffled with the seed (`--limit N`: the first N of them), are divided into
   - positives (75 %): each story is written as its original real page (`<id>-orig.html`) plus 2-4 variants
     (`<id>-v<k>-<template>.html`): the gold body's lines as <p> elements in a synthetic site template (one of six,
@@ -62,8 +63,41 @@ def split_of(page_id: str) -> str:
 
 
 def lines_of(body: str) -> list[str]:
-    """The gold body as lines (blank-line paragraphs and the single-newline lines inside them): one <p> each."""
-    return [ln.strip() for ln in body.split("\n") if ln.strip()]
+    """The gold body as lines (blank-line paragraphs and the single-newline lines inside them): one <p> each.
+    A line over 150 words (a few gold bodies are one 4,000-word line) is cut into paragraphs of whole sentences
+    of about 80 words."""
+    out = []
+    for line in (ln.strip() for ln in body.split("\n")):
+        if len(line.split()) <= 150:
+            out += [line] if line else []
+            continue
+        chunk: list[str] = []
+        for sentence in re.split(r"(?<=[.!?])\s+", line):
+            chunk.append(sentence)
+            if len(" ".join(chunk).split()) >= 80:
+                out.append(" ".join(chunk))
+                chunk = []
+        out += [" ".join(chunk)] if chunk else []
+    return out
+
+
+def dev_duplicates(gold: dict[str, dict]) -> set[str]:
+    """Dev pages whose gold body lies mostly (>= 80 % of its 5-word shingles) in a lower-id page's body: left out
+    of every split, as they are the same story (0463 and 3035 are one Public Domain Review page fetched twice)."""
+    shingles = {}
+    for i, g in gold.items():
+        w = re.findall(r"\w+", g["articleBody"].lower())
+        shingles[i] = {" ".join(w[k:k + 5]) for k in range(len(w) - 4)}
+    index = defaultdict(list)
+    for i in sorted(shingles):
+        for s in shingles[i]:
+            index[s].append(i)
+    shared: dict[tuple[str, str], int] = defaultdict(int)
+    for holders in index.values():
+        if 1 < len(holders) <= 30:  # a shingle on many pages is boilerplate, and costs a quadratic loop
+            for a, b in itertools.combinations(holders, 2):
+                shared[a, b] += 1
+    return {b for (a, b), n in shared.items() if n >= 0.8 * min(len(shingles[a]), len(shingles[b]))}
 
 
 def n_words(lines: list[str]) -> int:
@@ -305,7 +339,7 @@ def make_variant(lines: list[str], template: Template, categories: list[str], rn
             del lines[rng.randrange(1, len(lines) - 1)]
             names.append("para_removed")
         else:
-            candidates = [ln for ln in other_lines if len(ln.split()) >= 15] or other_lines
+            candidates = [ln for ln in other_lines if 15 <= len(ln.split()) <= 120] or other_lines
             lines.insert(rng.randrange(1, len(lines)), rng.choice(candidates))
             names.append("para_added")
     if "read_more" in categories:
@@ -410,7 +444,8 @@ def short_cut(lines: list[str], rng: random.Random) -> list[str]:
 
 def build(dev_dir: Path, out: Path, split: str, limit: int, seed: int) -> dict:
     gold = json.loads((dev_dir / "ground-truth.json").read_text())
-    ids = sorted(i for i in gold if split == "all" or split_of(i) == split)
+    dropped = dev_duplicates(gold)
+    ids = sorted(i for i in gold if (split == "all" or split_of(i) == split) and i not in dropped)
     body = {i: lines_of(gold[i]["articleBody"]) for i in ids}
     eligible = [i for i in ids if n_words(body[i]) >= MIN_STORY_WORDS]
     shorties = [i for i in ids if 40 <= n_words(body[i]) < MIN_STORY_WORDS]

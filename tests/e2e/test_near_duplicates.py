@@ -1,0 +1,116 @@
+"""Near-duplicate and contained copies through the real CLI: folded within a run, across runs (through the band
+index, reading back only the stories that share a band key), the same at 1 and 2 workers; and the false merges
+that shared site templates invite do not happen."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.dataset as ds
+
+from pipeline.cli import main
+from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+
+TEMPLATE = ("Sign up for our morning newsletter and get the day's top stories delivered to your inbox.\n"
+            "Copyright 2025 The Daily Example. All rights reserved. This material may not be published.")
+WORDS = NVIDIA_CHIPS.split()
+
+
+def _rows(out):
+    return ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def _summary(out, run_no: int = -1) -> dict:
+    runs = sorted((out / "_runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(runs[run_no].read_text())
+
+
+def _run(inp, out, *extra):
+    return main(["run", str(inp), "--output", str(out), "--fetched-at", "2025-08-06T12:00:00Z", *extra])
+
+
+def _jsonl(path, records):
+    path.write_text("\n".join(json.dumps({"url": u, "text": f"{t}\n{b}"}) for u, t, b in records) + "\n")
+
+
+def _first_batch(inp):
+    inp.mkdir()
+    _jsonl(inp / "a.jsonl", [
+        ("https://daily.example/chips", "US charges 2 Chinese nationals over Nvidia chips", NVIDIA_CHIPS),
+        # two other stories of the same site, sharing its template lines: never merged
+        ("https://daily.example/meta", "Meta changes course", TEMPLATE + "\n" + META_OPEN_SOURCE + "\n" + TEMPLATE),
+        ("https://daily.example/oil", "Tariff threats loom", TEMPLATE + "\n" + TARIFF_OIL + "\n" + TEMPLATE),
+        # two short pages of that site sharing the template: never merged
+        ("https://daily.example/s1", "Brief one", " ".join(META_OPEN_SOURCE.split()[:40]) + "\n" + TEMPLATE),
+        ("https://daily.example/s2", "Brief two", " ".join(TARIFF_OIL.split()[:40]) + "\n" + TEMPLATE),
+    ])
+    _jsonl(inp / "b.jsonl", [
+        # a cut-down wire copy with a dateline: contained
+        ("https://wire.example/chips", "Chinese nationals charged",
+         "WASHINGTON (AP) - " + " ".join(WORDS[:100])),
+        # a syndicated copy with a leaked template line and a spelling variant: near-duplicate
+        ("https://paper.example/chips", "Two charged over AI chips",
+         "WORLD > Business\n" + NVIDIA_CHIPS.replace("licences", "licenses") + "\nReporting by Jane Doe"),
+    ])
+
+
+def test_copies_fold_within_a_run_and_site_templates_do_not_merge_stories(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _first_batch(inp)
+    assert _run(inp, out) == 0
+    rows = _rows(out)
+    assert len(rows) == 5  # chips (3 copies), meta, oil, two briefs
+    (chips,) = [r for r in rows if "nvidia" in r["body"].casefold() and r["duplicate_count"]]
+    assert chips["duplicate_count"] == 2
+    assert {m["match"] for m in chips["duplicate_matches"]} == {"near_duplicate", "contained"}
+    assert {m["location"] for m in chips["duplicate_matches"]} == set(chips["duplicate_locations"])
+    assert all(0 < m["similarity"] <= 1 and m["matched_to"] for m in chips["duplicate_matches"])
+    assert set(chips["duplicate_urls"]) >= {"https://wire.example/chips", "https://daily.example/chips"}
+    assert all(r["duplicate_count"] == 0 for r in rows if r is not chips)
+    s = _summary(out)
+    assert s["identity"]["holds"] and s["near_duplicates"]["in_run"] == 2
+    assert list((out / "_index" / "bands").glob("*.parquet"))
+
+
+def test_a_later_run_finds_stored_stories_through_the_index_and_records_longer_copies(tmp_path):
+    first, second, out = tmp_path / "first", tmp_path / "second", tmp_path / "out"
+    first.mkdir()
+    _jsonl(first / "a.jsonl", [
+        ("https://wire.example/chips", "Chinese nationals charged", "WASHINGTON (AP) - " + " ".join(WORDS[:110])),
+        ("https://daily.example/meta", "Meta changes course", META_OPEN_SOURCE),
+        ("https://daily.example/oil", "Tariff threats loom", TARIFF_OIL),
+    ])
+    assert _run(first, out) == 0
+    before = {r["url"]: r for r in _rows(out)}
+    second.mkdir()
+    _jsonl(second / "b.jsonl", [
+        # the full story arrives after its cut-down copy was stored: recorded on the stored row, not lost
+        ("https://paper.example/chips", "Two charged over AI chips", NVIDIA_CHIPS + "\nReporting by Jane Doe"),
+    ])
+    assert _run(second, out) == 0
+    s = _summary(out)
+    assert s["articles_written"] == 0 and s["near_duplicates"]["already_in_output"] == 1
+    assert s["stored_rows_updated_with_new_copies"] == 1
+    # only the index entries sharing a band key with this run were read: the chips story's, not meta's or oil's
+    assert 0 < s["near_duplicates"]["stored_index_entries_read"] <= 32
+    after = {r["url"]: r for r in _rows(out)}
+    assert set(after) == set(before)
+    row = after["https://wire.example/chips"]
+    assert row["duplicate_urls"] == ["https://paper.example/chips", "https://wire.example/chips"]
+    assert [m["match"] for m in row["duplicate_matches"]] == ["contained"]
+    assert after["https://daily.example/meta"] == before["https://daily.example/meta"]
+    # the same input again changes nothing
+    assert _run(second, out) == 0
+    assert {r["url"]: r for r in _rows(out)} == after
+
+
+def test_output_is_the_same_at_one_and_two_workers(tmp_path):
+    inp = tmp_path / "in"
+    _first_batch(inp)
+    outs = []
+    for name, extra in (("one", ()), ("two", ("--direct_num_workers", "2", "--direct_running_mode", "multi_processing"))):
+        out = tmp_path / name
+        assert _run(inp, out, *extra) == 0
+        outs.append(sorted(
+            ({k: v for k, v in r.items() if k != "ingested_at"} for r in _rows(out)), key=lambda r: r["article_id"]))
+    assert outs[0] == outs[1] and len(outs[0]) == 5
