@@ -128,11 +128,20 @@ def build_streaming_pipeline(
                                             config.jsonl)
     extracted = read.pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
-    dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing)
+    dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing, config.near)
     written = dedup.unique | "WriteArticles" >> WriteWindowedParquet(
         spec.output, "articles", ARTICLE_SCHEMA, article_partition, window_seconds, config.compression,
         early_firings=early_firings,
     )
+    if config.near.enabled:  # the band index of the new stories, for later runs (each pane committed on its own)
+        _ = (
+            dedup.unique
+            | "BandIndexRows" >> beam.FlatMap(lambda a, s: band_index_rows(a, s, article_partition(a)), s=config.near)
+            | "WriteBandIndex" >> WriteWindowedParquet(
+                spec.output, INDEX_TABLE, BAND_INDEX_SCHEMA, lambda _: "bands", window_seconds, config.compression,
+                early_firings=early_firings,
+            )
+        )
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
     dead_written = dead | "WriteDeadLetters" >> WriteWindowedParquet(
         spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, window_seconds, config.compression,

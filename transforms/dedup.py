@@ -48,6 +48,17 @@ def keep_order(a: Article) -> tuple:
 
 
 @dataclass(frozen=True)
+class DedupOutputs:
+    """The two outputs of a dedup transform, by attribute or by tag (like Beam's DoOutputsTuple)."""
+
+    unique: beam.PCollection
+    late_duplicates: beam.PCollection
+
+    def __getitem__(self, tag: str) -> beam.PCollection:
+        return getattr(self, "late_duplicates" if tag == LATE else tag)
+
+
+@dataclass(frozen=True)
 class Resolution:
     kept: tuple[Article, ...]
     """One row per new story, its duplicate fields filled."""
@@ -514,4 +525,4 @@ class DedupNearDuplicates(beam.PTransform):
             | "KeepOnePerCluster" >> beam.ParDo(_ResolveNearFn(s)).with_outputs(LATE, main="unique")
         )
         unique = (split.single, resolved.unique) | "AllUnique" >> beam.Flatten()
-        return {"unique": unique, LATE: resolved[LATE]}
+        return DedupOutputs(unique, resolved[LATE])

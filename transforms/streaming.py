@@ -5,7 +5,12 @@
   before (state, not a side database: it lives in the runner's checkpointed state).
 - `DedupStream`: per story_key, a stateful DoFn whose state holds the stories already emitted for that key
   (seeded once from the stories already in the output, a side input); every new article is resolved with the
-  same `resolve_group` as in batch, so truncations, tie-breaks and late copies behave identically.
+  same `resolve_group` as in batch, so truncations, tie-breaks and late copies behave identically. Then the
+  near-duplicate stage: a stateful DoFn holding every copy seen (stored ones included) with its band keys and
+  shingles; a new article sharing a band key with a seen copy is verified with the same `compare` as batch, and
+  is a late duplicate of that copy's story when it matches. The first copy of a story is the row (batch keeps
+  the most complete; a stream cannot wait for it), and a copy bridging two emitted stories joins the one it
+  matches best (batch would fold both into one row).
 - `WriteWindowedParquet`: fixed windows, fired early every window length of processing time, at the
   watermark, and once per late record (10 minutes of allowed lateness by default), each pane written per
   partition as complete files renamed into place (no global commit step in an unbounded stream: every file
@@ -20,8 +25,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
@@ -30,10 +37,11 @@ from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
 
-from transforms.dedup import LATE, DedupByContentHash, keyed_with_stored, resolve_group
+from transforms.dedup import LATE, DedupByContentHash, DedupOutputs, keyed_with_stored, resolve_group
 from transforms.metrics import count
 from transforms.read import is_dump_path
-from transforms.records import ExistingStory, record_to_row
+from transforms.neardup import NearDupSettings, article_band_keys, body_shingles, compare
+from transforms.records import CopyMatch, ExistingStory, LateDuplicate, record_to_row
 from transforms.write import join, write_parquet_file
 
 __all__ = ["DedupStream", "DiscoverDumps", "WriteWindowedParquet"]
@@ -111,6 +119,74 @@ class _DedupStreamFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(LATE, late)
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """A copy the near-duplicate state has seen, and the story (row) it belongs to."""
+
+    article_id: str
+    keys: frozenset
+    shingles: bytes
+    words: int
+    location: str
+    story_id: str
+    story_path: str
+
+
+class _NearStreamFn(beam.DoFn):
+    """(0, Article) -> the Article if no copy seen before (stored ones included) matches it, else a late duplicate
+    of the story of the copy it matches best. The same band keys and `compare` as batch (transforms/neardup.py).
+
+    One key holds the whole near-duplicate state, so one worker does this step: band keys narrow the comparisons
+    to the copies sharing one, but the state itself is not sharded (a sharded form keys by band and needs a
+    second stateful step to decide; not built).
+    """
+
+    SEEN = BagStateSpec("near_seen", PickleCoder())
+    SEEDED = ReadModifyWriteStateSpec("near_seeded", PickleCoder())
+
+    def __init__(self, settings: NearDupSettings):
+        self._s = settings
+
+    def _entry(self, item, story_id: str, story_path: str) -> _Seen:
+        sh, words = body_shingles(item.body, self._s.shingle_words)
+        keys = frozenset(article_band_keys(item.body, self._s)[0])
+        return _Seen(item.article_id, keys, sh.tobytes(), words, item.location, story_id, story_path)
+
+    def process(self, element, existing, seen=beam.DoFn.StateParam(SEEN), seeded=beam.DoFn.StateParam(SEEDED)):
+        _, art = element
+        if not seeded.read():
+            stories = {e.article_id: e for e in existing}
+            for e in sorted(stories.values(), key=lambda e: e.article_id):
+                seen.add(self._entry(e, e.article_id, e.path))
+            seeded.write(True)
+        mine = self._entry(art, art.article_id, "")
+        sh = np.frombuffer(mine.shingles, dtype=np.uint64)
+        best = None
+        for other in seen.read():
+            if not (mine.keys & other.keys):
+                continue
+            m = compare(sh, mine.words, np.frombuffer(other.shingles, dtype=np.uint64), other.words, self._s)
+            if m and (best is None or (m.similarity, other.article_id) > (best[0].similarity, best[1].article_id)):
+                best = (m, other)
+        if best is None:
+            seen.add(mine)
+            yield art
+            return
+        m, other = best
+        count("duplicates.near_in_output")
+        seen.add(_Seen(mine.article_id, mine.keys, mine.shingles, mine.words, mine.location, other.story_id,
+                       other.story_path))
+        yield beam.pvalue.TaggedOutput(LATE, LateDuplicate(
+            other.story_path, other.story_id,
+            tuple(sorted({art.title, *art.duplicate_titles})),
+            tuple(sorted({*((art.url,) if art.url else ()), *art.duplicate_urls})),
+            tuple(sorted({art.source_name, *art.duplicate_sources})),
+            tuple(sorted({art.location, *art.duplicate_locations})),
+            tuple(sorted([CopyMatch(art.location, m.kind, m.similarity, other.location), *art.duplicate_matches],
+                         key=lambda c: c.location)),
+        ))
+
+
 class DedupStream(DedupByContentHash):
     """Articles -> `unique` (first copy of each story ever seen, stored stories included) and `late_duplicates`.
 
@@ -120,11 +196,27 @@ class DedupStream(DedupByContentHash):
     state per story_key instead of one CoGroupByKey over a bounded input.
     """
 
+    def __init__(self, lead_words: int, existing: beam.PCollection | None = None,
+                 near: NearDupSettings | None = None):
+        super().__init__(lead_words, existing)
+        self._near = near
+
     def expand(self, articles):
         keyed, existing = keyed_with_stored(articles, self._existing)
-        return keyed | "FirstCopyPerStory" >> beam.ParDo(
+        exact = keyed | "FirstCopyPerStory" >> beam.ParDo(
             _DedupStreamFn(self._lead_words), beam.pvalue.AsMultiMap(existing)
         ).with_outputs(LATE, main="unique")
+        if self._near is None or not self._near.enabled:
+            return exact
+        near = (
+            exact.unique
+            | "OneNearKey" >> beam.Map(lambda a: (0, a))
+            | "FirstCopyPerNearStory" >> beam.ParDo(
+                _NearStreamFn(self._near), beam.pvalue.AsList(existing | "StoredStories" >> beam.Values()))
+            .with_outputs(LATE, main="unique")
+        )
+        late = (exact[LATE], near[LATE]) | "AllLate" >> beam.Flatten()
+        return DedupOutputs(near.unique, late)
 
 
 class _WritePaneFn(beam.DoFn):

@@ -6,6 +6,8 @@ DirectRunner, TestStream.advance_processing_time with an early trigger and allow
 
 from __future__ import annotations
 
+import dataclasses
+
 import apache_beam as beam
 import pyarrow.dataset as ds
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
@@ -85,3 +87,45 @@ def test_a_file_is_emitted_once_when_settled_and_again_when_changed():
     with _streaming() as p:
         out = p | stream | beam.ParDo(_SettledOnceFn())
         assert_that(out, equal_to([("/d/a.txt", 100.0), ("/d/a.txt", 101.0)]))
+
+
+def test_near_duplicate_stream_folds_the_same_copies_as_batch():
+    """The same articles, streamed in two windows and resolved in batch: the same stories, each holding the same
+    copies (the stream keeps the first copy as the row, batch the most complete; the grouping is what must agree)."""
+    from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+    from transforms.dedup import DedupNearDuplicates
+    from transforms.neardup import NearDupSettings
+
+    s = NearDupSettings()
+    chips = NVIDIA_CHIPS.split()
+    arts = [
+        article("WASHINGTON (AP) - " + " ".join(chips[:100]), "cut", input_uri="/in/1", position=0),
+        article(META_OPEN_SOURCE, "meta", input_uri="/in/2", position=0),
+        article("WORLD > Business\n" + NVIDIA_CHIPS.replace("licences", "licenses"), "leak", input_uri="/in/3",
+                position=0),
+        article(TARIFF_OIL, "oil", input_uri="/in/4", position=0),
+        article(NVIDIA_CHIPS + "\nReporting by Jane Doe", "full", input_uri="/in/5", position=0),
+        article("(Reuters) - " + META_OPEN_SOURCE.replace("praised", "lauded"), "meta copy", input_uri="/in/6",
+                position=0),
+    ]
+    stored = article(TARIFF_OIL + "\nCopyright 2025 Example News", "stored oil", input_uri="/old/1", position=0)
+    stream = (TestStream(coder=beam.coders.PickleCoder())
+              .add_elements([TimestampedValue(a, i) for i, a in enumerate(arts[:3])])
+              .advance_watermark_to(10)
+              .add_elements([TimestampedValue(a, 10 + i) for i, a in enumerate(arts[3:])])
+              .advance_watermark_to_infinity())
+    with _streaming() as p:
+        side = p | "Stored" >> beam.Create([(stored.story_key, dataclasses.replace(
+            existing(stored), path="/out/x.parquet", location=stored.location))])
+        out = p | stream | DedupStream(40, side, s)
+        assert_that(out.unique | "Titles" >> beam.Map(lambda a: a.title), equal_to(["cut", "meta"]), label="rows")
+        assert_that(out.late_duplicates | beam.Map(lambda ld: (ld.article_id, sorted(ld.locations))),
+                    equal_to([(arts[0].article_id, ["/in/3#0/0"]), (arts[0].article_id, ["/in/5#0/0"]),
+                              (arts[1].article_id, ["/in/6#0/0"]), (stored.article_id, ["/in/4#0/0"])]),
+                    label="late")
+    # batch on the same articles (and the same stored story): the same groups of copies
+    with TestPipeline() as p:
+        res = p | beam.Create(arts) | DedupNearDuplicates(s)
+        groups = res["unique"] | beam.Map(lambda a: sorted([a.location, *a.duplicate_locations]))
+        assert_that(groups, equal_to([["/in/1#0/0", "/in/3#0/0", "/in/5#0/0"], ["/in/2#0/0", "/in/6#0/0"],
+                                      ["/in/4#0/0"]]))
