@@ -11,8 +11,8 @@ windows over `transforms.hashing.normalise_words(body)`. Our code hashes them to
 (`neardup.body_shingles`); the libraries take the window strings " ".join(words[i:i+5]) (bytes for datasketch,
 whose default hash is SHA-1 over bytes; str for rensa), as each would be used.
 
-Reported per implementation, at num_perm 64 and 128 (microseconds per article, median of 3 repeats; in each
-repeat every implementation runs over the whole corpus, one after the other, so drifts in machine load hit all):
+Reported per implementation, at num_perm 64 and 128 (microseconds per article, median of 3 repeats of the corpus
+total; within a repeat every article goes through all implementations in turn, so drifts in machine load hit all):
 - (a) end to end: body text -> words -> shingles -> signature;
 - (b) the signature alone, from precomputed shingles (uint64 array for ours, window strings for the libraries).
 Accuracy at num_perm 64: mean absolute error (and mean signed error) of the signature estimate of Jaccard
@@ -168,15 +168,39 @@ def timed(fn) -> float:
 
 
 def measure_speed(bodies: list[str], inputs: dict) -> dict[tuple[str, int, str], float]:
-    """(name, num_perm, 'a'|'b') -> median seconds per article over REPEATS interleaved runs."""
+    """(name, num_perm, 'a'|'b') -> median over REPEATS runs of the corpus total, per article.
+
+    Interleaved per article: each article goes through every implementation in turn (the order rotating from one
+    article to the next) before the next article, so load from other processes on this shared machine falls on
+    all of them alike. The garbage collector is off while timing. Bulk calls cover the corpus in one call each.
+    """
     n_art = len(bodies)
+    per_article = [
+        (name, n, f_body, f_sig, kind) for n in NUM_PERMS for name, (f_body, f_sig, kind) in PER_ARTICLE.items()
+    ]
     runs: dict[tuple[str, int, str], list[float]] = {}
+    clock = time.perf_counter
     for rep in range(REPEATS):
+        total = {(name, n, m): 0.0 for name, n, *_ in per_article for m in "ab"}
+        gc.collect()
+        gc.disable()
+        try:
+            for i, body in enumerate(bodies):
+                k = (i + rep) % len(per_article)
+                for name, n, f_body, f_sig, kind in per_article[k:] + per_article[:k]:
+                    x = inputs[kind][i]
+                    t = clock()
+                    f_body(body, n)
+                    t1 = clock()
+                    f_sig(x, n)
+                    t2 = clock()
+                    total[(name, n, "a")] += t1 - t
+                    total[(name, n, "b")] += t2 - t1
+        finally:
+            gc.enable()
+        for key, v in total.items():
+            runs.setdefault(key, []).append(v / n_art)
         for n in NUM_PERMS:
-            for name, (f_body, f_sig, kind) in PER_ARTICLE.items():
-                xs = inputs[kind]
-                runs.setdefault((name, n, "a"), []).append(timed(lambda: [f_body(b, n) for b in bodies]) / n_art)
-                runs.setdefault((name, n, "b"), []).append(timed(lambda: [f_sig(x, n) for x in xs]) / n_art)
             for name in BULK_NAMES:
                 if name in BULK_WITH_A:
                     runs.setdefault((name, n, "a"), []).append(timed(lambda: bulk_body(name, bodies, n)) / n_art)

@@ -32,6 +32,7 @@ negative pairs are the hard ones.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import hashlib
 import html
@@ -384,7 +385,7 @@ TICKERS = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "BRK.B", "JP
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def table_pages(kind: str, group: int, rng: random.Random) -> list[tuple[str, str, list[str]]]:
+def table_pages(kind: str, rng: random.Random) -> list[tuple[str, str, list[str]]]:
     """GROUP_SIZE (title, date, lines) pages of one site: same names in the same order, different numbers."""
     n = rng.randint(15, 25)
     if kind == "neg_scores":
@@ -418,8 +419,6 @@ def table_pages(kind: str, group: int, rng: random.Random) -> list[tuple[str, st
 
 def shift_date(date: str | None, rng: random.Random) -> str:
     """The gold date (or a made-up one) plus 0-2 days of syndication delay, never after LAST_DATE."""
-    import datetime as dt
-
     m = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", date or "")
     if m:  # gold dates may be partial ("2003-11")
         base = dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
@@ -436,10 +435,8 @@ def short_cut(lines: list[str], rng: random.Random) -> list[str]:
     for k in range(40, min(90, len(words)) + 1):  # the sentence end nearest the target
         if words[k - 1].endswith((".", "!", "?", ".\u201d", '."')) and abs(k - target) < abs(end - target):
             end = k
-    text = " ".join(words[:end])
-    cut = max(1, len(text.split()) // 2)  # two paragraphs, as a short page would have
-    w = text.split()
-    return [" ".join(w[:cut]), " ".join(w[cut:])]
+    half = max(1, end // 2)  # two paragraphs, as a short page would have
+    return [" ".join(words[:half]), " ".join(words[half:end])]
 
 
 def build(dev_dir: Path, out: Path, split: str, limit: int, seed: int) -> dict:
@@ -539,7 +536,7 @@ def build(dev_dir: Path, out: Path, split: str, limit: int, seed: int) -> dict:
             r = random.Random(f"{seed}:{group}:setup")
             template = r.choice(TEMPLATES)
             negative_group(kind, group, [(f"{group}-{k}", None, title, lines, date)
-                                         for k, (title, date, lines) in enumerate(table_pages(kind, gi, r))],
+                                         for k, (title, date, lines) in enumerate(table_pages(kind, r))],
                            template, [])
 
     by_domain = defaultdict(list)
