@@ -428,15 +428,21 @@ def shift_date(date: str | None, rng: random.Random) -> str:
 
 
 def short_cut(lines: list[str], rng: random.Random) -> list[str]:
-    """The first 40-90 words of a body, ending at a sentence end where one falls in that range."""
-    words = " ".join(lines).split()
+    """The first 40-90 words of a body, in whole sentences where they allow it, as two paragraphs."""
     target = rng.randint(40, 90)
-    end = target
-    for k in range(40, min(90, len(words)) + 1):  # the sentence end nearest the target
-        if words[k - 1].endswith((".", "!", "?", ".\u201d", '."')) and abs(k - target) < abs(end - target):
-            end = k
-    half = max(1, end // 2)  # two paragraphs, as a short page would have
-    return [" ".join(words[:half]), " ".join(words[half:end])]
+    kept, n = [], 0
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(lines)):
+        w = len(sentence.split())
+        if n >= 40 and n + w > 90:
+            break
+        kept.append(sentence)
+        n += w
+        if n >= target:
+            break
+    if n > 90:  # one sentence longer than the room left: cut it
+        return [" ".join(" ".join(kept).split()[:target])]
+    half = max(1, len(kept) // 2)
+    return [p for p in (" ".join(kept[:half]), " ".join(kept[half:])) if p]
 
 
 def build(dev_dir: Path, out: Path, split: str, limit: int, seed: int) -> dict:

@@ -1,5 +1,6 @@
 """`scrapeline compact OUTPUT`: merge the small Parquet files a partition collects (every batch of `watch`
-commits its own) into few large ones, without changing the set of rows.
+commits its own) into few large ones, without changing the set of rows. `--table _index` does the same for the
+band index of the near-duplicate stage (`_index/bands/`, one file per run), sorted by band key.
 
 Per partition directory with at least two files: read them all, write the merged rows (cut at
 `write.max_rows_per_file`) into a fresh directory under `_temporary/`, then swap the two directories in one
@@ -27,11 +28,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA
+from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA
 
 __all__ = ["compact_command", "compact_partition", "exchange_dirs"]
 
-_SCHEMAS = {"articles": ARTICLE_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA}
+_SCHEMAS = {"articles": ARTICLE_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA, "_index": BAND_INDEX_SCHEMA}
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -57,6 +58,11 @@ def compact_partition(output: Path, table: str, partition: Path, max_rows: int, 
     if len(files) < 2:
         return None
     merged = pa.concat_tables([pq.read_table(f, schema=schema) for f in files])
+    if table == "_index":
+        # the band index: one entry per band key, many per story; sorted, its row groups' min/max let a reader
+        # with few keys skip most of them
+        merged = merged.sort_by("band")
+        max_rows *= 32
     work = output / "_temporary" / f"compact-{uuid.uuid4().hex}"
     new_dir = work / "new"
     new_dir.mkdir(parents=True)

@@ -114,3 +114,20 @@ def test_output_is_the_same_at_one_and_two_workers(tmp_path):
         outs.append(sorted(
             ({k: v for k, v in r.items() if k != "ingested_at"} for r in _rows(out)), key=lambda r: r["article_id"]))
     assert outs[0] == outs[1] and len(outs[0]) == 5
+
+
+def test_compact_merges_the_band_index_sorted_without_changing_its_entries(tmp_path):
+    out = tmp_path / "out"
+    for n, body in enumerate((META_OPEN_SOURCE, TARIFF_OIL)):
+        inp = tmp_path / f"in{n}"
+        inp.mkdir()
+        _jsonl(inp / "a.jsonl", [(f"https://daily.example/{n}", f"Story {n}", body)])
+        assert _run(inp, out) == 0
+    index = out / "_index" / "bands"
+    before = ds.dataset(str(index), format="parquet").to_table()
+    assert len(list(index.glob("*.parquet"))) == 2 and before.num_rows == 64
+    assert main(["compact", str(out), "--table", "_index"]) == 0
+    (merged,) = list(index.glob("*.parquet"))
+    after = ds.dataset(str(merged), format="parquet").to_table()
+    assert sorted(after.to_pylist(), key=str) == sorted(before.to_pylist(), key=str)
+    assert after["band"].to_pylist() == sorted(after["band"].to_pylist())
