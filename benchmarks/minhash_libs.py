@@ -11,7 +11,7 @@ windows over `transforms.hashing.normalise_words(body)`. Our code hashes them to
 (`neardup.body_shingles`); the libraries take the window strings " ".join(words[i:i+5]) (bytes for datasketch,
 whose default hash is SHA-1 over bytes; str for rensa), as each would be used.
 
-Reported per implementation, at num_perm 64 and 128 (microseconds per article, median of 3 repeats of the corpus
+Reported per implementation, at num_perm 64 and 128 (CPU microseconds per article, median of 3 repeats of the corpus
 total; within a repeat every article goes through all implementations in turn, so drifts in machine load hit all):
 - (a) end to end: body text -> words -> shingles -> signature;
 - (b) the signature alone, from precomputed shingles (uint64 array for ours, window strings for the libraries).
@@ -160,11 +160,28 @@ def bulk_body(name: str, bodies: list[str], n: int) -> list:
     return bulk_sig(name, {"str": strs}, n)
 
 
+# CPU time of this process, not wall time: the machine is shared, and time spent descheduled would land on whichever
+# implementation happened to be running. (rensa's batch call, single-threaded by RAYON_NUM_THREADS=1, may run on a
+# worker thread: process time counts it.)
+CLOCK = time.process_time
+
+
+def clock_overhead() -> float:
+    """What one interval between two consecutive CLOCK() calls reads when nothing runs in it (subtracted)."""
+    xs = []
+    for _ in range(5):
+        t = CLOCK()
+        for _ in range(20000):
+            CLOCK()
+        xs.append((CLOCK() - t) / 20001)
+    return min(xs)
+
+
 def timed(fn) -> float:
     gc.collect()
-    t = time.perf_counter()
+    t = CLOCK()
     fn()
-    return time.perf_counter() - t
+    return CLOCK() - t
 
 
 def measure_speed(bodies: list[str], inputs: dict) -> dict[tuple[str, int, str], float]:
@@ -179,7 +196,8 @@ def measure_speed(bodies: list[str], inputs: dict) -> dict[tuple[str, int, str],
         (name, n, f_body, f_sig, kind) for n in NUM_PERMS for name, (f_body, f_sig, kind) in PER_ARTICLE.items()
     ]
     runs: dict[tuple[str, int, str], list[float]] = {}
-    clock = time.perf_counter
+    clock = CLOCK
+    overhead = clock_overhead()
     for rep in range(REPEATS):
         total = {(name, n, m): 0.0 for name, n, *_ in per_article for m in "ab"}
         gc.collect()
@@ -199,7 +217,7 @@ def measure_speed(bodies: list[str], inputs: dict) -> dict[tuple[str, int, str],
         finally:
             gc.enable()
         for key, v in total.items():
-            runs.setdefault(key, []).append(v / n_art)
+            runs.setdefault(key, []).append(v / n_art - overhead)
         for n in NUM_PERMS:
             for name in BULK_NAMES:
                 if name in BULK_WITH_A:
@@ -305,7 +323,7 @@ def main() -> None:
     speed = measure_speed(bodies, inputs)
     names = list(PER_ARTICLE) + list(BULK_NAMES)
     print()
-    print(f"time per article, us (median of {REPEATS}); (a) body -> signature, (b) signature from shingles")
+    print(f"CPU time per article, us (median of {REPEATS}); (a) body -> signature, (b) signature from shingles")
     head = "".join(f"  {'(a) np=' + str(n):>11s}  {'(b) np=' + str(n):>11s}" for n in NUM_PERMS)
     print(f"  {'implementation':42s}{head}")
     for name in names:

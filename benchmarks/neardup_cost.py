@@ -41,6 +41,7 @@ from pipeline.config import load_config  # noqa: E402
 from transforms.hashing import article_id, normalise_words, story_key  # noqa: E402
 from transforms.neardup import article_band_keys  # noqa: E402
 from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, Article  # noqa: E402
+from transforms.write import ROW_GROUP_ROWS  # noqa: E402
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)
@@ -178,7 +179,8 @@ def build_stored(root: Path, n: int, real: list[tuple[str, str]], cfg) -> None:
             "partition": np.repeat(np.array(part_all[lo:hi], dtype=object), bands),
             "shingles": np.full(m * bands, 56, dtype=np.int32),
         }, schema=BAND_INDEX_SCHEMA)
-        pq.write_table(tbl, index_dir / f"part-bench{chunk}-00000.parquet", compression="zstd")
+        pq.write_table(tbl, index_dir / f"part-bench{chunk}-00000.parquet", compression="zstd",
+                       row_group_size=ROW_GROUP_ROWS)  # as the pipeline writes them
     rows = [{"band": k, "article_id": a.article_id, "partition": "source=real/date=2025-01-01", "shingles": s}
             for a in real_arts for keys, s, _ in [article_band_keys(a.body, cfg.near)] for k in keys]
     pq.write_table(pa.Table.from_pylist(rows, schema=BAND_INDEX_SCHEMA), index_dir / "part-benchreal-00000.parquet")

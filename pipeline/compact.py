@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA
+from transforms.write import ROW_GROUP_ROWS
 
 __all__ = ["compact_command", "compact_partition", "exchange_dirs"]
 
@@ -72,7 +73,7 @@ def compact_partition(output: Path, table: str, partition: Path, max_rows: int, 
         for start in range(0, max(merged.num_rows, 1), max_rows):
             chunk = merged.slice(start, max_rows)
             pq.write_table(chunk, new_dir / f"part-compacted-{run_tag}-{n_out:05d}.parquet",
-                           compression=None if compression == "none" else compression)
+                           compression=None if compression == "none" else compression, row_group_size=ROW_GROUP_ROWS)
             n_out += 1
         if _parquet_files(partition) != files:  # a writer committed meanwhile: leave this partition for later
             return None

@@ -50,6 +50,7 @@ __all__ = [
     "join",
     "merge_late_duplicates",
     "write_parquet_file",
+    "ROW_GROUP_ROWS",
 ]
 
 
@@ -62,13 +63,19 @@ def articles_glob(output: str) -> str:
     return join(output, "articles", "**", "*.parquet")
 
 
+ROW_GROUP_ROWS = 65_536
+"""Rows per Parquet row group. A reader looking for a few keys (story keys, band keys, dead-letter ids) reads one
+key column, then the other columns of the row groups holding a hit only: smaller groups bound what it reads
+(at 1M rows a group, one hit in the band index cost a 100 MB read; measured by benchmarks/neardup_cost.py)."""
+
+
 def write_parquet_file(path: str, rows: list[dict], schema: pa.Schema, compression: str) -> None:
     """Write rows as one complete Parquet file at `path` (local or remote)."""
     table = pa.Table.from_pylist(rows, schema=schema)
     codec = None if compression == "none" else compression
     with FileSystems.create(path, mime_type="application/octet-stream",
                             compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        pq.write_table(table, f, compression=codec)
+        pq.write_table(table, f, compression=codec, row_group_size=ROW_GROUP_ROWS)
 
 
 class _WriteBundlesFn(beam.DoFn):
@@ -300,9 +307,10 @@ def _stored_band_entries(path: str, wanted) -> Iterable[tuple[int, BandEntry]]:
             hits = pc.indices_nonzero(pc.is_in(bands, value_set=keys))
             if len(hits) == 0:
                 continue
-            for row in pf.read_row_group(rg).take(hits).to_pylist():
+            rows = pf.read_row_group(rg, columns=["article_id", "partition", "shingles"]).take(hits).to_pylist()
+            for band, row in zip(bands.take(hits).to_pylist(), rows):
                 count("neardup.stored_entries_read")
-                yield row["band"], BandEntry(row["article_id"], row["shingles"], True, row["partition"])
+                yield band, BandEntry(row["article_id"], row["shingles"], True, row["partition"])
 
 
 class ReadStoredBands(beam.PTransform):
