@@ -186,8 +186,11 @@ def build_stored(root: Path, n: int, real: list[tuple[str, str]], cfg) -> None:
     pq.write_table(pa.Table.from_pylist(rows, schema=BAND_INDEX_SCHEMA), index_dir / "part-benchreal-00000.parquet")
 
 
-_CHILD = ("import resource, sys; from pipeline.cli import main; rc = main(sys.argv[1:]); "
-          "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
+# The child reports its VmHWM (peak resident set of its own address space). Not ru_maxrss: Linux carries the
+# parent's high-water mark across fork+exec into it, and the parent holds the synthetic output it just built.
+_CHILD = ("import re, sys; from pipeline.cli import main; rc = main(sys.argv[1:]); "
+          "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
+          "print('MAXRSS', hwm, file=sys.stderr); sys.exit(rc)")
 
 
 def run_against(root: Path, inp: Path) -> dict:
