@@ -61,9 +61,9 @@ def split_location(loc: str) -> tuple[str, int, int]:
     return uri, int(record), int(position)
 
 
-def read_rows(out: Path) -> list[dict]:
+def read_rows(out: Path, extra_columns: list[str] = ()) -> list[dict]:
     dataset = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive")
-    columns = ["input_uri", "record_index", "position", "duplicate_locations", "word_count"]
+    columns = ["input_uri", "record_index", "position", "duplicate_locations", "word_count", *extra_columns]
     if "duplicate_matches" in dataset.schema.names:
         columns.append("duplicate_matches")
     return dataset.to_table(columns=columns).to_pylist()

@@ -9,7 +9,7 @@ of the sweep replays the near-duplicate stage on those rows with the stage's own
 `clusters`), one parameter varied at a time around the configured values, and prints recall of same-story pairs
 and false merges (two stories in one cluster), with the candidate pairs each setting had to verify. It also
 prints how close the negatives come: the highest containment and Jaccard similarity between rows of different
-stories among the verified candidates, i.e. the margin under the thresholds. Confirm a chosen setting with
+stories among the verified candidates (rows holding a file's main article), i.e. the margin under the thresholds. Confirm a chosen setting with
 benchmarks/neardup_quality.py (the real stage, end to end) on the tune and the holdout split.
 
 Prints figures; asserts nothing.
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         off.write_text("dedup:\n  near:\n    enabled: false\n")
         out = tmp / "out"
         run_pipeline(set_dir / "html", out, ["--config", str(off)])
-        rows = read_rows(out)
+        rows = read_rows(out, extra_columns=["body"])
     where = file_rows(rows)  # file -> row index
     story = {f["file"]: f["story_id"] for f in manifest["files"]}
     row_story: dict[int, set] = defaultdict(set)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         s = dataclasses.replace(base, **change)
         comp, n_pairs, seen = replay(rows, s)
         r = score(manifest, where, comp, row_story)
-        neg = [(j, c) for i, k, j, c in seen if not (row_story[i] & row_story[k])]
+        neg = [(j, c) for i, k, j, c in seen if row_story[i] and row_story[k] and not (row_story[i] & row_story[k])]
         max_j = max((j for j, _ in neg), default=0.0)
         max_c = max((c for _, c in neg), default=0.0)
         print(f"{name:<22}{r['recall']:>8.3f}{r['folded']:>7}/{r['pairs']:<6}{r['false_merged_clusters']:>14}"

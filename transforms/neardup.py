@@ -68,7 +68,7 @@ class NearDupSettings:
     bands: int = 32
     rows: int = 2
     jaccard: float = 0.8
-    containment: float = 0.8
+    containment: float = 0.7
     min_words: int = 50
     max_size_ratio: float = 5.0
 
