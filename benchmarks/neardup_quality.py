@@ -61,6 +61,14 @@ def split_location(loc: str) -> tuple[str, int, int]:
     return uri, int(record), int(position)
 
 
+def load_or_build(set_arg: str | None, tmp: Path, dev_dir: str, split: str, limit: int = 0,
+                  seed: int = 0) -> tuple[Path, dict]:
+    """(set directory, manifest): the set given with --set, or one built under `tmp`."""
+    if set_arg:
+        return Path(set_arg), json.loads((Path(set_arg) / "manifest.json").read_text())
+    return tmp / "set", build(Path(dev_dir), tmp / "set", split, limit, seed)
+
+
 def read_rows(out: Path, extra_columns: list[str] = ()) -> list[dict]:
     dataset = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive")
     columns = ["input_uri", "record_index", "position", "duplicate_locations", "word_count", *extra_columns]
@@ -229,12 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="neardup-") as tmp:
         tmp = Path(tmp)
-        if args.set:
-            set_dir = Path(args.set)
-            manifest = json.loads((set_dir / "manifest.json").read_text())
-        else:
-            set_dir = tmp / "set"
-            manifest = build(Path(args.dev_dir), set_dir, args.split, args.limit, args.seed)
+        set_dir, manifest = load_or_build(args.set, tmp, args.dev_dir, args.split, args.limit, args.seed)
         print(describe(manifest))
         out = Path(args.output) if args.output else tmp / "out"
         if out.exists() and any(out.iterdir()):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import tempfile
 from collections import defaultdict
@@ -28,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.neardup_quality import file_rows, read_rows, run_pipeline  # noqa: E402
-from benchmarks.neardup_set import DEFAULT_DEV_DIR, build  # noqa: E402
+from benchmarks.neardup_quality import file_rows, load_or_build, read_rows, run_pipeline  # noqa: E402
+from benchmarks.neardup_set import DEFAULT_DEV_DIR  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from transforms.dedup import BandEntry, candidate_pairs  # noqa: E402
 from transforms.neardup import article_band_keys, body_shingles, clusters, compare  # noqa: E402
@@ -93,12 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     base = load_config().near
     with tempfile.TemporaryDirectory(prefix="neardup-sweep-") as tmp:
         tmp = Path(tmp)
-        if args.set:
-            set_dir = Path(args.set)
-            manifest = json.loads((set_dir / "manifest.json").read_text())
-        else:
-            set_dir = tmp / "set"
-            manifest = build(Path(args.dev_dir), set_dir, args.split, 0, 0)
+        set_dir, manifest = load_or_build(args.set, tmp, args.dev_dir, args.split)
         off = tmp / "off.yaml"
         off.write_text("dedup:\n  near:\n    enabled: false\n")
         out = tmp / "out"
