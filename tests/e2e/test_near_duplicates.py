@@ -14,6 +14,15 @@ from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 TEMPLATE = ("Sign up for our morning newsletter and get the day's top stories delivered to your inbox.\n"
             "Copyright 2025 The Daily Example. All rights reserved. This material may not be published.")
 WORDS = NVIDIA_CHIPS.split()
+# Two short stories of the site (about 40 words each, under the template's 30): a brief must never join another
+# brief, nor a story, through the template lines they share. (A brief made of a story's lead is that story's
+# teaser, and does join it: that is a contained copy.)
+BRIEF_FLOOD = ("Flood warnings were issued for three river valleys on Tuesday after two days of heavy rain, and "
+               "the county opened emergency shelters at the high school and the community centre for residents "
+               "forced to leave their homes overnight.")
+BRIEF_COUNCIL = ("The city council approved a new budget for road repairs on Monday evening, setting aside funds "
+                 "for resurfacing the main bridge and two arterial roads, with work expected to start in the spring "
+                 "and finish before the autumn.")
 
 
 def _rows(out):
@@ -41,8 +50,8 @@ def _first_batch(inp):
         ("https://daily.example/meta", "Meta changes course", TEMPLATE + "\n" + META_OPEN_SOURCE + "\n" + TEMPLATE),
         ("https://daily.example/oil", "Tariff threats loom", TEMPLATE + "\n" + TARIFF_OIL + "\n" + TEMPLATE),
         # two short pages of that site sharing the template: never merged
-        ("https://daily.example/s1", "Brief one", " ".join(META_OPEN_SOURCE.split()[:40]) + "\n" + TEMPLATE),
-        ("https://daily.example/s2", "Brief two", " ".join(TARIFF_OIL.split()[:40]) + "\n" + TEMPLATE),
+        ("https://daily.example/s1", "Brief one", BRIEF_FLOOD + "\n" + TEMPLATE),
+        ("https://daily.example/s2", "Brief two", BRIEF_COUNCIL + "\n" + TEMPLATE),
     ])
     _jsonl(inp / "b.jsonl", [
         # a cut-down wire copy with a dateline: contained
