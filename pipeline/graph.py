@@ -58,13 +58,29 @@ def dead_letter_partition(d: DeadLetter) -> str:
     return f"stage={d.stage}/date={d.occurred_at.date().isoformat()}"
 
 
+@dataclass(frozen=True)
+class Extracted:
+    articles: beam.PCollection
+    dead_letters: beam.PCollection
+
+
+def extract(read, config: Config, spec: RunSpec) -> Extracted:
+    """ExtractArticles on both page outputs of ReadDumps (whole files' pages, spread by a reshuffle; WARC ranges'
+    pages, extracted where they are read): the articles are flattened, never the pages."""
+    whole = read.pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
+    ranged = read.ranged_pages | "ExtractRangedArticles" >> ExtractArticles(
+        config, spec.ingested_at, spec.version, spec.layout)
+    return Extracted(
+        (whole.articles, ranged.articles) | "AllArticles" >> beam.Flatten(),
+        (whole.dead_letters, ranged.dead_letters) | "AllExtractDeadLetters" >> beam.Flatten(),
+    )
+
+
 def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str, beam.PCollection]:
     """Add the batch ingestion graph to `p`; returns its PCollections by name (tests assert on them)."""
     read = p | "ReadDumps" >> ReadDumps(list(spec.inputs), spec.fetched_at, config.max_file_bytes, config.excerpt_chars,
                                         config.jsonl)
-    # One WARC or JSONL file holds many pages: spread them so every worker extracts (CPU-bound, ~40 ms a page).
-    pages = read.pages | "SpreadPages" >> beam.Reshuffle()
-    extracted = pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
+    extracted = extract(read, config, spec)
     keys = extracted.articles | "StoryKeys" >> beam.Map(lambda a: a.story_key)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output, keys)
     dedup = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
@@ -126,7 +142,7 @@ def build_streaming_pipeline(
     files = p | "DiscoverDumps" >> DiscoverDumps(pattern, poll_interval, stop_timestamp)
     read = files | "ReadDumps" >> ReadDumps(None, spec.fetched_at, config.max_file_bytes, config.excerpt_chars,
                                             config.jsonl)
-    extracted = read.pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
+    extracted = extract(read, config, spec)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
     dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing, config.near)
     written = dedup.unique | "WriteArticles" >> WriteWindowedParquet(

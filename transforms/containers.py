@@ -25,6 +25,8 @@ streaming.
 
 from __future__ import annotations
 
+import dataclasses
+
 import codecs
 import json
 import re
@@ -216,7 +218,28 @@ def _page_skip_reason(rec) -> str | None:
     return None
 
 
-def iter_warc(stream: BinaryIO, max_record_bytes: int = 256 * 1024 * 1024) -> Iterator[Record | RecordError | Skipped]:
+def warc_record_offsets(stream: BinaryIO) -> list[int]:
+    """The byte offset of every record of a record-gzipped or uncompressed WARC (contents skipped, not kept)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    it = ArchiveIterator(stream, arc2warc=True)
+    it.INC_RECORD = ""
+    offsets = []
+    for _ in it:
+        offsets.append(it.get_record_offset())
+    return offsets
+
+
+def iter_warc(stream: BinaryIO, max_record_bytes: int = 256 * 1024 * 1024,
+              base: int = 0) -> Iterator[Record | RecordError | Skipped]:
+    """`base`: where `stream` starts in the file (a range of a larger WARC), added to every record offset."""
+    for out in _iter_warc(stream, max_record_bytes):
+        if base and isinstance(out, (Record, RecordError)):
+            out = dataclasses.replace(out, record_index=out.record_index + base)
+        yield out
+
+
+def _iter_warc(stream: BinaryIO, max_record_bytes: int) -> Iterator[Record | RecordError | Skipped]:
     from warcio.archiveiterator import ArchiveIterator
 
     it = ArchiveIterator(stream, arc2warc=True)

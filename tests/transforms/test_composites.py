@@ -96,3 +96,19 @@ def test_writer_checks_its_arguments(bad):
     args.update(bad)
     with pytest.raises(ValueError):
         WritePartitionedParquet(**args)
+
+
+def test_read_dumps_reads_a_large_warc_by_ranges_and_other_files_whole(tmp_path):
+    from tests.unit.test_warc_ranges import _records
+    from tests.warc_builder import build_warc
+
+    (tmp_path / "big.warc.gz").write_bytes(build_warc(_records(40)))
+    (tmp_path / "a.jsonl").write_text('{"url": "https://x.example/1", "text": "Title\\nBody words here"}\n'
+                                      '{"url": "https://x.example/2", "text": "Title two\\nMore body words"}\n')
+    with TestPipeline(**_opts()) as p:
+        out = p | ReadDumps([str(tmp_path / "**")], FETCHED_AT, records_per_range=7, range_min_bytes=1)
+        assert_that(out.pages | "Whole" >> beam.Map(lambda pg: pg.url), equal_to(["https://x.example/1",
+                                                                                   "https://x.example/2"]),
+                    label="whole")
+        assert_that(out.ranged_pages | "Ranged" >> beam.Map(lambda pg: pg.url),
+                    equal_to([f"https://news.example/{i}" for i in range(40)]), label="ranged")
