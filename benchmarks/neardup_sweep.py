@@ -31,7 +31,7 @@ from benchmarks.neardup_quality import file_rows, load_or_build, read_rows, run_
 from benchmarks.neardup_set import DEFAULT_DEV_DIR  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from transforms.dedup import BandEntry, candidate_pairs  # noqa: E402
-from transforms.neardup import article_band_keys, body_shingles, clusters, compare  # noqa: E402
+from transforms.neardup import body_shingles, clusters, compare, shingle_band_keys  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -42,13 +42,14 @@ def replay(rows: list[dict], s) -> tuple[dict[int, int], int, list[tuple[int, in
     buckets: dict[int, list[BandEntry]] = defaultdict(list)
     shingled = []
     for i, r in enumerate(rows):
-        keys, n_sh, _ = article_band_keys(r["body"], s)
-        shingled.append(body_shingles(r["body"], s.shingle_words))
+        sh, n_words = body_shingles(r["body"], s.shingle_words)
+        shingled.append((sh, n_words))
+        keys, n_sh = shingle_band_keys(sh, n_words, s), len(sh)
         for k in keys:
             buckets[k].append(BandEntry(str(i), n_sh))
     pairs = set()
     for entries in buckets.values():
-        pairs.update(candidate_pairs(entries, s, 1000))
+        pairs.update(candidate_pairs(entries, s, 1000) or ())
     edges, seen = [], []
     for a, b in sorted(pairs):
         i, j = int(a), int(b)

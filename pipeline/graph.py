@@ -54,6 +54,12 @@ def article_partition(a: Article) -> str:
     return f"source={a.source}/date={a.partition_date.isoformat()}"
 
 
+def _index_rows(a: Article, s) -> list[dict]:
+    """The band-index rows of a written article (recomputed from its body: the dedup stage's band keys are not
+    carried with the article, which would cost a shuffle; ~1 ms an article)."""
+    return list(band_index_rows(a, s, article_partition(a)))
+
+
 def dead_letter_partition(d: DeadLetter) -> str:
     return f"stage={d.stage}/date={d.occurred_at.date().isoformat()}"
 
@@ -96,7 +102,7 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         late = (late, near[LATE]) | "AllLateDuplicates" >> beam.Flatten()
         index_written = (
             unique
-            | "BandIndexRows" >> beam.FlatMap(lambda a, s: band_index_rows(a, s, article_partition(a)), s=config.near)
+            | "BandIndexRows" >> beam.FlatMap(_index_rows, s=config.near)
             | "WriteBandIndex" >> WritePartitionedParquet(
                 spec.output, INDEX_TABLE, BAND_INDEX_SCHEMA, lambda _: "bands", spec.run_id,
                 config.max_rows_per_file, config.compression,
@@ -152,7 +158,7 @@ def build_streaming_pipeline(
     if config.near.enabled:  # the band index of the new stories, for later runs (each pane committed on its own)
         _ = (
             dedup.unique
-            | "BandIndexRows" >> beam.FlatMap(lambda a, s: band_index_rows(a, s, article_partition(a)), s=config.near)
+            | "BandIndexRows" >> beam.FlatMap(_index_rows, s=config.near)
             | "WriteBandIndex" >> WriteWindowedParquet(
                 spec.output, INDEX_TABLE, BAND_INDEX_SCHEMA, lambda _: "bands", window_seconds, config.compression,
                 early_firings=early_firings,

@@ -29,7 +29,8 @@ from transforms.neardup import NearDupSettings, article_band_keys, body_shingles
 from transforms.metrics import count
 from transforms.records import Article, CopyMatch, ExistingStory, LateDuplicate
 
-__all__ = ["DedupByContentHash", "DedupNearDuplicates", "Resolution", "keep_order", "resolve_group", "resolve_near"]
+__all__ = ["DedupByContentHash", "DedupNearDuplicates", "Resolution", "keep_order", "late_duplicate", "resolve_group",
+           "resolve_near"]
 
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 LATE = "late_duplicates"
@@ -286,32 +287,37 @@ def resolve_near(new: list[Article], stored: list[ExistingStory], s: NearDupSett
     if isinstance(rep, ExistingStory):
         known = {rep.location, *rep.known_locations}
         fresh = [(a, m) for a, m in copies if a.location not in known]
-        late = ()
-        if fresh:
-            arts = [a for a, _ in fresh]
-            late = (LateDuplicate(
-                rep.path, rep.article_id,
-                tuple(sorted({t for a in arts for t in (a.title, *a.duplicate_titles)})),
-                tuple(sorted({u for a in arts for u in ((a.url,) if a.url else ()) + a.duplicate_urls})),
-                tuple(sorted({x for a in arts for x in (a.source_name, *a.duplicate_sources)})),
-                tuple(sorted({loc for a in arts for loc in (a.location, *a.duplicate_locations)})),
-                tuple(sorted([m for _, m in fresh] + [dm for a in arts for dm in a.duplicate_matches],
-                             key=lambda c: c.location)),
-            ),)
+        late = (late_duplicate(rep.path, rep.article_id, fresh),) if fresh else ()
         return Resolution((), 0, len(new), late)
-    arts = [a for a, _ in copies]
+    titles, urls, sources, locs, all_matches = _provenance(copies, rep)
     kept = dataclasses.replace(
         rep,
-        duplicate_count=rep.duplicate_count + sum(1 + a.duplicate_count for a in arts),
-        duplicate_titles=tuple(sorted({t for a in [rep, *arts] for t in (a.title, *a.duplicate_titles)})),
-        duplicate_urls=tuple(sorted({u for a in [rep, *arts] for u in ((a.url,) if a.url else ()) + a.duplicate_urls})),
-        duplicate_sources=tuple(sorted({x for a in [rep, *arts] for x in (a.source_name, *a.duplicate_sources)})),
-        duplicate_locations=tuple(sorted({loc for a in arts for loc in (a.location, *a.duplicate_locations)}
-                                         | set(rep.duplicate_locations))),
-        duplicate_matches=tuple(sorted([m for _, m in copies] + list(rep.duplicate_matches)
-                                       + [dm for a in arts for dm in a.duplicate_matches], key=lambda c: c.location)),
+        duplicate_count=rep.duplicate_count + sum(1 + a.duplicate_count for a, _ in copies),
+        duplicate_titles=titles, duplicate_urls=urls, duplicate_sources=sources,
+        duplicate_locations=locs, duplicate_matches=all_matches,
     )
-    return Resolution((kept,), len(arts), 0)
+    return Resolution((kept,), len(copies), 0)
+
+
+def _provenance(copies: list[tuple[Article, CopyMatch]], kept: Article | None = None) -> tuple[tuple, ...]:
+    """(titles, urls, sources, locations, matches) of merged copies, each copy bringing those the exact stage
+    had already merged into it; with `kept`, the kept copy's own (its location is not a duplicate's)."""
+    arts = [a for a, _ in copies]
+    with_kept = [kept, *arts] if kept is not None else arts
+    return (
+        tuple(sorted({t for a in with_kept for t in (a.title, *a.duplicate_titles)})),
+        tuple(sorted({u for a in with_kept for u in ((a.url,) if a.url else ()) + a.duplicate_urls})),
+        tuple(sorted({x for a in with_kept for x in (a.source_name, *a.duplicate_sources)})),
+        tuple(sorted({loc for a in arts for loc in (a.location, *a.duplicate_locations)}
+                     | set(kept.duplicate_locations if kept is not None else ()))),
+        tuple(sorted([m for _, m in copies] + [dm for a in with_kept for dm in a.duplicate_matches],
+                     key=lambda c: c.location)),
+    )
+
+
+def late_duplicate(path: str, article_id: str, copies: list[tuple[Article, CopyMatch]]) -> LateDuplicate:
+    """New copies (each with how it matched) of the stored story `article_id` in `path`, for its row."""
+    return LateDuplicate(path, article_id, *_provenance(copies))
 
 
 @dataclass(frozen=True)
@@ -331,12 +337,15 @@ def _band_entries(a: Article, s: NearDupSettings) -> Iterable[tuple[int, BandEnt
         yield k, BandEntry(a.article_id, n_shingles)
 
 
-def candidate_pairs(entries: Iterable[BandEntry], s: NearDupSettings, max_bucket: int) -> list[tuple[str, str]]:
+def candidate_pairs(entries: Iterable[BandEntry], s: NearDupSettings,
+                    max_bucket: int) -> list[tuple[str, str]] | None:
     """The pairs of one bucket worth verifying: at least one new article, sizes compatible, each pair once
-    (sorted ids). A bucket over `max_bucket` distinct articles yields nothing (counted by the caller)."""
+    (sorted ids). None for a bucket over `max_bucket` distinct articles (skipped: the caller counts it)."""
     by_id = {e.article_id: e for e in sorted(entries, key=lambda e: (e.article_id, not e.stored))}
     members = sorted(by_id.values(), key=lambda e: e.article_id)
-    if len(members) < 2 or len(members) > max_bucket or all(e.stored for e in members):
+    if len(members) > max_bucket:
+        return None
+    if len(members) < 2 or all(e.stored for e in members):
         return []
     return [
         (a.article_id, b.article_id)
@@ -353,11 +362,11 @@ class _PairsFn(beam.DoFn):
 
     def process(self, element):
         _, entries = element
-        entries = list(entries)
-        if len({e.article_id for e in entries}) > self._max:
+        pairs = candidate_pairs(entries, self._s, self._max)
+        if pairs is None:
             count("neardup.oversized_buckets")
             return
-        yield from candidate_pairs(entries, self._s, self._max)
+        yield from pairs
 
 
 def _shingle_record(item: Article | ExistingStory, s: NearDupSettings):

@@ -50,6 +50,7 @@ __all__ = [
     "compare",
     "minhash",
     "optimal_bands",
+    "shingle_band_keys",
     "shingles",
     "signed",
 ]
@@ -149,13 +150,18 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
     return [signed(xxhash.xxh3_64_intdigest(raw[i * width : (i + 1) * width], seed=i)) for i in range(bands)]
 
 
-def article_band_keys(body: str, s: NearDupSettings) -> tuple[list[int], int, int]:
-    """(band keys, shingle count, word count) of a body; no keys for bodies under `min_words`, which never
-    take part in a near-duplicate match."""
-    sh, n_words = body_shingles(body, s.shingle_words)
+def shingle_band_keys(sh: np.ndarray, n_words: int, s: NearDupSettings) -> list[int]:
+    """The band keys of a body's shingle set; none for bodies under `min_words`, which never take part in a
+    near-duplicate match."""
     if n_words < s.min_words:
-        return [], len(sh), n_words
-    return band_keys(minhash(sh, s.num_perm), s.bands, s.rows), len(sh), n_words
+        return []
+    return band_keys(minhash(sh, s.num_perm), s.bands, s.rows)
+
+
+def article_band_keys(body: str, s: NearDupSettings) -> tuple[list[int], int, int]:
+    """(band keys, shingle count, word count) of a body."""
+    sh, n_words = body_shingles(body, s.shingle_words)
+    return shingle_band_keys(sh, n_words, s), len(sh), n_words
 
 
 @dataclass(frozen=True)

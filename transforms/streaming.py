@@ -37,11 +37,11 @@ from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
 
-from transforms.dedup import LATE, DedupByContentHash, DedupOutputs, keyed_with_stored, resolve_group
+from transforms.dedup import LATE, DedupByContentHash, DedupOutputs, keyed_with_stored, late_duplicate, resolve_group
 from transforms.metrics import count
 from transforms.read import is_dump_path
-from transforms.neardup import NearDupSettings, article_band_keys, body_shingles, compare
-from transforms.records import CopyMatch, ExistingStory, LateDuplicate, record_to_row
+from transforms.neardup import NearDupSettings, body_shingles, compare, shingle_band_keys
+from transforms.records import CopyMatch, ExistingStory, record_to_row
 from transforms.write import join, write_parquet_file
 
 __all__ = ["DedupStream", "DiscoverDumps", "WriteWindowedParquet"]
@@ -149,7 +149,7 @@ class _NearStreamFn(beam.DoFn):
 
     def _entry(self, item, story_id: str, story_path: str) -> _Seen:
         sh, words = body_shingles(item.body, self._s.shingle_words)
-        keys = frozenset(article_band_keys(item.body, self._s)[0])
+        keys = frozenset(shingle_band_keys(sh, words, self._s))
         return _Seen(item.article_id, keys, sh.tobytes(), words, item.location, story_id, story_path)
 
     def process(self, element, existing, seen=beam.DoFn.StateParam(SEEN), seeded=beam.DoFn.StateParam(SEEDED)):
@@ -176,15 +176,8 @@ class _NearStreamFn(beam.DoFn):
         count("duplicates.near_in_output")
         seen.add(_Seen(mine.article_id, mine.keys, mine.shingles, mine.words, mine.location, other.story_id,
                        other.story_path))
-        yield beam.pvalue.TaggedOutput(LATE, LateDuplicate(
-            other.story_path, other.story_id,
-            tuple(sorted({art.title, *art.duplicate_titles})),
-            tuple(sorted({*((art.url,) if art.url else ()), *art.duplicate_urls})),
-            tuple(sorted({art.source_name, *art.duplicate_sources})),
-            tuple(sorted({art.location, *art.duplicate_locations})),
-            tuple(sorted([CopyMatch(art.location, m.kind, m.similarity, other.location), *art.duplicate_matches],
-                         key=lambda c: c.location)),
-        ))
+        yield beam.pvalue.TaggedOutput(LATE, late_duplicate(
+            other.story_path, other.story_id, [(art, CopyMatch(art.location, m.kind, m.similarity, other.location))]))
 
 
 class DedupStream(DedupByContentHash):

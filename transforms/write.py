@@ -186,6 +186,29 @@ INDEX_TABLE = "_index"
 `_`-prefixed path, warehouses and Hive-style readers skip it."""
 
 
+class _CommittedFiles(beam.PTransform):
+    """The paths of the committed files matching `glob` (none is fine), spread over workers."""
+
+    def __init__(self, glob: str):
+        super().__init__()
+        self._glob = glob
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Glob" >> beam.Create([self._glob])
+            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+            | "Paths" >> beam.Map(lambda m: m.path)
+            | "Spread" >> beam.Reshuffle()
+        )
+
+
+def _key_set(keys: beam.PCollection):
+    """A side input holding the distinct `keys` (a dict whose keys are they): what a reader of stored files
+    looks up its hits in."""
+    return beam.pvalue.AsDict(keys | "DistinctKeys" >> beam.Distinct() | "AsKeys" >> beam.Map(lambda k: (k, None)))
+
+
 def _read_stories(path: str, wanted=None, key: str = "story_key") -> Iterable[tuple[str, ExistingStory]]:
     """The stories of one committed file; with `wanted` (a dict-like of `key` values), only those, and the
     bodies are read only from row groups that hold one: a run pays for the stories it may collide with, not
@@ -323,14 +346,10 @@ class ReadStoredBands(beam.PTransform):
         self._keys = run_keys
 
     def expand(self, pbegin):
-        wanted = beam.pvalue.AsDict(
-            self._keys | "DistinctKeys" >> beam.Distinct() | "AsKeys" >> beam.Map(lambda k: (k, None)))
+        wanted = _key_set(self._keys)
         return (
             pbegin
-            | "Glob" >> beam.Create([self._glob])
-            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
-            | "Paths" >> beam.Map(lambda m: m.path)
-            | "Spread" >> beam.Reshuffle()
+            | "CommittedFiles" >> _CommittedFiles(self._glob)
             | "ReadEntries" >> beam.FlatMap(_stored_band_entries, wanted=wanted)
         )
 
@@ -380,16 +399,11 @@ class ReadExistingStories(beam.PTransform):
     def expand(self, pbegin):
         paths = (
             pbegin
-            | "Glob" >> beam.Create([self._glob])
-            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
-            | "Paths" >> beam.Map(lambda m: m.path)
-            | "Spread" >> beam.Reshuffle()
+            | "CommittedFiles" >> _CommittedFiles(self._glob)
         )
         if self._keys is None:
             return paths | "ReadStories" >> beam.FlatMap(_read_stories)
-        wanted = beam.pvalue.AsDict(
-            self._keys | "DistinctKeys" >> beam.Distinct() | "AsKeys" >> beam.Map(lambda k: (k, None))
-        )
+        wanted = _key_set(self._keys)
         return paths | "ReadCollidingStories" >> beam.FlatMap(_read_stories, wanted=wanted)
 
 
@@ -431,16 +445,10 @@ class SkipStoredDeadLetters(beam.PTransform):
         self._glob = join(output, "dead_letters", "**", "*.parquet")
 
     def expand(self, dead):
-        wanted = beam.pvalue.AsDict(
-            dead | "Ids" >> beam.Map(lambda d: d.dead_letter_id) | "DistinctIds" >> beam.Distinct()
-            | "AsKeys" >> beam.Map(lambda k: (k, None))
-        )
+        wanted = _key_set(dead | "Ids" >> beam.Map(lambda d: d.dead_letter_id))
         stored = (
             dead.pipeline
-            | "Glob" >> beam.Create([self._glob])
-            | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
-            | "Paths" >> beam.Map(lambda m: m.path)
-            | "Spread" >> beam.Reshuffle()
+            | "CommittedFiles" >> _CommittedFiles(self._glob)
             | "ReadStoredIds" >> beam.FlatMap(_stored_dead_letter_ids, wanted=wanted)
             | "DistinctStored" >> beam.Distinct()
             | "StoredKeys" >> beam.Map(lambda k: (k, None))

@@ -252,3 +252,14 @@ def test_resolve_near_without_stored_but_with_existing_factory_story_is_unchange
     res = resolve_near([a], [], S)
     assert res.kept[0].duplicate_count == 0 and res.kept[0].duplicate_matches == ()
     assert existing(a).article_id == a.article_id
+
+
+def test_a_bucket_pairs_new_articles_only_with_compatible_sizes_and_skips_oversized_buckets():
+    from transforms.dedup import BandEntry, candidate_pairs
+
+    entries = [BandEntry("b", 100), BandEntry("a", 120), BandEntry("s1", 110, True, "p"), BandEntry("s2", 90, True, "p"),
+               BandEntry("tiny", 10), BandEntry("a", 120)]
+    # stored-stored pairs are not compared again; 10 shingles against 100+ is beyond max_size_ratio
+    assert candidate_pairs(entries, S, 10) == [("a", "b"), ("a", "s1"), ("a", "s2"), ("b", "s1"), ("b", "s2")]
+    assert candidate_pairs([BandEntry("s1", 100, True), BandEntry("s2", 100, True)], S, 10) == []
+    assert candidate_pairs(entries, S, 4) is None  # 5 distinct articles: oversized, skipped and counted
