@@ -1,6 +1,7 @@
 """Graph assembly: build_pipeline(p, spec, config) wires the transforms and returns their outputs.
 
-Batch: ReadDumps -> ExtractArticles -> DedupByContentHash (exact copies and truncations; joined with
+Batch: ReadDumps -> ExtractArticles -> SpillBodies (the bodies go to spill files: the shuffles carry slim
+articles, and Hydrate reads bodies back where a step needs them; transforms/spill.py) -> DedupByContentHash (exact copies and truncations; joined with
 ReadExistingStories) -> DedupNearDuplicates (near-duplicates and contained copies; joined with the stored stories
 that share a band key: ReadStoredBands, ReadStoriesById) -> WritePartitionedParquet(_index: the band keys of the
 new stories, committed first) -> WritePartitionedParquet(articles); new copies of stored stories ->
@@ -21,6 +22,7 @@ from pipeline.config import Config
 from transforms.dedup import LATE, DedupByContentHash, DedupNearDuplicates
 from transforms.extract import ExtractArticles
 from transforms.read import ReadDumps
+from transforms.spill import DropSpill, Hydrate, SpillBodies, spill_dir
 from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
 from transforms.write import (
     INDEX_TABLE,
@@ -70,14 +72,20 @@ class Extracted:
     dead_letters: beam.PCollection
 
 
-def extract(read, config: Config, spec: RunSpec) -> Extracted:
+def extract(read, config: Config, spec: RunSpec, spill: str | None = None) -> Extracted:
     """ExtractArticles on both page outputs of ReadDumps (whole files' pages, spread by a reshuffle; WARC ranges'
-    pages, extracted where they are read): the articles are flattened, never the pages."""
+    pages, extracted where they are read): the articles are flattened, never the pages. With `spill` (a
+    directory), their bodies are spilled where they are extracted (transforms/spill.py) and the articles go on
+    slim."""
     whole = read.pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
     ranged = read.ranged_pages | "ExtractRangedArticles" >> ExtractArticles(
         config, spec.ingested_at, spec.version, spec.layout)
+    whole_articles, ranged_articles = whole.articles, ranged.articles
+    if spill is not None:  # on each branch, in the stage that extracts: a Flatten first would hold them all
+        whole_articles = whole_articles | "SpillBodies" >> SpillBodies(spill, config.near)
+        ranged_articles = ranged_articles | "SpillRangedBodies" >> SpillBodies(spill, config.near)
     return Extracted(
-        (whole.articles, ranged.articles) | "AllArticles" >> beam.Flatten(),
+        (whole_articles, ranged_articles) | "AllArticles" >> beam.Flatten(),
         (whole.dead_letters, ranged.dead_letters) | "AllExtractDeadLetters" >> beam.Flatten(),
     )
 
@@ -86,7 +94,8 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     """Add the batch ingestion graph to `p`; returns its PCollections by name (tests assert on them)."""
     read = p | "ReadDumps" >> ReadDumps(list(spec.inputs), spec.fetched_at, config.max_file_bytes, config.excerpt_chars,
                                         config.jsonl)
-    extracted = extract(read, config, spec)
+    spill = spill_dir(spec.output, spec.run_id)
+    extracted = extract(read, config, spec, spill)
     keys = extracted.articles | "StoryKeys" >> beam.Map(lambda a: a.story_key)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output, keys)
     dedup = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
@@ -111,10 +120,17 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     updated = late | "RecordLateDuplicates" >> RecordLateDuplicates(
         spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression
     )
-    written = unique | "WriteArticles" >> WritePartitionedParquet(
-        spec.output, "articles", ARTICLE_SCHEMA, article_partition, spec.run_id,
-        config.max_rows_per_file, config.compression, after=index_written,
+    written = (
+        unique
+        | "ForWriting" >> beam.Map(lambda a: (None, a))
+        | "HydrateUnique" >> Hydrate()
+        | "Rows" >> beam.Values()
+        | "WriteArticles" >> WritePartitionedParquet(
+            spec.output, "articles", ARTICLE_SCHEMA, article_partition, spec.run_id,
+            config.max_rows_per_file, config.compression, after=index_written,
+        )
     )
+    _ = p | "DropSpill" >> DropSpill(spill, after=written)
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
     new_dead = dead | "SkipStoredDeadLetters" >> SkipStoredDeadLetters(spec.output)
     dead_written = new_dead | "WriteDeadLetters" >> WritePartitionedParquet(

@@ -25,15 +25,18 @@ from dataclasses import dataclass
 import apache_beam as beam
 
 from transforms.hashing import normalise_words
-from transforms.neardup import NearDupSettings, article_band_keys, body_shingles, clusters, compare, size_compatible
+from transforms.neardup import NearDupSettings, body_shingles, clusters, compare, size_compatible
 from transforms.metrics import count
 from transforms.records import Article, CopyMatch, ExistingStory, LateDuplicate
+from transforms.spill import Hydrate, article_bands, slim
 
 __all__ = ["DedupByContentHash", "DedupNearDuplicates", "Resolution", "keep_order", "late_duplicate", "resolve_group",
            "resolve_near"]
 
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 LATE = "late_duplicates"
+HYDRATE = "hydrate"
+COPIES = "copies"
 
 
 def keep_order(a: Article) -> tuple:
@@ -105,8 +108,11 @@ def resolve_group(new: list[Article], existing: list[ExistingStory], lead_words:
     """
     if not new:
         return Resolution((), 0, 0)
-    if len(new) == 1 and not existing:  # the common case: a story seen once, nothing to compare
-        return Resolution((_merged(new[0], new),), 0, 0)
+    if not existing and len({a.article_id for a in new}) == 1:
+        # The common cases: a story seen once, or copies of one text (equal ids: equal normalised bodies), nothing
+        # stored to compare with. What the general path below gives, without reading a body (they may be spilled).
+        rep = min(new, key=lambda a: (keep_order(a), a.article_id))
+        return Resolution((_merged(rep, new),), len(new) - 1, 0)
     by_text: dict[str, list[ExistingStory | Article]] = {}
     n_words: dict[str, int] = {}
     for item in [*existing, *new]:
@@ -173,18 +179,34 @@ def resolve_group(new: list[Article], existing: list[ExistingStory], lead_words:
 
 
 class _ResolveFn(beam.DoFn):
-    def __init__(self, lead_words: int):
+    def __init__(self, lead_words: int, hydrated: bool = False):
         self._lead_words = lead_words
+        self._hydrated = hydrated
 
     def process(self, element: tuple[str, dict[str, Iterable]]) -> Iterable[Article]:
-        _, groups = element
-        new = list(groups["new"])
+        key, groups = element
+        new = [*groups["new"], *groups.get("copies", ())]
         if not new:
             return
-        res = resolve_group(new, list(groups["existing"]), self._lead_words)
+        existing = list(groups["existing"])
+        texts = {a.article_id: a.body for a in new if a.body is not None}
+        if (existing or len({a.article_id for a in new}) > 1) and len(texts) < len({a.article_id for a in new}):
+            # Different texts to compare, and some bodies are spilled (transforms/spill.py): one copy of each text
+            # goes through Hydrate, the other copies come along slim and borrow its body (equal ids: equal text).
+            if self._hydrated:
+                raise RuntimeError(f"story key {key}: texts still without their bodies after Hydrate")
+            first: dict[str, Article] = {}
+            for a in sorted(new, key=lambda a: (a.article_id, a.location)):
+                first.setdefault(a.article_id, a)
+            for a in new:
+                yield beam.pvalue.TaggedOutput(HYDRATE if first[a.article_id] is a else COPIES, (key, a))
+            return
+        if len(texts) < len(new) and (existing or len(texts) > 1):
+            new = [a if a.body is not None else dataclasses.replace(a, body=texts[a.article_id]) for a in new]
+        res = resolve_group(new, existing, self._lead_words)
         count("duplicates.in_run", res.duplicates_in_run)
         count("duplicates.in_output", res.duplicates_in_output)
-        yield from res.kept
+        yield from (slim(a) for a in res.kept)
         for late in res.late:
             yield beam.pvalue.TaggedOutput(LATE, late)
 
@@ -210,10 +232,21 @@ class DedupByContentHash(beam.PTransform):
 
     def expand(self, articles):
         keyed, existing = keyed_with_stored(articles, self._existing)
-        return (
+        first = (
             {"new": keyed, "existing": existing}
             | "JoinOnStoryKey" >> beam.CoGroupByKey()
-            | "KeepOnePerStory" >> beam.ParDo(_ResolveFn(self._lead_words)).with_outputs(LATE, main="unique")
+            | "KeepOnePerStory" >> beam.ParDo(_ResolveFn(self._lead_words)).with_outputs(
+                LATE, HYDRATE, COPIES, main="unique")
+        )
+        # Story keys with different texts to compare, whose bodies are spilled: one body per text, the same join.
+        second = (
+            {"new": first[HYDRATE] | "HydrateTexts" >> Hydrate(), "copies": first[COPIES], "existing": existing}
+            | "JoinHydrated" >> beam.CoGroupByKey()
+            | "KeepOnePerCopiedStory" >> beam.ParDo(_ResolveFn(self._lead_words, hydrated=True)).with_outputs(LATE, main="unique")
+        )
+        return DedupOutputs(
+            (first.unique, second.unique) | "AllUnique" >> beam.Flatten(),
+            (first[LATE], second[LATE]) | "AllLate" >> beam.Flatten(),
         )
 
 
@@ -331,7 +364,7 @@ class BandEntry:
 
 
 def _band_entries(a: Article, s: NearDupSettings) -> Iterable[tuple[int, BandEntry]]:
-    keys, n_shingles, _ = article_band_keys(a.body, s)
+    keys, n_shingles = article_bands(a, s)
     count("neardup.signatures")
     for k in keys:
         yield k, BandEntry(a.article_id, n_shingles)
@@ -374,12 +407,12 @@ def _shingle_record(item: Article | ExistingStory, s: NearDupSettings):
     return item.article_id, (sh, n_words)
 
 
-def _wanted_shingles(element, s: NearDupSettings):
-    """(id, {a: [Article], want: [...]}) -> (id, (shingles, words)) when the article is in a candidate pair."""
-    _, groups = element
+def _wanted(element):
+    """(id, {a: [Article], want: [...]}) -> (id, article) when the article is in a candidate pair."""
+    aid, groups = element
     if groups["want"]:
         for a in groups["a"]:
-            yield _shingle_record(a, s)
+            yield aid, a
             return
 
 
@@ -443,7 +476,7 @@ class _ResolveNearFn(beam.DoFn):
         res = resolve_near(list(groups["new"]), list(groups["stored"]), self._s)
         count("duplicates.near_in_run", res.duplicates_in_run)
         count("duplicates.near_in_output", res.duplicates_in_output)
-        yield from res.kept
+        yield from (slim(a) for a in res.kept)
         for late in res.late:
             yield beam.pvalue.TaggedOutput(LATE, late)
 
@@ -490,7 +523,9 @@ class DedupNearDuplicates(beam.PTransform):
         sh = (
             {"a": keyed, "want": want}
             | "JoinWanted" >> beam.CoGroupByKey()
-            | "CandidateShingles" >> beam.FlatMap(_wanted_shingles, s=s)
+            | "Candidates" >> beam.FlatMap(_wanted)
+            | "HydrateCandidates" >> Hydrate()
+            | "CandidateShingles" >> beam.Map(lambda kv: _shingle_record(kv[1], s))
         )
         stored = None
         if stored_entries is not None and self._stored_stories is not None:
@@ -529,7 +564,7 @@ class DedupNearDuplicates(beam.PTransform):
             | "Route" >> beam.FlatMap(_route).with_outputs("clustered", "stored", main="single")
         )
         resolved = (
-            {"new": split.clustered, "stored": split.stored}
+            {"new": split.clustered | "HydrateClusters" >> Hydrate(), "stored": split.stored}
             | "JoinCluster" >> beam.CoGroupByKey()
             | "KeepOnePerCluster" >> beam.ParDo(_ResolveNearFn(s)).with_outputs(LATE, main="unique")
         )

@@ -164,6 +164,14 @@ class Article:
     pipeline_version: str
     duplicate_matches: tuple[CopyMatch, ...] = ()
     """How each copy in duplicate_locations matched (one entry per location)."""
+    # Not columns (record_to_row leaves them out): what the batch graph carries while the body is spilled.
+    body_ref: str | None = field(default=None, metadata={"column": False})
+    """The spill file that holds the body (transforms/spill.py). While `body` is None the article is *slim*: it
+    crosses the dedup shuffles without its text, and `spill.Hydrate` reads the text back where it is needed."""
+    band_keys: tuple[int, ...] | None = field(default=None, metadata={"column": False})
+    """The LSH band keys of the body (transforms/neardup.py), computed before it was spilled; None: not computed."""
+    shingle_count: int = field(default=0, metadata={"column": False})
+    """The size of the body's shingle set, with `band_keys`."""
 
     def __post_init__(self) -> None:
         _sanitise(self)
@@ -294,6 +302,7 @@ def record_to_row(record: Article | DeadLetter | dict) -> dict:
     return {
         f.name: [dataclasses.asdict(x) if isinstance(x, CopyMatch) else x for x in v] if isinstance(v, tuple) else v
         for f in dataclasses.fields(record)
+        if f.metadata.get("column", True)
         for v in [getattr(record, f.name)]
     }
 

@@ -38,8 +38,9 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.metrics import count
 from transforms.dedup import BandEntry
-from transforms.neardup import NearDupSettings, article_band_keys
+from transforms.neardup import NearDupSettings
 from transforms.records import Article, DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
+from transforms.spill import article_bands
 
 __all__ = [
     "ReadExistingStories",
@@ -78,17 +79,31 @@ def write_parquet_file(path: str, rows: list[dict], schema: pa.Schema, compressi
         pq.write_table(table, f, compression=codec, row_group_size=ROW_GROUP_ROWS)
 
 
+MAX_BUFFER_BYTES = 64 * 1024 * 1024
+"""What a writer holds before it writes every partition it holds rows of (one more file each). On the local
+runner a bundle is a whole stage's input, so without this bound the writer held every row of the run (issue 9).
+A run under the bound writes one file per partition, as before; a larger one writes more, which `compact` merges."""
+
+
+def _row_bytes(row: dict) -> int:
+    return 512 + sum(len(v) for v in row.values() if isinstance(v, str))
+
+
 class _WriteBundlesFn(beam.DoFn):
-    def __init__(self, temp_dir: str, schema: pa.Schema, partition_fn: Callable, max_rows: int, compression: str):
+    def __init__(self, temp_dir: str, schema: pa.Schema, partition_fn: Callable, max_rows: int, compression: str,
+                 max_buffer_bytes: int = MAX_BUFFER_BYTES):
         self._temp_dir = temp_dir
         self._schema = schema
         self._partition_fn = partition_fn
         self._max_rows = max_rows
         self._compression = compression
+        self._max_buffer_bytes = max_buffer_bytes
         self._buffers: dict[str, list[dict]] = {}
+        self._bytes = 0
 
     def start_bundle(self):
         self._buffers = defaultdict(list)
+        self._bytes = 0
 
     def _flush(self, partition: str) -> dict:
         rows = self._buffers.pop(partition)
@@ -98,9 +113,16 @@ class _WriteBundlesFn(beam.DoFn):
 
     def process(self, record) -> Iterable[dict]:
         partition = self._partition_fn(record)
-        self._buffers[partition].append(record_to_row(record))
+        row = record_to_row(record)
+        self._buffers[partition].append(row)
+        self._bytes += _row_bytes(row)
         if len(self._buffers[partition]) >= self._max_rows:
             yield self._flush(partition)
+            self._bytes = sum(_row_bytes(r) for rows in self._buffers.values() for r in rows)
+        if self._bytes >= self._max_buffer_bytes:
+            for p in list(self._buffers):
+                yield self._flush(p)
+            self._bytes = 0
 
     def finish_bundle(self):
         for partition in list(self._buffers):
@@ -144,6 +166,7 @@ class WritePartitionedParquet(beam.PTransform):
         max_rows_per_file: int = 100_000,
         compression: str = "zstd",
         after: beam.PCollection | None = None,
+        max_buffer_bytes: int = MAX_BUFFER_BYTES,
     ):
         """`after`: commit only once that PCollection is complete (the band index commits before the articles
         it indexes, so a run killed in between leaves index entries without rows, which readers skip, never
@@ -160,7 +183,8 @@ class WritePartitionedParquet(beam.PTransform):
         self._table = table
         self._run_id = run_id
         self._temp_dir = join(output, "_temporary", f"{run_id}-{table}")
-        self._fn = _WriteBundlesFn(self._temp_dir, schema, partition_fn, max_rows_per_file, compression)
+        self._fn = _WriteBundlesFn(self._temp_dir, schema, partition_fn, max_rows_per_file, compression,
+                                   max_buffer_bytes)
 
     def expand(self, records):
         written = records | "WriteBundles" >> beam.ParDo(self._fn)
@@ -312,7 +336,7 @@ class RecordLateDuplicates(beam.PTransform):
 
 def band_index_rows(a: Article, settings: NearDupSettings, partition: str) -> Iterable[dict]:
     """The band-index rows of one written article (none for bodies too short to take part)."""
-    keys, n_shingles, _ = article_band_keys(a.body, settings)
+    keys, n_shingles = article_bands(a, settings)
     for k in keys:
         yield {"band": k, "article_id": a.article_id, "partition": partition, "shingles": n_shingles}
 
