@@ -1,9 +1,9 @@
 """Speed and memory at scale (issue 9): the pipeline on one WARC of N news pages, at 1 and 2 workers.
 
     .venv/bin/python benchmarks/scale.py [--pages 181,905,1810] [--workers 1,2] [--repeats 1]
-        [--dev-dir ../shared/data/wcxb-dev-articles] [--datatrove-python /tmp/dtvenv/bin/python]
+        [--distinct 181] [--dev-dir ../shared/data/wcxb-dev-articles] [--datatrove-python /tmp/dtvenv/bin/python]
 
-The WARC holds the first 181 dev pages, repeated with distinct URIs up to N (record-gzipped, as crawlers write
+The WARC holds the first 181 (`--distinct`) dev pages, repeated with distinct URIs up to N (record-gzipped, as crawlers write
 them). Each configuration runs `scrapeline run` as a child process; the peak RSS is the highest sum of the
 resident sets of the child and all its descendants (the multi-processing workers included), sampled every
 0.2 s. Prints pages/s, peak RSS, rows written, and the memory ratio from the smallest to the largest input.
@@ -46,11 +46,11 @@ ex.run()
 '''
 
 
-def build_warc(dev_dir: Path, n: int, path: Path) -> None:
+def build_warc(dev_dir: Path, n: int, path: Path, distinct: int = 181) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    files = sorted((dev_dir / "html").glob("*.html.gz"))[:181]
+    files = sorted((dev_dir / "html").glob("*.html.gz"))[:distinct]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
         writer = WARCWriter(f, gzip=True)
@@ -58,7 +58,7 @@ def build_warc(dev_dir: Path, n: int, path: Path) -> None:
             src = files[i % len(files)]
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
             rec = writer.create_warc_record(
-                f"https://site{i % 181}.example/{i}/{src.name[:-8]}", "response",
+                f"https://site{i % len(files)}.example/{i}/{src.name[:-8]}", "response",
                 payload=io.BytesIO(gzip.decompress(src.read_bytes())), http_headers=headers,
                 warc_headers_dict={"WARC-Date": FETCHED_AT, "WARC-Identified-Payload-Type": "text/html"},
             )
@@ -107,6 +107,7 @@ def main() -> None:
     ap.add_argument("--pages", default="181,905,1810")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--distinct", type=int, default=181, help="distinct dev pages the WARC cycles through")
     ap.add_argument("--dev-dir", type=Path, default=REPO.parent / "shared" / "data" / "wcxb-dev-articles")
     ap.add_argument("--datatrove-python", help="python of a venv with datatrove[processing] and trafilatura")
     args = ap.parse_args()
@@ -115,7 +116,7 @@ def main() -> None:
         tmp = Path(tmp)
         for n in [int(x) for x in args.pages.split(",")]:
             warc_dir = tmp / f"in{n}"
-            build_warc(args.dev_dir, n, warc_dir / "pages.warc.gz")
+            build_warc(args.dev_dir, n, warc_dir / "pages.warc.gz", args.distinct)
             for w in [int(x) for x in args.workers.split(",")]:
                 systems = [("scrapeline", lambda out, w=w: ours(warc_dir, out, w))]
                 if args.datatrove_python:
