@@ -8,8 +8,9 @@ them). Each configuration runs `scrapeline run` as a child process; the peak RSS
 resident sets of the child and all its descendants (the multi-processing workers included), sampled every
 0.2 s. Prints pages/s, peak RSS, rows written, and the memory ratio from the smallest to the largest input.
 With `--datatrove-python` (a separate venv with datatrove and trafilatura: a benchmark-only dependency), the
-same WARC also goes through datatrove's WarcReader -> Trafilatura -> ParquetWriter, interleaved (without its
-exact-dedup stages, which need a multi-step pipeline of their own: not built yet).
+same WARCs also go through datatrove's WarcReader -> Trafilatura -> ExactDedupSignature, ExactFindDedups,
+ExactDedupFilter -> ParquetWriter (its exact dedup is three pipelines), interleaved. With `--plain`, the job's own
+functions in a plain loop (benchmarks/plain_loop.py) give Beam's overhead.
 Asserts nothing. Timings compare only within one run (the machine is shared).
 """
 
@@ -21,6 +22,7 @@ import io
 import json
 import os
 import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,20 +35,35 @@ FETCHED_AT = "2026-04-01T00:00:00Z"
 _DATATROVE = r'''
 import sys
 from datatrove.executor.local import LocalPipelineExecutor
-from datatrove.pipeline.readers import WarcReader
+from datatrove.pipeline.dedup import ExactDedupFilter, ExactDedupSignature, ExactFindDedups
+from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig
 from datatrove.pipeline.extractors import Trafilatura
-from datatrove.pipeline.writers import ParquetWriter
-warc, out, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ex = LocalPipelineExecutor(pipeline=[
-    WarcReader(str(__import__("pathlib").Path(warc).parent), glob_pattern="*.warc.gz"),
-    Trafilatura(favour_precision=True),
-    ParquetWriter(out),
-], tasks=workers, workers=workers, logging_dir=out + "/_logs")
-ex.run()
+from datatrove.pipeline.readers import JsonlReader, WarcReader
+from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
+warc_dir, out, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cfg = ExactDedupConfig(content_getter=lambda doc: doc.text)
+# datatrove's exact dedup is three pipelines: signatures (beside the extraction), find duplicates, filter
+extract = LocalPipelineExecutor(pipeline=[
+    WarcReader(warc_dir, glob_pattern="*.warc.gz"), Trafilatura(favour_precision=True),
+    JsonlWriter(out + "/extracted"), ExactDedupSignature(out + "/sigs", cfg),
+], tasks=workers, workers=workers, logging_dir=out + "/_logs/extract")
+find = LocalPipelineExecutor(pipeline=[ExactFindDedups(out + "/sigs", out + "/dups", cfg)], tasks=1,
+                             logging_dir=out + "/_logs/find", depends=extract)
+write = LocalPipelineExecutor(pipeline=[
+    JsonlReader(out + "/extracted"), ExactDedupFilter(out + "/dups", cfg), ParquetWriter(out + "/final"),
+], tasks=workers, workers=workers, logging_dir=out + "/_logs/write", depends=find)
+write.run()
 '''
 
 
-def build_warc(dev_dir: Path, n: int, path: Path, distinct: int = 181) -> None:
+def build_warcs(dev_dir: Path, n: int, directory: Path, distinct: int = 181, files: int = 1) -> None:
+    """N pages dealt into `files` WARCs `directory/pages-<k>.warc.gz`, in runs of n/files consecutive pages."""
+    per = -(-n // files)
+    for k in range(files):
+        build_warc(dev_dir, min(per, n - k * per), directory / f"pages-{k}.warc.gz", distinct, start=k * per)
+
+
+def build_warc(dev_dir: Path, n: int, path: Path, distinct: int = 181, start: int = 0) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -54,7 +71,7 @@ def build_warc(dev_dir: Path, n: int, path: Path, distinct: int = 181) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
         writer = WARCWriter(f, gzip=True)
-        for i in range(n):
+        for i in range(start, start + n):
             src = files[i % len(files)]
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
             rec = writer.create_warc_record(
@@ -102,12 +119,21 @@ def ours(warc_dir: Path, out: Path, workers: int) -> list[str]:
     return cmd
 
 
+def _parquet_rows(path: Path) -> int | None:
+    import pyarrow.parquet as pq
+
+    files = [f for f in path.rglob("*.parquet") if not any(part.startswith("_") for part in f.relative_to(path).parts)]
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if files else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", default="181,905,1810")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--distinct", type=int, default=181, help="distinct dev pages the WARC cycles through")
+    ap.add_argument("--files", type=int, default=1, help="WARC files the pages are dealt into")
+    ap.add_argument("--plain", action="store_true", help="also the same functions in a plain loop (1 file, 1 worker)")
     ap.add_argument("--dev-dir", type=Path, default=REPO.parent / "shared" / "data" / "wcxb-dev-articles")
     ap.add_argument("--datatrove-python", help="python of a venv with datatrove[processing] and trafilatura")
     args = ap.parse_args()
@@ -116,28 +142,49 @@ def main() -> None:
         tmp = Path(tmp)
         for n in [int(x) for x in args.pages.split(",")]:
             warc_dir = tmp / f"in{n}"
-            build_warc(args.dev_dir, n, warc_dir / "pages.warc.gz", args.distinct)
+            build_warcs(args.dev_dir, n, warc_dir, args.distinct, args.files)
+            systems = []
             for w in [int(x) for x in args.workers.split(",")]:
-                systems = [("scrapeline", lambda out, w=w: ours(warc_dir, out, w))]
+                systems.append(("scrapeline", w, lambda out, w=w: ours(warc_dir, out, w)))
                 if args.datatrove_python:
-                    systems.append(("datatrove", lambda out, w=w: [args.datatrove_python, "-c", _DATATROVE,
-                                                                   str(warc_dir / "pages.warc.gz"), str(out), str(w)]))
-                for name, make in systems:
-                    times, peaks = [], []
-                    for r in range(args.repeats):
-                        out = tmp / f"out-{name}-{n}-{w}-{r}"
-                        took, peak, _ = run_measured(make(out))
-                        times.append(took)
-                        peaks.append(peak)
-                    rows = None
-                    if name == "scrapeline":
-                        run = max((out / "_runs").glob("*.json"), key=os.path.getmtime)
-                        rows = json.loads(run.read_text())["articles_written"]
-                    t = statistics.median(times)
-                    results.append({"system": name, "pages": n, "workers": w, "seconds": round(t, 1),
-                                    "pages_per_s": round(n / t, 1), "peak_rss_mb": max(peaks), "rows": rows})
-                    print(f"{name:<11} {n:>6} pages  {w} worker(s)  {t:7.1f} s  {n / t:6.1f} pages/s  "
-                          f"peak RSS {max(peaks):6d} MB  rows {rows}", flush=True)
+                    systems.append(("datatrove", w, lambda out, w=w: [args.datatrove_python, "-c", _DATATROVE,
+                                                                      str(warc_dir), str(out), str(w)]))
+            if args.plain and args.files == 1:
+                systems.append(("plain-loop", 1, lambda out: [sys.executable, str(REPO / "benchmarks" / "plain_loop.py"),
+                                                              str(warc_dir / "pages-0.warc.gz"), str(out)]))
+            times: dict = {}
+            peaks: dict = {}
+            rows: dict = {}
+            for r in range(args.repeats):  # interleaved: each repeat runs every system once
+                for name, w, make in systems:
+                    out = tmp / f"out-{name}-{n}-{w}-{r}"
+                    took, peak, _ = run_measured(make(out))
+                    times.setdefault((name, w), []).append(took)
+                    peaks.setdefault((name, w), []).append(peak)
+                    rows[(name, w)] = _parquet_rows(out / "articles" if name != "datatrove" else out / "final")
+                    shutil.rmtree(out, ignore_errors=True)
+            for name, w, _ in systems:
+                t = statistics.median(times[(name, w)])
+                peak = max(peaks[(name, w)])
+                results.append({"system": name, "pages": n, "workers": w, "seconds": round(t, 1),
+                                "pages_per_s": round(n / t, 1), "peak_rss_mb": peak, "rows": rows[(name, w)]})
+                print(f"{name:<11} {n:>6} pages  {w} worker(s)  {t:7.1f} s  {n / t:6.1f} pages/s  "
+                      f"peak RSS {peak:6d} MB  rows {rows[(name, w)]}", flush=True)
+            shutil.rmtree(warc_dir, ignore_errors=True)
+    by = {(r["system"], r["pages"], r["workers"]): r for r in results}
+    for (name, n, w), r in sorted(by.items()):
+        if name == "scrapeline":
+            if ("datatrove", n, w) in by:
+                print(f"{n} pages, {w} worker(s): scrapeline / datatrove = "
+                      f"{r['pages_per_s'] / by[('datatrove', n, w)]['pages_per_s']:.2f}x (goal >= 1.5x)")
+            if w > 1 and (name, n, 1) in by:
+                print(f"{n} pages: scrapeline {w} workers / 1 = {r['pages_per_s'] / by[(name, n, 1)]['pages_per_s']:.2f}x"
+                      " (goal >= 1.8x)")
+            if w == 1 and ("plain-loop", n, 1) in by:
+                print(f"{n} pages: Beam's overhead (scrapeline / plain loop - 1) = "
+                      f"{r['seconds'] / by[('plain-loop', n, 1)]['seconds'] - 1:.0%} (goal <= 10%)")
+        if name == "datatrove" and w > 1 and (name, n, 1) in by:
+            print(f"{n} pages: datatrove {w} workers / 1 = {r['pages_per_s'] / by[(name, n, 1)]['pages_per_s']:.2f}x")
     for w in {r["workers"] for r in results}:
         mine = [r for r in results if r["system"] == "scrapeline" and r["workers"] == w]
         if len(mine) > 1:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference sample (from ../shared, beside every checkout and CI clone), the config."""
+"""Shared fixtures: the reference sample (shipped in `samples/`, the same file as ../shared/samples/), the config."""
 
 from __future__ import annotations
 
@@ -16,15 +16,14 @@ settings.register_profile("scrapeline", deadline=None)
 settings.load_profile("scrapeline")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 SAMPLE_NAME = "000_8208ed624176e593.txt"
 FETCHED_AT = dt.datetime(2025, 8, 6, 12, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
-    path = SHARED / "samples" / SAMPLE_NAME
-    assert path.is_file(), f"the reference sample is missing: {path} (../shared must sit beside the checkout)"
+    path = REPO / "samples" / SAMPLE_NAME  # the tests need nothing outside the repository (issue 10)
+    assert path.is_file(), f"the reference sample is missing: {path}"
     return path
 
 

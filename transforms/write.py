@@ -2,7 +2,7 @@
 
 Writing: each bundle buffers rows per partition and writes complete Parquet files under
 `<output>/_temporary/<run_id>-<table>/` (cut at `max_rows_per_file`; flushed in finish_bundle, as Beam's own
-parquetio does). When every bundle is done, one commit step renames them to
+parquetio does, and every partition at once when the buffer reaches `MAX_BUFFER_BYTES`). When every bundle is done, one commit step renames them to
 `<output>/<table>/<partition>/part-<run_id>-<n>.parquet` and writes the run's manifest. A reader globbing
 `<table>/**/*.parquet` therefore only ever sees complete files; a run that dies before its commit leaves only
 `_temporary/` (which Hive-style readers skip, as they skip every `_`-prefixed path). A run that dies during the

@@ -37,7 +37,7 @@ def _rows(out):
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory, sample_path):
-    """One run over the sample (copied away from ../shared, which is read-only), as the acceptance states it."""
+    """One run over the sample (copied away from samples/, so the run cannot touch the repository), as the acceptance states it."""
     base = tmp_path_factory.mktemp("sample")
     shutil.copy(sample_path, base / SAMPLE_NAME)
     out = base / "out"
