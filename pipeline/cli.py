@@ -116,6 +116,13 @@ def resolve_inputs(inputs: list[str]) -> tuple[list[str], list[dict]]:
 
 def _check_output(output: str) -> str:
     if _is_remote(output):
+        from apache_beam.io.filesystems import FileSystems
+
+        try:
+            FileSystems.get_filesystem(output)
+        except ValueError as e:  # no filesystem for the scheme: its extra is not installed
+            raise UsageError(f"cannot use output {output!r}: {e} (gs:// needs the [gcp] extra, s3:// the [aws] "
+                             f"extra)") from None
         return output.rstrip("/")
     path = os.path.abspath(output)
     try:
@@ -167,6 +174,10 @@ def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentPar
     known, unknown = parser.parse_known_args(env_args + argv)
     if unknown:
         raise UsageError(f"unrecognised arguments: {' '.join(unknown)}")
+    placeholders = [f"--{k}={v}" for k, v in vars(known).items() if isinstance(v, str) and "YOUR_" in v]
+    if placeholders:
+        raise UsageError(f"placeholder value(s) {', '.join(placeholders)}: fill them in configs/environments/ or pass "
+                         f"the option on the command line")
     fetched_at = _parse_fetched_at(known.fetched_at)
     try:
         config = load_config(known.config)
@@ -179,6 +190,7 @@ def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentPar
         k: v for k, v in vars(known).items()
         if k not in extra_names and k != "inputs" and v != parser.get_default(k)
     }
+    _check_runner(beam_options.get("runner"))
     return Invocation(
         inputs=list(known.inputs),
         output=_check_output(known.output),
@@ -188,6 +200,21 @@ def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentPar
         beam_options=beam_options,
         extra={k: getattr(known, k) for k in extra_names},
     )
+
+
+def _check_runner(name: str | None) -> None:
+    """Fail fast on a runner Beam does not know or cannot load (its extra missing), before any graph is built."""
+    if not name:
+        return
+    from apache_beam.runners.runner import create_runner
+
+    try:
+        create_runner(name)
+    except ValueError as e:
+        raise UsageError(f"--runner {name!r}: {str(e).split('. Valid values')[0]}; known: DirectRunner, "
+                         f"PortableRunner, DataflowRunner, FlinkRunner, SparkRunner, PrismRunner") from None
+    except ImportError as e:
+        raise UsageError(f"--runner {name!r} cannot be loaded: {e} (DataflowRunner needs the [gcp] extra)") from None
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -414,3 +441,6 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"scrapeline: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("scrapeline: interrupted", file=sys.stderr)
+        return 130
