@@ -36,6 +36,50 @@ class UsageError(Exception):
     """An invocation that cannot run; exit code 2."""
 
 
+_LOG_LEVEL = logging.WARNING
+"""Beam's log level, here and in its SDK workers: WARNING unless `-v` or `--log-level` asks for more."""
+
+
+class _DropApitools(logging.Filter):
+    """Beam logs "apitools not found" at import whenever the [gcp] extra is not installed: noise on every command."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "apitools not found" not in record.getMessage()
+
+
+def _configure_logging(argv: list[str]) -> list[str]:
+    """Take `-v`/`--verbose` and `--log-level LEVEL` out of argv and set the log levels; the rest of argv."""
+    global _LOG_LEVEL
+    level, rest, it = logging.WARNING, [], iter(argv)
+    for arg in it:
+        if arg in {"-v", "--verbose"}:
+            level = min(level, logging.INFO)
+        elif arg == "--log-level" or arg.startswith("--log-level="):
+            name = arg.split("=", 1)[1] if "=" in arg else next(it, "")
+            value = logging.getLevelName(name.upper())
+            if not isinstance(value, int):
+                raise UsageError(f"--log-level {name!r}: expected DEBUG, INFO, WARNING or ERROR")
+            level = value
+        else:
+            rest.append(arg)
+    _LOG_LEVEL = level
+    logging.getLogger().addFilter(_DropApitools())
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apache_beam").setLevel(level)
+    # The local job service relays every SDK worker's log lines (already shown by the worker itself) at their level.
+    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(max(level, logging.ERROR))
+    return rest
+
+
+def _harness_logging() -> dict:
+    """Pipeline options that give the SDK workers (multi-processing, Dataflow, Flink) the same log level; without
+    them each worker prints ~20 INFO lines, and a warning about our own options it does not know."""
+    name = logging.getLevelName(_LOG_LEVEL)
+    quiet = {"apache_beam.options.pipeline_options": "ERROR", "__main__": "ERROR"} if _LOG_LEVEL >= logging.WARNING \
+        else {}
+    return {"default_sdk_harness_log_level": name, "sdk_harness_log_level_overrides": quiet}
+
+
 def _all_options_parser(prog: str = "scrapeline run") -> argparse.ArgumentParser:
     """One parser that knows every Beam option and ours, so `--runner DirectRunner` is never an input path."""
     # _BeamArgumentParser is private, but it is the parser Beam itself builds its options with (it knows
@@ -54,6 +98,36 @@ def _all_options_parser(prog: str = "scrapeline run") -> argparse.ArgumentParser
     parser.add_argument("inputs", nargs="*", metavar="INPUT",
                         help="Dump files, directories or globs (local, gs://, s3://). Default: the shipped samples.")
     return parser
+
+
+_BEAM_POINTER = (
+    "Beam pipeline options are accepted too, e.g. --runner (DirectRunner, PortableRunner, DataflowRunner, "
+    "FlinkRunner), --direct_num_workers N --direct_running_mode multi_processing, --temp_location, --project, "
+    "--region, --streaming; `{prog} --help-beam` lists all of them. "
+    "-v/--verbose or --log-level LEVEL: Beam's own logs (default WARNING)."
+)
+
+
+def _print_help(argv: list[str], prog: str, extra_args=None) -> bool:
+    """`--help`: our options only, with a pointer to Beam's; `--help-beam`: every option. Whether it printed."""
+    if "--help-beam" in argv:
+        parser = _all_options_parser(prog)
+        if extra_args:
+            extra_args(parser)
+        parser.print_help()
+        return True
+    if not ({"-h", "--help"} & set(argv)):
+        return False
+    import pipeline.options
+
+    parser = argparse.ArgumentParser(prog=prog, epilog=_BEAM_POINTER.format(prog=prog), add_help=True)
+    parser.add_argument("inputs", nargs="*", metavar="INPUT",
+                        help="Dump files, directories or globs (local, gs://, s3://). Default: the shipped samples.")
+    pipeline.options.ScrapelineOptions._add_argparse_args(parser)
+    if extra_args:
+        extra_args(parser)
+    parser.print_help()
+    return True
 
 
 def _env_options(name: str | None) -> list[str]:
@@ -241,7 +315,7 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     if not quiet:
         print(f"scrapeline {__version__}: run {run_id}: {len(files)} input file(s) -> {inv.output}", file=sys.stderr)
     spec = RunSpec(tuple(patterns), inv.output, run_id, ingested_at, __version__, inv.fetched_at, inv.layout)
-    p = beam.Pipeline(options=PipelineOptions(flags=[], **inv.beam_options))
+    p = beam.Pipeline(options=PipelineOptions(flags=[], **{**_harness_logging(), **inv.beam_options}))
     build_pipeline(p, spec, inv.config)
     try:
         result = p.run()
@@ -303,6 +377,8 @@ def _lease_lost(lock, code: int) -> int:
 
 
 def run(argv: list[str]) -> int:
+    if _print_help(argv, "scrapeline run"):
+        return 0
     inv = parse_invocation(argv)
     patterns, files = resolve_inputs(inv.inputs or [str(SAMPLES_DIR)])
     run_id = new_run_id()
@@ -326,14 +402,15 @@ def _watch_streaming(inv: Invocation, pattern: str) -> int:
     stop = started.timestamp() + x["run_seconds"] if x["run_seconds"] else None
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}-stream"
     spec = RunSpec((pattern,), inv.output, run_id, started, __version__, inv.fetched_at, inv.layout)
-    p = beam.Pipeline(options=PipelineOptions(flags=[], **inv.beam_options))
+    p = beam.Pipeline(options=PipelineOptions(flags=[], **{**_harness_logging(), **inv.beam_options}))
     runner = str(inv.beam_options.get("runner") or "DirectRunner")
     local = runner.split(".")[-1] in {"DirectRunner", "FnApiRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner"}
     build_streaming_pipeline(p, spec, inv.config, pattern, x["poll_interval"], stop_timestamp=stop,
                              early_firings=not local)
-    print(f"scrapeline watch --streaming: {pattern} -> {inv.output} on {runner}"
-          + (" (local: windows are written when the run ends; use `watch` without --streaming here)" if local else ""),
-          file=sys.stderr, flush=True)
+    from pipeline.watch import say
+
+    say(f"scrapeline watch --streaming: {pattern} -> {inv.output} on {runner}"
+         + (" (local: windows are written when the run ends; use `watch` without --streaming here)" if local else ""))
     try:
         p.run().wait_until_finish()
     except Exception as e:  # noqa: BLE001
@@ -374,6 +451,8 @@ def _watch_args(parser: argparse.ArgumentParser) -> None:
 def watch(argv: list[str]) -> int:
     from pipeline.watch import FileState, Watcher
 
+    if _print_help(argv, "scrapeline watch", _watch_args):
+        return 0
     inv = parse_invocation(argv, _watch_args, prog="scrapeline watch")
     if len(inv.inputs) != 1:
         raise UsageError("watch takes exactly one INPUT_LOCATION (a directory, local or remote)")
@@ -407,10 +486,12 @@ def _watch_loop(inv: Invocation, pattern: str, location: str, run_batch, x: dict
 
     watcher = Watcher(pattern, inv.output, run_batch, x["poll_interval"], x["settle"], x["run_seconds"],
                       x["idle_timeout"], x["max_batch_files"])
-    print(f"scrapeline watch: {location} -> {inv.output} (poll {x['poll_interval']}s, settle {x['settle']}s); "
-          f"{len(watcher._done)} file(s) already ingested", file=sys.stderr, flush=True)
+    from pipeline.watch import say
+
+    say(f"scrapeline watch: {location} -> {inv.output} (poll {x['poll_interval']}s, settle {x['settle']}s); "
+         f"{len(watcher._done)} file(s) already ingested")
     code = watcher.run()
-    print(f"scrapeline watch: stopped after {watcher.batches} batch(es)", file=sys.stderr)
+    say(f"scrapeline watch: stopped after {watcher.batches} batch(es)")
     return code
 
 
@@ -421,14 +502,19 @@ def main(argv: list[str] | None = None) -> int:
         "       scrapeline watch INPUT_LOCATION [--output DIR] [--poll-interval 1s] [--settle 2s]\n"
         "                        [--run-seconds N | --idle-timeout N] [options]\n"
         "       scrapeline compact OUTPUT [--partition source=x/date=y ...]\n"
-        "(scrapeline run --help for all options)"
+        "       scrapeline --version\n"
+        "(scrapeline run --help for its options; --help-beam for Beam's too)"
     )
     if not argv or argv[0] in {"-h", "--help"}:
         print(usage + "\n\n" + (__doc__ or ""))
         return 0 if argv else 2
-    command, rest = argv[0], argv[1:]
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if argv[0] in {"-V", "--version"}:
+        from pipeline import __version__
+
+        print(f"scrapeline {__version__}")
+        return 0
     try:
+        command, rest = argv[0], _configure_logging(argv[1:])
         if command == "run":
             return run(rest)
         if command == "watch":

@@ -28,6 +28,7 @@ behind its back.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import signal
@@ -41,7 +42,12 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.read import is_dump_path
 from transforms.write import join
 
-__all__ = ["FileState", "Watcher", "ingested_files", "scan"]
+__all__ = ["FileState", "Watcher", "ingested_files", "say", "scan"]
+
+
+def say(message: str) -> None:
+    """A line of `watch` on stderr, with the local time (a long-running process's lines need one)."""
+    print(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {message}", file=sys.stderr, flush=True)
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +148,10 @@ class Watcher:
 
     def request_stop(self, signum=None, frame=None) -> None:
         if self.stop_requested:  # second signal: leave now; the batch in flight is ingested on the next start
-            print("scrapeline watch: stopping now, the batch in flight was not committed", file=sys.stderr)
+            say("scrapeline watch: stopping now, the batch in flight was not committed")
             sys.exit(130)
         self.stop_requested = True
-        print("scrapeline watch: stopping after the batch in flight", file=sys.stderr)
+        say("scrapeline watch: stopping after the batch in flight")
 
     def run(self) -> int:
         started = last_activity = self._clock()

@@ -220,3 +220,29 @@ def test_readme_command_one_runs_on_the_shipped_samples(tmp_path):
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "written 3" in proc.stdout and ": ok" in proc.stdout
+
+
+def test_version_and_short_help(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("scrapeline ")
+    assert main(["run", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) < 60 and "--output" in out and "--help-beam" in out
+    assert "--direct_num_workers N" in out and "--dataflow_service_options" not in out  # Beam's: a pointer only
+    assert main(["run", "--help-beam"]) == 0
+    assert "--dataflow_service_options" in capsys.readouterr().out
+
+
+def test_log_level_is_checked(tmp_path, capsys):
+    assert main(["run", "--log-level", "LOUD", "--output", str(tmp_path / "o")]) == 2
+    assert "--log-level 'LOUD'" in capsys.readouterr().err
+
+
+def test_multiprocess_run_is_quiet(tmp_path):
+    """Beam's SDK workers log at WARNING, and our own options do not make them warn (~47 lines before)."""
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--output", str(tmp_path / "out"),
+                           "--env", "multiprocess"], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    noise = [line for line in proc.stderr.splitlines()
+             if "apitools" not in line and "Logging handler created" not in line]  # logged before options apply
+    assert noise == [noise[0]] and noise[0].startswith("scrapeline "), proc.stderr
