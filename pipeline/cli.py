@@ -315,7 +315,16 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     if not quiet:
         print(f"scrapeline {__version__}: run {run_id}: {len(files)} input file(s) -> {inv.output}", file=sys.stderr)
     spec = RunSpec(tuple(patterns), inv.output, run_id, ingested_at, __version__, inv.fetched_at, inv.layout)
-    p = beam.Pipeline(options=PipelineOptions(flags=[], **{**_harness_logging(), **inv.beam_options}))
+    options = {**_harness_logging(), **inv.beam_options}
+    record = join(inv.output, "_runs", f"{run_id}.json")
+
+    def timing(status: str) -> dict:
+        ended = dt.datetime.now(dt.timezone.utc)
+        return {"status": status, "started_at": ingested_at.isoformat(), "ended_at": ended.isoformat(),
+                "duration_s": round((ended - ingested_at).total_seconds(), 3), "pipeline_version": __version__,
+                "beam_options": options, "record": record}
+
+    p = beam.Pipeline(options=PipelineOptions(flags=[], **options))
     build_pipeline(p, spec, inv.config)
     try:
         result = p.run()
@@ -323,14 +332,18 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     except Exception as e:  # noqa: BLE001
         logging.exception("pipeline failed")
         print(f"scrapeline: error: the pipeline failed: {e}", file=sys.stderr)
-        return 1, None
+        # A record without `files`: `watch` takes none of its inputs as ingested.
+        failed = {"run_id": run_id, "inputs": inv.inputs or patterns, "output": inv.output, **timing("failed"),
+                  "error": str(e)[:2000]}
+        _write_record(failed, record, inv.extra.get("summary_json"))
+        return 1, failed
     summary = build_summary(counters_of(result), inv.output, run_id, inv.inputs or patterns)
+    summary = {**summary, **timing("succeeded" if summary["identity"]["holds"] else "failed_accounting")}
     summary["files"] = files
     # Written last: a run whose summary exists has committed its rows, and `watch` reads these files to know
     # which inputs were ingested (a run that died before this line is simply ingested again; dedup keeps the
     # rows it had already committed from being written twice).
-    with FileSystems.create(join(inv.output, "_runs", f"{run_id}.json"), mime_type="application/json") as f:
-        f.write(json.dumps(summary, indent=1, default=str).encode("utf-8"))
+    _write_record(summary, record, inv.extra.get("summary_json"))
     if not _is_remote(inv.output):  # tidy: `_temporary/` only stays while something is in flight
         try:
             os.rmdir(os.path.join(inv.output, "_temporary"))
@@ -341,6 +354,23 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
         print("scrapeline: error: articles are missing from the accounting (see the check line)", file=sys.stderr)
         return 1, summary
     return 0, summary
+
+
+def _write_record(record: dict, path: str, copy_to: str | None) -> None:
+    """The run record at `<output>/_runs/<run_id>.json`, and a copy at `--summary-json PATH` for the caller."""
+    from apache_beam.io.filesystems import FileSystems
+
+    data = json.dumps(record, indent=1, default=str).encode("utf-8")
+    for target in (path, copy_to):
+        if not target:
+            continue
+        try:
+            with FileSystems.create(target, mime_type="application/json") as f:
+                f.write(data)
+        except Exception as e:  # noqa: BLE001  (a failed run's record must not hide the failure)
+            if record.get("status") == "succeeded":
+                raise
+            logging.warning("could not write the run record %s: %s", target, e)
 
 
 def _locked(output: str, command: str, run_id: str | None = None):
@@ -376,12 +406,38 @@ def _lease_lost(lock, code: int) -> int:
     return max(code, 1)
 
 
+_RUN_ID = __import__("re").compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def _run_args(parser: argparse.ArgumentParser) -> None:
+    for flag, help_ in [
+        ("--run-id", "The run's id (letters, digits, . _ -; unique in the output). Default: <UTC time>-<random>."),
+        ("--summary-json", "Also write the run record (the summary, with status, start, end, duration and the Beam "
+                           "options) to this path, for the caller. It is always at <output>/_runs/<run_id>.json."),
+    ]:
+        action = parser.add_argument(flag, default=None, help=help_)
+        action._scrapeline_extra = True
+
+
+def _check_run_id(run_id: str, output: str) -> str:
+    from apache_beam.io.filesystems import FileSystems
+
+    from transforms.write import join
+
+    if not _RUN_ID.fullmatch(run_id):
+        raise UsageError(f"--run-id {run_id!r}: letters, digits, '.', '_' and '-' only, starting with a letter or "
+                         f"digit, at most 128")
+    if FileSystems.exists(join(output, "_runs", f"{run_id}.json")):
+        raise UsageError(f"--run-id {run_id!r} is already recorded in {output}/_runs/: run ids are unique")
+    return run_id
+
+
 def run(argv: list[str]) -> int:
-    if _print_help(argv, "scrapeline run"):
+    if _print_help(argv, "scrapeline run", _run_args):
         return 0
-    inv = parse_invocation(argv)
+    inv = parse_invocation(argv, _run_args)
+    run_id = _check_run_id(inv.extra["run_id"], inv.output) if inv.extra.get("run_id") else new_run_id()
     patterns, files = resolve_inputs(inv.inputs or [str(SAMPLES_DIR)])
-    run_id = new_run_id()
     lock = _locked(inv.output, "run", run_id)
     try:
         return _lease_lost(lock, execute(inv, patterns, files, run_id=run_id)[0])

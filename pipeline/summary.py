@@ -125,4 +125,7 @@ def render_summary(s: dict) -> str:
         f"  check: extracted {ident['extracted']} = written + duplicates + filtered + dead-lettered "
         f"{ident['written+duplicates+filtered+dead_lettered']}: {'ok' if ident['holds'] else 'MISMATCH'}"
     )
+    if s.get("status"):
+        lines.append(f"  {s['status']} in {s['duration_s']:.1f} s ({s['started_at']} to {s['ended_at']}); "
+                     f"record: {s['record']}")
     return "\n".join(lines)

@@ -246,3 +246,39 @@ def test_multiprocess_run_is_quiet(tmp_path):
     noise = [line for line in proc.stderr.splitlines()
              if "apitools" not in line and "Logging handler created" not in line]  # logged before options apply
     assert noise == [noise[0]] and noise[0].startswith("scrapeline "), proc.stderr
+
+
+def test_run_record_says_what_a_scheduler_needs(tmp_path, capsys):
+    out, copy = tmp_path / "out", tmp_path / "record.json"
+    assert main(["run", "--output", str(out), "--run-id", "daily-2025-08-06", "--summary-json", str(copy)]) == 0
+    record = json.loads(copy.read_text())
+    assert record == json.loads((out / "_runs" / "daily-2025-08-06.json").read_text())
+    assert record["run_id"] == "daily-2025-08-06" and record["status"] == "succeeded"
+    started, ended = (dt.datetime.fromisoformat(record[k]) for k in ("started_at", "ended_at"))
+    assert started <= ended and abs((ended - started).total_seconds() - record["duration_s"]) < 0.01
+    assert record["beam_options"]["output"] == str(out) and record["articles_written"] == 3
+    assert "succeeded in" in capsys.readouterr().out
+    assert main(["run", "--output", str(out), "--run-id", "daily-2025-08-06"]) == 2
+    assert "already recorded" in capsys.readouterr().err
+
+
+def test_a_failed_pipeline_leaves_a_failed_record_that_ingests_nothing(tmp_path, monkeypatch, capsys):
+    import apache_beam as beam
+
+    import pipeline.graph as graph
+
+    real = graph.build_pipeline
+
+    def broken(p, spec, config):
+        outs = real(p, spec, config)
+        outs["articles"] | "Boom" >> beam.Map(lambda a: 1 / 0)
+        return outs
+    monkeypatch.setattr(graph, "build_pipeline", broken)
+    out, copy = tmp_path / "out", tmp_path / "record.json"
+    assert main(["run", "--output", str(out), "--runner=FnApiRunner", "--summary-json", str(copy)]) == 1
+    record = json.loads(copy.read_text())
+    assert record["status"] == "failed" and "division by zero" in record["error"] and "files" not in record
+    assert (out / "_runs" / f"{record['run_id']}.json").is_file()
+    from pipeline.watch import ingested_files
+
+    assert ingested_files(str(out)) == set()
