@@ -130,14 +130,19 @@ def compact_command(argv: list[str]) -> int:
 
 
 def _compact_all(output: Path, root: Path, table: str, partitions: list[Path], config) -> int:
-    merged = skipped = 0
+    merged = compact = changed = 0
     for d in partitions:
+        if len(_parquet_files(d)) < 2:
+            compact += 1
+            continue
         result = compact_partition(output, table, d, config.max_rows_per_file, config.compression)
         rel = d.relative_to(root)
-        if result is None:
-            skipped += 1
+        if result is None:  # it gained a file while being merged: a writer's, left for the next compact
+            changed += 1
+            print(f"  {rel}: changed while being merged, left as it was")
             continue
         merged += 1
         print(f"  {rel}: {result[0]} files -> {result[1]}")
-    print(f"scrapeline compact: {merged} partition(s) merged, {skipped} left as they were")
+    print(f"scrapeline compact: {merged} partition(s) merged, {compact} already compact"
+          + (f", {changed} changed meanwhile (left as they were)" if changed else ""))
     return 0

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -132,6 +133,8 @@ class Watcher:
         self._done = ingested_files(output)
         self.stop_requested = False
         self.batches = 0
+        self.pending = 0
+        """Files seen but not ingested yet (still being written or settling): the watcher is not idle meanwhile."""
 
     def ready(self) -> list[FileState]:
         """Files that settled since the last poll and were never ingested, oldest first."""
@@ -144,12 +147,16 @@ class Watcher:
             and now - st.mtime >= self._settle
         ]
         self._seen = current
+        self.pending = sum(1 for st in current.values() if st.key not in self._done)
         return sorted(ready, key=lambda st: (st.mtime, st.path))[: self._max]
 
     def request_stop(self, signum=None, frame=None) -> None:
         if self.stop_requested:  # second signal: leave now; the batch in flight is ingested on the next start
             say("scrapeline watch: stopping now, the batch in flight was not committed")
-            sys.exit(130)
+            # At once and quietly: unwinding through Beam's threads printed ~110 lines of tracebacks. The kernel
+            # frees the output's lock (an object-store lease expires); the next writer removes `_temporary/`.
+            sys.stdout.flush()
+            os._exit(130)
         self.stop_requested = True
         say("scrapeline watch: stopping after the batch in flight")
 
@@ -175,6 +182,8 @@ class Watcher:
                 now = self._clock()
                 if self._run_seconds is not None and now - started >= self._run_seconds:
                     break
+                if self.pending:  # a file is still being written or settling: not idle
+                    last_activity = now
                 if self._idle_timeout is not None and now - last_activity >= self._idle_timeout:
                     break
                 self._sleep(self._poll)

@@ -40,7 +40,8 @@ def test_compact_keeps_rows_and_leaves_fewer_files(tmp_path, capsys):
     assert len(list(part.glob("*.parquet"))) == 1
     assert _all_rows(out) == before and len(before) == 18
     assert not list((out / "_temporary").iterdir())
-    assert main(["compact", str(out)]) == 0  # nothing left to merge: a no-op
+    assert main(["compact", str(out)]) == 0  # nothing left to merge: a no-op, and it says so
+    assert "0 partition(s) merged, 1 already compact" in capsys.readouterr().out
     assert _all_rows(out) == before
 
 

@@ -139,6 +139,27 @@ def test_watcher_stops_on_idle_timeout_and_skips_ingested(tmp_path):
     assert len(batches) == 1 and w.batches == 1  # once, though it stayed there for every later poll
 
 
+def test_idle_timeout_waits_for_a_file_still_being_written(tmp_path):
+    """A file written from t=2 s to t=8 s, with --idle-timeout 4: it is ingested (the watcher once left at 6.8 s)."""
+    clock = [0.0]
+    f = tmp_path / "in" / "a.txt"
+    f.parent.mkdir()
+
+    def sleep(s):
+        clock[0] += s
+        if 2 <= clock[0] <= 8:  # the writer appends a line a second
+            with f.open("a") as fh:
+                fh.write("Title\n" if clock[0] == 2 else "more body words\n")
+            os.utime(f, (clock[0], clock[0]))
+
+    batches = []
+    w = Watcher(str(tmp_path / "in" / "**"), str(tmp_path / "out"), lambda b: batches.append(b) or 0,
+                poll_interval=1, settle=2, idle_timeout=4, clock=lambda: clock[0], sleep=sleep)
+    assert w.run() == 0
+    assert [len(b) for b in batches] == [1] and batches[0][0].size == f.stat().st_size  # the whole file, once
+    assert clock[0] >= 8 + 2 + 4  # settled after the last write, then idle for the timeout
+
+
 @pytest.mark.parametrize("bad", [dict(poll_interval=0), dict(settle=-1), dict(max_batch_files=0)])
 def test_watcher_checks_arguments(tmp_path, bad):
     with pytest.raises(ValueError):
