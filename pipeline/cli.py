@@ -326,9 +326,14 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
 
     p = beam.Pipeline(options=PipelineOptions(flags=[], **options))
     build_pipeline(p, spec, inv.config)
+    from contextlib import nullcontext
+
+    from pipeline.progress import Progress
+
     try:
-        result = p.run()
-        result.wait_until_finish()
+        with nullcontext() if quiet else Progress(len(files)):
+            result = p.run()
+            result.wait_until_finish()
     except Exception as e:  # noqa: BLE001
         logging.exception("pipeline failed")
         print(f"scrapeline: error: the pipeline failed: {e}", file=sys.stderr)

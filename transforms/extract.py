@@ -19,7 +19,7 @@ from pipeline.config import CleaningRules, Config, LayoutProfile
 from transforms.clean import clean_body, clean_line_text
 from transforms.hashing import article_id, normalise_words, story_key
 from transforms.metadata import UNKNOWN_SOURCE, page_id, published_time, source_slug
-from transforms.metrics import count, make_dead_letter
+from transforms.metrics import count, flush_progress, make_dead_letter
 from transforms.records import Article, DeadLetter, Page, RawArticle
 from transforms.html import split_html_page
 from transforms.split import SplitResult, choose_layout, split_text_dump
@@ -202,6 +202,9 @@ class _ExtractFn(beam.DoFn):
     def process(self, page: Page) -> Iterable:
         for out in extract_page(page, self._config, self._layout, self._ingested_at, self._version):
             yield beam.pvalue.TaggedOutput(DEAD, out) if isinstance(out, DeadLetter) else out
+
+    def finish_bundle(self):
+        flush_progress()
 
 
 class ExtractArticles(beam.PTransform):

@@ -551,11 +551,14 @@ class _ReadDumpFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(DEAD, out)
             elif isinstance(out, Page):
                 yield beam.pvalue.TaggedOutput(RANGED, out) if byte_range is not None else out
+        count("read_units")  # a whole file or a WARC range: what the progress line's ETA counts
 
 
 def _planned(element: tuple[str, float | None], records_per_range: int, min_bytes: int) -> Iterable[tuple]:
     path, mtime = element
     ranges = plan_ranges(path, records_per_range, min_bytes)
+    count("read_units_planned", len(ranges) if ranges is not None else 1)
+    count("files_planned")
     if ranges is None:
         yield path, mtime
         return

@@ -1,0 +1,40 @@
+"""The progress line (pipeline/progress.py) and its counts, written by the run's processes (transforms/metrics.py)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipeline.cli import main
+from pipeline.progress import progress_line, read_counts
+from transforms import metrics
+
+
+def test_the_line_gives_files_pages_articles_rate_and_eta():
+    c = Counter(files_read=3, pages=500, articles_extracted=900, files_planned=10, read_units_planned=40,
+                read_units=10)
+    line = progress_line(c, 10, 50.0)
+    assert line == ("files 3/10, pages 500, articles 900, 10.0 pages/s, read 25%, ETA 0:02:30, "
+                    "elapsed 0:00:50")
+    # no ETA before every file is planned (the total is not known yet)
+    assert "ETA" not in progress_line(Counter(c, files_planned=-1), 10, 50.0)
+    assert "reading done" in progress_line(Counter(c, read_units=30), 10, 50.0)
+
+
+def test_counts_of_every_process_are_summed(tmp_path, monkeypatch):
+    monkeypatch.setenv(metrics.PROGRESS_ENV, str(tmp_path))
+    metrics.count("pages", 7)  # this process: written at once (its first write)
+    (tmp_path / "999999.json").write_text('{"pages": 5, "articles_extracted": 2}')  # another worker
+    (tmp_path / "888888.json").write_text('{"pages": ')  # one being replaced: skipped
+    assert read_counts(tmp_path)["pages"] == 12 and read_counts(tmp_path)["articles_extracted"] == 2
+    metrics.count("duplicates.in_run", 3)  # not a progress counter
+    assert "duplicates.in_run" not in read_counts(tmp_path)
+
+
+def test_a_run_reports_progress_when_not_on_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCRAPELINE_PROGRESS_SECONDS", "0.2")
+    assert main(["run", "--output", str(tmp_path / "out"), "--runner=FnApiRunner"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if " progress: " in line]
+    assert lines and all(re.search(r"files \d+/1, pages \d+, articles \d+", line) for line in lines)
+    assert any(re.search(r"pages [1-9]", line) for line in lines)
+    assert metrics.PROGRESS_ENV not in __import__("os").environ  # restored after the run
