@@ -302,7 +302,6 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
 
     The caller holds the output's lock (pipeline/lock.py): `run` for the run, `watch` for its lifetime."""
     import apache_beam as beam
-    from apache_beam.io.filesystems import FileSystems
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipeline import __version__

@@ -14,7 +14,7 @@ from functools import lru_cache
 # Configured patterns run on `regex`, not `re`: see REGEX_TIMEOUT. The fixed patterns below stay on `re`.
 import regex
 
-from pipeline.config import CleaningRules
+from transforms.settings import CleaningRules
 from transforms.metrics import count
 
 __all__ = ["REGEX_TIMEOUT", "CleanedBody", "clean_body", "clean_line_text"]

@@ -34,7 +34,34 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from pipeline.config import JsonlFields
+from transforms.settings import JsonlFields
+
+
+def decode_text(data: bytes) -> tuple[str, str, int]:
+    """(text, encoding, replaced characters).
+
+    UTF-8 first. Bytes that are mostly valid UTF-8 stay UTF-8 with the few bad sequences replaced and counted:
+    five stray bytes in a UTF-8 dump once steered charset detection to cp932 and garbled the whole file. Only
+    text whose invalid sequences outnumber its valid multi-byte ones goes to charset-normalizer's detection.
+    """
+    try:
+        return data.decode("utf-8-sig"), "utf-8", 0
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8-sig", errors="replace")
+    replaced = lenient.count("\ufffd") - data.count("\xef\xbf\xbd".encode("latin-1"))
+    valid_multibyte = sum(1 for ch in lenient if ch > "\x7f") - lenient.count("\ufffd")
+    if valid_multibyte >= replaced:
+        return lenient, "utf-8", replaced
+    from charset_normalizer import from_bytes  # detection only for the files that need it
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding), best.encoding, 0
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return lenient, "utf-8", replaced
 
 __all__ = ["Record", "RecordError", "Skipped", "decode_html", "iter_jsonl", "iter_warc", "looks_binary", "one_page"]
 
@@ -138,7 +165,6 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str, int
             return data.decode(enc), enc, 0
         except (UnicodeDecodeError, LookupError):
             continue
-    from transforms.read import decode_text  # UTF-8, detection, replacement: one implementation
 
     return decode_text(data)
 
@@ -147,7 +173,6 @@ def one_page(data: bytes, fmt: str) -> Iterator[Record]:
     if fmt == "html":
         text, enc, replaced = decode_html(data)
     else:
-        from transforms.read import decode_text
 
         text, enc, replaced = decode_text(data)
     yield Record(0, fmt, text, encoding=enc, replaced_chars=replaced)
@@ -166,7 +191,6 @@ def _excerpt(line: str) -> bytes:
 
 
 def iter_jsonl(data: bytes, fields: JsonlFields) -> Iterator[Record | RecordError]:
-    from transforms.read import decode_text
 
     text, enc, replaced = decode_text(data)
     for n, line in enumerate(text.splitlines()):

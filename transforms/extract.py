@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 
-from pipeline.config import CleaningRules, Config, LayoutProfile
+from transforms.settings import CleaningRules, Config, LayoutProfile
 from transforms.clean import clean_body, clean_line_text
 from transforms.hashing import article_id, normalise_words, story_key
 from transforms.metadata import UNKNOWN_SOURCE, page_id, published_time, source_slug

@@ -39,11 +39,11 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.config import JsonlFields
-from transforms.containers import (
-    Record,
+from transforms.settings import JsonlFields
+from transforms.containers import (  # decode_text: re-exported (its callers read it from here)
     RecordError,
     Skipped,
+    decode_text,
     iter_jsonl,
     iter_warc,
     looks_binary,
@@ -246,33 +246,6 @@ def _one_gzip_member_holds_many_records(f) -> bool:
 def decompress(data: bytes, kind: str | None, max_bytes: int) -> bytes:
     """Decompress a whole (possibly multi-member) stream held in memory, at most `max_bytes` out."""
     return b"".join(iter_decompressed(io.BytesIO(data), kind, max_bytes))
-
-
-def decode_text(data: bytes) -> tuple[str, str, int]:
-    """(text, encoding, replaced characters).
-
-    UTF-8 first. Bytes that are mostly valid UTF-8 stay UTF-8 with the few bad sequences replaced and counted:
-    five stray bytes in a UTF-8 dump once steered charset detection to cp932 and garbled the whole file. Only
-    text whose invalid sequences outnumber its valid multi-byte ones goes to charset-normalizer's detection.
-    """
-    try:
-        return data.decode("utf-8-sig"), "utf-8", 0
-    except UnicodeDecodeError:
-        pass
-    lenient = data.decode("utf-8-sig", errors="replace")
-    replaced = lenient.count("\ufffd") - data.count("\xef\xbf\xbd".encode("latin-1"))
-    valid_multibyte = sum(1 for ch in lenient if ch > "\x7f") - lenient.count("\ufffd")
-    if valid_multibyte >= replaced:
-        return lenient, "utf-8", replaced
-    from charset_normalizer import from_bytes  # detection only for the files that need it
-
-    best = from_bytes(data).best()
-    if best is not None and best.encoding:
-        try:
-            return data.decode(best.encoding), best.encoding, 0
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return lenient, "utf-8", replaced
 
 
 def container_of(path: str, head: bytes) -> str:

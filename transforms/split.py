@@ -15,7 +15,7 @@ from functools import lru_cache
 # lookbehind or backreferences): see REGEX_TIMEOUT.
 import regex
 
-from pipeline.config import LayoutProfile
+from transforms.settings import LayoutProfile
 from transforms.metrics import count
 from transforms.records import RawArticle
 

@@ -87,10 +87,10 @@ def test_watch_holds_the_lock_for_its_lifetime(tmp_path, capsys):
                              stderr=subprocess.PIPE, text=True)
     try:
         banner = ""
-        while not banner.startswith("scrapeline"):  # Beam may log a warning first
+        while "scrapeline" not in banner:  # Beam may log a warning first
             banner = watch.stderr.readline()
             assert banner, "watch exited early"
-        assert banner.startswith("scrapeline watch: "), banner  # printed once the watcher holds the lock
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* scrapeline watch: ", banner), banner  # holds the lock
         assert main(["run", str(REPO / "samples"), "--output", str(out), *FETCHED]) == 2
         assert main(["watch", str(landing), "--output", str(out), "--idle-timeout", "1"]) == 2
         err = _ours(capsys.readouterr().err)
