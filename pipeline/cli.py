@@ -562,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         "       scrapeline watch INPUT_LOCATION [--output DIR] [--poll-interval 1s] [--settle 2s]\n"
         "                        [--run-seconds N | --idle-timeout N] [options]\n"
         "       scrapeline compact OUTPUT [--partition source=x/date=y ...]\n"
+        "       scrapeline report OUTPUT [--to FILE]\n"
         "       scrapeline --version\n"
         "(scrapeline run --help for its options; --help-beam for Beam's too)"
     )
@@ -583,6 +584,10 @@ def main(argv: list[str] | None = None) -> int:
             from pipeline.compact import compact_command
 
             return compact_command(rest)
+        if command == "report":
+            from pipeline.report import report_command
+
+            return report_command(rest)
         raise UsageError(f"unknown command {command!r}; {usage}")
     except UsageError as e:
         print(f"scrapeline: error: {e}", file=sys.stderr)
