@@ -89,9 +89,14 @@ def build_report(output: str | Path, max_clusters: int = 50, max_sources: int = 
         f"<span id='total-rows'>{len(articles)}</span> rows from <span id='total-sources'>{len(by_source)}</span> "
         f"sources over <span id='total-days'>{len(by_day)}</span> days; "
         f"<span id='total-copies'>{copies}</span> further copies folded into them; "
-        f"<span id='total-dead'>{len(dead)}</span> dead letters; <span id='total-runs'>{len(runs)}</span> runs.</p>",
+        f"<span id='total-dead'>{len(dead)}</span> dead letters; <span id='total-runs'>{len(runs)}</span> run(s).</p>",
         _bars(f"Rows per source (top {max_sources})", by_source.most_common(max_sources), "per-source"),
-        _bars("Rows per day", sorted(by_day.items()), "per-day"),
+        _bars("Rows per day", sorted(by_day.items()), "per-day") if len(by_day) <= 60 else
+        _bars("Rows per month (over 60 days: per day in the table below)",
+              sorted(Counter(d[:7] for d in by_day.elements()).items()), "per-month")
+        + "<details><summary>per day</summary><table id='per-day'><tr><th>day</th><th class='n'>rows</th></tr>"
+        + "".join(f"<tr><td>{_e(d)}</td><td class='n'>{n}</td></tr>" for d, n in sorted(by_day.items()))
+        + "</table></details>",
     ]
     clusters = sorted((a for a in articles if a["duplicate_count"]), key=lambda a: (-a["duplicate_count"], a["title"]))
     parts.append(f"<h2>Duplicate clusters (largest first, {min(len(clusters), max_clusters)} of {len(clusters)})</h2>")
