@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.aeb_metric import corpus_score  # noqa: E402
-from pipeline.cli import main as cli_main  # noqa: E402
+from scrapeline.pipeline.cli import main as cli_main  # noqa: E402
 
 _WS = re.compile(r"\s+")
 # When the dev pages were fetched, as far as they tell: after their newest gold date (2026-03-12). A fetch time

@@ -39,8 +39,8 @@ def dev_seeds(n: int) -> list[Seed]:
 def _work(args: tuple[int, int, int]) -> tuple[collections.Counter, collections.Counter, list, list]:
     start, stop, n_dev = args
     logging.disable(logging.CRITICAL)
-    from pipeline.config import load_config
-    from transforms.read import ReadSettings
+    from scrapeline.pipeline.config import load_config
+    from scrapeline.transforms.read import ReadSettings
 
     config = load_config()
     settings = ReadSettings(None, LIMIT_MB * MB, 500, config.jsonl)

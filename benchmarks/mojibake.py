@@ -42,10 +42,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0)
     a = ap.parse_args()
     logging.disable(logging.WARNING)
-    from pipeline.config import load_config
-    from transforms.containers import decode_html
-    from transforms.extract import extract_page
-    from transforms.records import Article, Page
+    from scrapeline.pipeline.config import load_config
+    from scrapeline.transforms.containers import decode_html
+    from scrapeline.transforms.extract import extract_page
+    from scrapeline.transforms.records import Article, Page
 
     dev = Path(a.dev_dir)
     gold = json.loads((dev / "ground-truth.json").read_text())

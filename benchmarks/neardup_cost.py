@@ -37,11 +37,11 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.config import load_config  # noqa: E402
-from transforms.hashing import article_id, normalise_words, story_key  # noqa: E402
-from transforms.neardup import article_band_keys  # noqa: E402
-from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, Article  # noqa: E402
-from transforms.write import ROW_GROUP_ROWS  # noqa: E402
+from scrapeline.pipeline.config import load_config  # noqa: E402
+from scrapeline.transforms.hashing import article_id, normalise_words, story_key  # noqa: E402
+from scrapeline.transforms.neardup import article_band_keys  # noqa: E402
+from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, Article  # noqa: E402
+from scrapeline.transforms.write import ROW_GROUP_ROWS  # noqa: E402
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ _ARTS: list = []
 def stage_cost(bodies, n: int, repeats: int = 3) -> dict:
     import apache_beam as beam
 
-    from transforms.dedup import DedupByContentHash, DedupNearDuplicates
+    from scrapeline.transforms.dedup import DedupByContentHash, DedupNearDuplicates
 
     cfg = load_config()
     rng = random.Random(7)
@@ -130,7 +130,7 @@ def pipeline_time_per_article(dev_dir: Path, limit: int = 300) -> float:
         for f in sorted((dev_dir / "html").glob("*.html.gz"))[:limit]:
             (inp / f.name[:-3]).write_bytes(gzip.decompress(f.read_bytes()))
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipeline", "run", str(inp), "--output", str(Path(tmp) / "out"),
+        subprocess.run([sys.executable, "-m", "scrapeline", "run", str(inp), "--output", str(Path(tmp) / "out"),
                         "--fetched-at", "2026-04-01T00:00:00Z"], check=True, capture_output=True, cwd=REPO)
         took = time.perf_counter() - t
         shutil.rmtree(inp)
@@ -169,7 +169,7 @@ def build_stored(root: Path, n: int, real: list[tuple[str, str]], cfg) -> None:
     d = root / "articles" / "source=real/date=2025-01-01"
     d.mkdir(parents=True)
     real_arts = [make_article(t, b, i, cfg.lead_words) for i, (t, b) in enumerate(real)]
-    from transforms.records import record_to_row
+    from scrapeline.transforms.records import record_to_row
 
     pq.write_table(pa.Table.from_pylist([record_to_row(a) for a in real_arts], schema=ARTICLE_SCHEMA),
                    d / "part-bench-00000.parquet")
@@ -194,7 +194,7 @@ def build_stored(root: Path, n: int, real: list[tuple[str, str]], cfg) -> None:
 
 # The child reports its VmHWM (peak resident set of its own address space). Not ru_maxrss: Linux carries the
 # parent's high-water mark across fork+exec into it, and the parent holds the synthetic output it just built.
-_CHILD = ("import re, sys; from pipeline.cli import main; rc = main(sys.argv[1:]); "
+_CHILD = ("import re, sys; from scrapeline.pipeline.cli import main; rc = main(sys.argv[1:]); "
           "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
           "print('MAXRSS', hwm, file=sys.stderr); sys.exit(rc)")
 

@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.neardup_set import DEFAULT_DEV_DIR, build, describe  # noqa: E402
-from pipeline.cli import main as cli_main  # noqa: E402
+from scrapeline.pipeline.cli import main as cli_main  # noqa: E402
 
 FETCHED_AT = "2026-04-01T00:00:00Z"
 

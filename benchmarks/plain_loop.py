@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.config import load_config  # noqa: E402
-from pipeline.graph import article_partition  # noqa: E402
-from transforms.dedup import BandEntry, candidate_pairs, resolve_group, resolve_near  # noqa: E402
-from transforms.extract import extract_page  # noqa: E402
-from transforms.neardup import body_shingles, clusters, compare  # noqa: E402
-from transforms.read import ReadSettings, read_dump  # noqa: E402
-from transforms.records import ARTICLE_SCHEMA, Article, Page  # noqa: E402
-from transforms.spill import article_bands  # noqa: E402
-from transforms.write import write_parquet_file  # noqa: E402
+from scrapeline.pipeline.config import load_config  # noqa: E402
+from scrapeline.pipeline.graph import article_partition  # noqa: E402
+from scrapeline.transforms.dedup import BandEntry, candidate_pairs, resolve_group, resolve_near  # noqa: E402
+from scrapeline.transforms.extract import extract_page  # noqa: E402
+from scrapeline.transforms.neardup import body_shingles, clusters, compare  # noqa: E402
+from scrapeline.transforms.read import ReadSettings, read_dump  # noqa: E402
+from scrapeline.transforms.records import ARTICLE_SCHEMA, Article, Page  # noqa: E402
+from scrapeline.transforms.spill import article_bands  # noqa: E402
+from scrapeline.transforms.write import write_parquet_file  # noqa: E402
 
 
 def run(path: str, out: Path, fetched_at: dt.datetime) -> tuple[int, int]:
@@ -63,7 +63,7 @@ def run(path: str, out: Path, fetched_at: dt.datetime) -> tuple[int, int]:
             (members[roots[a.article_id]].append(a) if a.article_id in roots else single.append(a))
         unique = single + [k for m in members.values() for k in resolve_near(m, [], s).kept]
     parts: dict[str, list[dict]] = defaultdict(list)
-    from transforms.records import record_to_row
+    from scrapeline.transforms.records import record_to_row
 
     for a in unique:
         parts[article_partition(a)].append(record_to_row(a))

@@ -113,7 +113,7 @@ def run_measured(cmd: list[str]) -> tuple[float, int, str]:
 
 
 def ours(warc_dir: Path, out: Path, workers: int) -> list[str]:
-    cmd = [sys.executable, "-m", "pipeline", "run", str(warc_dir), "--output", str(out), "--fetched-at", FETCHED_AT]
+    cmd = [sys.executable, "-m", "scrapeline", "run", str(warc_dir), "--output", str(out), "--fetched-at", FETCHED_AT]
     if workers > 1:
         cmd += ["--direct_num_workers", str(workers), "--direct_running_mode", "multi_processing"]
     return cmd

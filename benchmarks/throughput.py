@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.cli import main as cli_main
+from scrapeline.pipeline.cli import main as cli_main
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "000_8208ed624176e593.txt"
 

@@ -23,12 +23,13 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 __all__ = ["main", "resolve_inputs", "UsageError"]
 
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
-ENV_DIR = Path(__file__).resolve().parent.parent / "configs" / "environments"
+SAMPLES_DIR = Path(str(files("scrapeline.samples")))  # the package's data: from any directory, in a wheel too
+ENV_DIR = Path(str(files("scrapeline.configs"))) / "environments"
 _GLOB_CHARS = set("*?[")
 
 
@@ -86,7 +87,7 @@ def _all_options_parser(prog: str = "scrapeline run") -> argparse.ArgumentParser
     # add_value_provider_argument); apache-beam is pinned to 2.77.*, and test_cli covers this path.
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
-    import pipeline.options  # noqa: F401  (registers ScrapelineOptions as a PipelineOptions subclass)
+    import scrapeline.pipeline.options  # noqa: F401  (registers ScrapelineOptions as a PipelineOptions subclass)
 
     parser = _BeamArgumentParser(prog=prog, allow_abbrev=False, description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,12 +119,12 @@ def _print_help(argv: list[str], prog: str, extra_args=None) -> bool:
         return True
     if not ({"-h", "--help"} & set(argv)):
         return False
-    import pipeline.options
+    from scrapeline.pipeline.options import ScrapelineOptions
 
     parser = argparse.ArgumentParser(prog=prog, epilog=_BEAM_POINTER.format(prog=prog), add_help=True)
     parser.add_argument("inputs", nargs="*", metavar="INPUT",
                         help="Dump files, directories or globs (local, gs://, s3://). Default: the shipped samples.")
-    pipeline.options.ScrapelineOptions._add_argparse_args(parser)
+    ScrapelineOptions._add_argparse_args(parser)
     if extra_args:
         extra_args(parser)
     parser.print_help()
@@ -160,7 +161,7 @@ def resolve_inputs(inputs: list[str]) -> tuple[list[str], list[dict]]:
     """
     from apache_beam.io.filesystems import FileSystems
 
-    from transforms.read import is_dump_path
+    from scrapeline.transforms.read import is_dump_path
 
     patterns: list[str] = []
     files: dict[str, dict] = {}
@@ -213,7 +214,7 @@ def _check_output(output: str) -> str:
 def _parse_fetched_at(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
-    from transforms.metadata import parse_timestamp
+    from scrapeline.transforms.metadata import parse_timestamp
 
     try:
         return parse_timestamp(value)
@@ -237,7 +238,7 @@ class Invocation:
 def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
                      prog: str = "scrapeline run") -> Invocation:
     """Parse and validate (raising UsageError) before any graph is built."""
-    from pipeline.config import ConfigError, load_config
+    from scrapeline.pipeline.config import ConfigError, load_config
 
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--env", default=None)
@@ -304,10 +305,10 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline import __version__
-    from pipeline.graph import RunSpec, build_pipeline
-    from pipeline.summary import build_summary, counters_of, render_summary
-    from transforms.write import join
+    from scrapeline.pipeline import __version__
+    from scrapeline.pipeline.graph import RunSpec, build_pipeline
+    from scrapeline.pipeline.summary import build_summary, counters_of, render_summary
+    from scrapeline.transforms.write import join
 
     ingested_at = dt.datetime.now(dt.timezone.utc)
     run_id = run_id or new_run_id(ingested_at)
@@ -327,7 +328,7 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     build_pipeline(p, spec, inv.config)
     from contextlib import nullcontext
 
-    from pipeline.progress import Progress
+    from scrapeline.pipeline.progress import Progress
 
     try:
         with nullcontext() if quiet else Progress(len(files)):
@@ -383,7 +384,7 @@ def _locked(output: str, command: str, run_id: str | None = None):
     Called after the invocation is validated and before any graph is built; the caller releases it in a
     `finally` (normal exit, UsageError, exceptions). A kill -9 leaves it to the kernel (locally) or to the
     lease's expiry (object stores); the next writer takes it over and says so."""
-    from pipeline.lock import LockError, OutputLock, OutputLocked
+    from scrapeline.pipeline.lock import LockError, OutputLock, OutputLocked
 
     try:
         return OutputLock(output, command, run_id).acquire()
@@ -426,7 +427,7 @@ def _run_args(parser: argparse.ArgumentParser) -> None:
 def _check_run_id(run_id: str, output: str) -> str:
     from apache_beam.io.filesystems import FileSystems
 
-    from transforms.write import join
+    from scrapeline.transforms.write import join
 
     if not _RUN_ID.fullmatch(run_id):
         raise UsageError(f"--run-id {run_id!r}: letters, digits, '.', '_' and '-' only, starting with a letter or "
@@ -454,8 +455,8 @@ def _watch_streaming(inv: Invocation, pattern: str) -> int:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline import __version__
-    from pipeline.graph import RunSpec, build_streaming_pipeline
+    from scrapeline.pipeline import __version__
+    from scrapeline.pipeline.graph import RunSpec, build_streaming_pipeline
 
     x = inv.extra
     started = dt.datetime.now(dt.timezone.utc)
@@ -467,7 +468,7 @@ def _watch_streaming(inv: Invocation, pattern: str) -> int:
     local = runner.split(".")[-1] in {"DirectRunner", "FnApiRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner"}
     build_streaming_pipeline(p, spec, inv.config, pattern, x["poll_interval"], stop_timestamp=stop,
                              early_firings=not local)
-    from pipeline.watch import say
+    from scrapeline.pipeline.watch import say
 
     say(f"scrapeline watch --streaming: {pattern} -> {inv.output} on {runner}"
          + (" (local: windows are written when the run ends; use `watch` without --streaming here)" if local else ""))
@@ -509,7 +510,7 @@ def _watch_args(parser: argparse.ArgumentParser) -> None:
 
 
 def watch(argv: list[str]) -> int:
-    from pipeline.watch import FileState, Watcher
+    from scrapeline.pipeline.watch import FileState, Watcher
 
     if _print_help(argv, "scrapeline watch", _watch_args):
         return 0
@@ -542,11 +543,11 @@ def watch(argv: list[str]) -> int:
 
 
 def _watch_loop(inv: Invocation, pattern: str, location: str, run_batch, x: dict) -> int:
-    from pipeline.watch import Watcher
+    from scrapeline.pipeline.watch import Watcher
 
     watcher = Watcher(pattern, inv.output, run_batch, x["poll_interval"], x["settle"], x["run_seconds"],
                       x["idle_timeout"], x["max_batch_files"])
-    from pipeline.watch import say
+    from scrapeline.pipeline.watch import say
 
     say(f"scrapeline watch: {location} -> {inv.output} (poll {x['poll_interval']}s, settle {x['settle']}s); "
          f"{len(watcher._done)} file(s) already ingested")
@@ -570,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         print(usage + "\n\n" + (__doc__ or ""))
         return 0 if argv else 2
     if argv[0] in {"-V", "--version"}:
-        from pipeline import __version__
+        from scrapeline.pipeline import __version__
 
         print(f"scrapeline {__version__}")
         return 0
@@ -581,11 +582,11 @@ def main(argv: list[str] | None = None) -> int:
         if command == "watch":
             return watch(rest)
         if command == "compact":
-            from pipeline.compact import compact_command
+            from scrapeline.pipeline.compact import compact_command
 
             return compact_command(rest)
         if command == "report":
-            from pipeline.report import report_command
+            from scrapeline.pipeline.report import report_command
 
             return report_command(rest)
         raise UsageError(f"unknown command {command!r}; {usage}")

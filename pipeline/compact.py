@@ -28,8 +28,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA
-from transforms.write import ROW_GROUP_ROWS
+from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA
+from scrapeline.transforms.write import ROW_GROUP_ROWS
 
 __all__ = ["compact_command", "compact_partition", "exchange_dirs"]
 
@@ -84,7 +84,7 @@ def compact_partition(output: Path, table: str, partition: Path, max_rows: int, 
 
 
 def compact_command(argv: list[str]) -> int:
-    from pipeline.config import ConfigError, load_config
+    from scrapeline.pipeline.config import ConfigError, load_config
 
     ap = argparse.ArgumentParser(prog="scrapeline compact", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -115,7 +115,7 @@ def compact_command(argv: list[str]) -> int:
             print(f"scrapeline: error: no partition {part!r} under {root}", file=sys.stderr)
             return 2
         named.append(d)
-    from pipeline.lock import LockError, OutputLock, OutputLocked
+    from scrapeline.pipeline.lock import LockError, OutputLock, OutputLocked
 
     try:  # before listing partitions: what a writer still running would add is not ours to merge
         lock = OutputLock(str(output), "compact").acquire()

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from transforms.neardup import NearDupSettings
-from transforms.settings import (  # the typed settings, and the checks the loader applies to YAML values
+from scrapeline.transforms.neardup import NearDupSettings
+from scrapeline.transforms.settings import (  # the typed settings, and the checks the loader applies to YAML values
     COMPRESSIONS,
     CleaningRules,
     Config,
@@ -66,8 +67,8 @@ __all__ = [
     "load_config",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
+DEFAULT_CONFIG = Path(str(files("scrapeline.configs"))) / "default.yaml"
+"""The shipped config, package data of `scrapeline.configs` (found from any directory, in a wheel too)."""
 
 MAX_CONFIG_BYTES = 1 << 20
 """A config file larger than this is refused before it is parsed."""

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
-from pipeline.config import Config
-from transforms.dedup import LATE, DedupByContentHash, DedupNearDuplicates
-from transforms.extract import ExtractArticles
-from transforms.read import ReadDumps
-from transforms.spill import DropSpill, Hydrate, SpillBodies, spill_dir
-from transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
-from transforms.write import (
+from scrapeline.pipeline.config import Config
+from scrapeline.transforms.dedup import LATE, DedupByContentHash, DedupNearDuplicates
+from scrapeline.transforms.extract import ExtractArticles
+from scrapeline.transforms.read import ReadDumps
+from scrapeline.transforms.spill import DropSpill, Hydrate, SpillBodies, spill_dir
+from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
+from scrapeline.transforms.write import (
     INDEX_TABLE,
     ReadExistingStories,
     ReadStoredBands,
@@ -159,7 +159,7 @@ def build_streaming_pipeline(
     streaming transforms of transforms/streaming.py. Not what `scrapeline watch` runs locally (micro-batches,
     see pipeline/watch.py): Beam 2.77's local runners do not emit windowed groups until the source ends.
     """
-    from transforms.streaming import DedupStream, DiscoverDumps, WriteWindowedParquet
+    from scrapeline.transforms.streaming import DedupStream, DiscoverDumps, WriteWindowedParquet
 
     files = p | "DiscoverDumps" >> DiscoverDumps(pattern, poll_interval, stop_timestamp)
     read = files | "ReadDumps" >> ReadDumps(None, spec.fetched_at, config.max_file_bytes, config.excerpt_chars,

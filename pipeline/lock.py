@@ -266,7 +266,7 @@ class OutputLock:
     # -- object stores: best-effort lease ---------------------------------------------------------------------
 
     def _path(self) -> str:
-        from transforms.write import join
+        from scrapeline.transforms.write import join
 
         return join(self.output, LOCK_NAME)
 
@@ -363,7 +363,7 @@ class OutputLock:
         if self.lease:
             from apache_beam.io.filesystems import FileSystems
 
-            from transforms.write import join
+            from scrapeline.transforms.write import join
 
             tmp = join(self.output, "_temporary")
             try:

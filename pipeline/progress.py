@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from transforms.metrics import PROGRESS_ENV
+from scrapeline.transforms.metrics import PROGRESS_ENV
 
 __all__ = ["Progress", "progress_line", "read_counts"]
 

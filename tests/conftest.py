@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from pipeline.config import load_config
+from scrapeline.pipeline.config import load_config
 
 # No per-example deadline: the first examples pay for imports and warm caches, and a machine shared with other
 # work (CI) would turn that into flaky failures. The properties themselves are what the tests check.

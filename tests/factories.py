@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from transforms.hashing import article_id, normalise_words, story_key
-from transforms.records import Article, ExistingStory
+from scrapeline.transforms.hashing import article_id, normalise_words, story_key
+from scrapeline.transforms.records import Article, ExistingStory
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)

@@ -206,10 +206,10 @@ def check_case(path: Path, case: Case, config, settings) -> dict:
 
     import pyarrow as pa
 
-    from transforms.containers import Skipped
-    from transforms.extract import extract_page
-    from transforms.read import read_dump
-    from transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter, Page, record_to_row
+    from scrapeline.transforms.containers import Skipped
+    from scrapeline.transforms.extract import extract_page
+    from scrapeline.transforms.read import read_dump
+    from scrapeline.transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter, Page, record_to_row
 
     ingested = dt.datetime(2025, 8, 6, 12, tzinfo=dt.timezone.utc)
     pages = articles = dead = skipped = 0

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
-from transforms.hashing import normalise_words
-from transforms.neardup import NearDupSettings, body_shingles, clusters, compare, size_compatible
-from transforms.metrics import count
-from transforms.records import Article, CopyMatch, ExistingStory, LateDuplicate
-from transforms.spill import Hydrate, article_bands, slim
+from scrapeline.transforms.hashing import normalise_words
+from scrapeline.transforms.neardup import NearDupSettings, body_shingles, clusters, compare, size_compatible
+from scrapeline.transforms.metrics import count
+from scrapeline.transforms.records import Article, CopyMatch, ExistingStory, LateDuplicate
+from scrapeline.transforms.spill import Hydrate, article_bands, slim
 
 __all__ = ["DedupByContentHash", "DedupNearDuplicates", "Resolution", "keep_order", "late_duplicate", "resolve_group",
            "resolve_near"]

@@ -15,14 +15,14 @@ from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 
-from transforms.settings import CleaningRules, Config, LayoutProfile
-from transforms.clean import clean_body, clean_line_text
-from transforms.hashing import article_id, normalise_words, story_key
-from transforms.metadata import UNKNOWN_SOURCE, page_id, published_time, source_slug
-from transforms.metrics import count, flush_progress, make_dead_letter
-from transforms.records import Article, DeadLetter, Page, RawArticle
-from transforms.html import split_html_page
-from transforms.split import SplitResult, choose_layout, split_text_dump
+from scrapeline.transforms.settings import CleaningRules, Config, LayoutProfile
+from scrapeline.transforms.clean import clean_body, clean_line_text
+from scrapeline.transforms.hashing import article_id, normalise_words, story_key
+from scrapeline.transforms.metadata import UNKNOWN_SOURCE, page_id, published_time, source_slug
+from scrapeline.transforms.metrics import count, flush_progress, make_dead_letter
+from scrapeline.transforms.records import Article, DeadLetter, Page, RawArticle
+from scrapeline.transforms.html import split_html_page
+from scrapeline.transforms.split import SplitResult, choose_layout, split_text_dump
 
 __all__ = ["ExtractArticles", "Filtered", "build_article", "extract_page", "first_sentence", "repair_mojibake"]
 

@@ -33,9 +33,9 @@ from bs4 import BeautifulSoup
 from lxml import etree
 from lxml import html as lxml_html
 
-from transforms.metadata import EARLIEST_DATE, published_time
-from transforms.metrics import count
-from transforms.records import RawArticle
+from scrapeline.transforms.metadata import EARLIEST_DATE, published_time
+from scrapeline.transforms.metrics import count
+from scrapeline.transforms.records import RawArticle
 
 __all__ = ["HtmlSplit", "PageMeta", "extract_main_text", "page_metadata", "split_html_page"]
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from apache_beam.metrics import Metrics
 
-from transforms.records import DeadLetter
+from scrapeline.transforms.records import DeadLetter
 
 __all__ = ["NAMESPACE", "PROGRESS_ENV", "count", "flush_progress", "make_dead_letter", "utcnow"]
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from transforms.hashing import normalise_words
+from scrapeline.transforms.hashing import normalise_words
 
 __all__ = [
     "NearDupSettings",

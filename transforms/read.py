@@ -39,8 +39,8 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.settings import JsonlFields
-from transforms.containers import (  # decode_text: re-exported (its callers read it from here)
+from scrapeline.transforms.settings import JsonlFields
+from scrapeline.transforms.containers import (  # decode_text: re-exported (its callers read it from here)
     RecordError,
     Skipped,
     decode_text,
@@ -50,9 +50,9 @@ from transforms.containers import (  # decode_text: re-exported (its callers rea
     one_page,
     warc_record_offsets,
 )
-from transforms.metadata import plausible_time, parse_timestamp
-from transforms.metrics import count, make_dead_letter
-from transforms.records import DeadLetter, Page
+from scrapeline.transforms.metadata import plausible_time, parse_timestamp
+from scrapeline.transforms.metrics import count, make_dead_letter
+from scrapeline.transforms.records import DeadLetter, Page
 
 __all__ = [
     "CorruptInput",

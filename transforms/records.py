@@ -70,7 +70,7 @@ def _sanitise(record) -> None:
             object.__setattr__(record, f.name, new)
             replaced += n
     if replaced:
-        from transforms.metrics import count  # lazy: metrics imports this module
+        from scrapeline.transforms.metrics import count  # lazy: metrics imports this module
 
         count("sanitised.surrogates", replaced)
 

@@ -20,7 +20,7 @@ from typing import Any
 # is ASCII-only.
 import regex
 
-from transforms.neardup import NearDupSettings
+from scrapeline.transforms.neardup import NearDupSettings
 
 __all__ = [
     "COMPRESSIONS",

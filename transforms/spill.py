@@ -33,9 +33,9 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.metrics import count
-from transforms.neardup import NearDupSettings, article_band_keys
-from transforms.records import Article
+from scrapeline.transforms.metrics import count
+from scrapeline.transforms.neardup import NearDupSettings, article_band_keys
+from scrapeline.transforms.records import Article
 
 __all__ = ["DropSpill", "Hydrate", "SpillBodies", "article_bands", "read_spill", "slim", "spill_dir"]
 

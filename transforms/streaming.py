@@ -37,12 +37,12 @@ from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
 
-from transforms.dedup import LATE, DedupByContentHash, DedupOutputs, keyed_with_stored, late_duplicate, resolve_group
-from transforms.metrics import count
-from transforms.read import is_dump_path
-from transforms.neardup import NearDupSettings, body_shingles, compare, shingle_band_keys
-from transforms.records import CopyMatch, ExistingStory, record_to_row
-from transforms.write import join, write_parquet_file
+from scrapeline.transforms.dedup import LATE, DedupByContentHash, DedupOutputs, keyed_with_stored, late_duplicate, resolve_group
+from scrapeline.transforms.metrics import count
+from scrapeline.transforms.read import is_dump_path
+from scrapeline.transforms.neardup import NearDupSettings, body_shingles, compare, shingle_band_keys
+from scrapeline.transforms.records import CopyMatch, ExistingStory, record_to_row
+from scrapeline.transforms.write import join, write_parquet_file
 
 __all__ = ["DedupStream", "DiscoverDumps", "WriteWindowedParquet"]
 

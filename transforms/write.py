@@ -36,11 +36,11 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.metrics import count
-from transforms.dedup import BandEntry
-from transforms.neardup import NearDupSettings
-from transforms.records import Article, DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
-from transforms.spill import article_bands
+from scrapeline.transforms.metrics import count
+from scrapeline.transforms.dedup import BandEntry
+from scrapeline.transforms.neardup import NearDupSettings
+from scrapeline.transforms.records import Article, DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
+from scrapeline.transforms.spill import article_bands
 
 __all__ = [
     "ReadExistingStories",

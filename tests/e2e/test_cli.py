@@ -13,9 +13,9 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.cli import main
+from scrapeline.pipeline.cli import main
 from tests.conftest import REPO, SAMPLE_NAME
-from transforms.records import ARTICLE_SCHEMA
+from scrapeline.transforms.records import ARTICLE_SCHEMA
 
 UTC = dt.timezone.utc
 BOILERPLATE = ["Hashtags", "Try Our AI Features", "Explore what", "Comments", "No comments yet", "Related Articles"]
@@ -184,7 +184,7 @@ def test_an_output_on_a_store_without_its_extra_fails_fast(tmp_path, capsys, sch
 
 
 def test_an_interrupt_exits_130_in_one_line(tmp_path, capsys, monkeypatch):
-    import pipeline.cli as cli
+    import scrapeline.pipeline.cli as cli
 
     def interrupted(argv):
         raise KeyboardInterrupt
@@ -215,7 +215,7 @@ def test_shipped_sample_is_the_reference_sample(sample_path):
 def test_readme_command_one_runs_on_the_shipped_samples(tmp_path):
     """`scrapeline run --output out` with no input: the console script, in a subprocess, as a user runs it."""
     exe = shutil.which("scrapeline", path=str(REPO / ".venv" / "bin")) or shutil.which("scrapeline")
-    cmd = [exe] if exe else [sys.executable, "-m", "pipeline"]
+    cmd = [exe] if exe else [sys.executable, "-m", "scrapeline"]
     proc = subprocess.run([*cmd, "run", "--output", str(tmp_path / "out"), "--runner=FnApiRunner"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -240,7 +240,7 @@ def test_log_level_is_checked(tmp_path, capsys):
 
 def test_multiprocess_run_is_quiet(tmp_path):
     """Beam's SDK workers log at WARNING, and our own options do not make them warn (~47 lines before)."""
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--output", str(tmp_path / "out"),
+    proc = subprocess.run([sys.executable, "-m", "scrapeline", "run", "--output", str(tmp_path / "out"),
                            "--env", "multiprocess"], capture_output=True, text=True, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     noise = [line for line in proc.stderr.splitlines()
@@ -265,7 +265,7 @@ def test_run_record_says_what_a_scheduler_needs(tmp_path, capsys):
 def test_a_failed_pipeline_leaves_a_failed_record_that_ingests_nothing(tmp_path, monkeypatch, capsys):
     import apache_beam as beam
 
-    import pipeline.graph as graph
+    import scrapeline.pipeline.graph as graph
 
     real = graph.build_pipeline
 
@@ -279,6 +279,6 @@ def test_a_failed_pipeline_leaves_a_failed_record_that_ingests_nothing(tmp_path,
     record = json.loads(copy.read_text())
     assert record["status"] == "failed" and "division by zero" in record["error"] and "files" not in record
     assert (out / "_runs" / f"{record['run_id']}.json").is_file()
-    from pipeline.watch import ingested_files
+    from scrapeline.pipeline.watch import ingested_files
 
     assert ingested_files(str(out)) == set()

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
-from pipeline.compact import compact_partition, exchange_dirs
+from scrapeline.pipeline.cli import main
+from scrapeline.pipeline.compact import compact_partition, exchange_dirs
 from tests.factories import article, words
-from transforms.records import ARTICLE_SCHEMA, record_to_row
+from scrapeline.transforms.records import ARTICLE_SCHEMA, record_to_row
 
 
 def _write_small_files(out, n_files=6, rows_per_file=3):

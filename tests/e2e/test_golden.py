@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.cli import main
+from scrapeline.pipeline.cli import main
 from tests.conftest import REPO
 
 CASES = sorted(p.parent for p in (Path(__file__).parent.parent / "cases").glob("*/*/case.json"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
-from pipeline.cli import main
+from scrapeline.pipeline.cli import main
 from tests.conftest import REPO, SAMPLE_NAME
 
 BODY = " ".join(f"Paragraph {i} says what the harbour board decided on the ferry timetable." for i in range(10))

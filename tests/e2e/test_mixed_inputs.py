@@ -8,7 +8,7 @@ import shutil
 
 import pyarrow.dataset as ds
 
-from pipeline.cli import main
+from scrapeline.pipeline.cli import main
 from tests.conftest import REPO, SAMPLE_NAME
 from tests.warc_builder import build_warc, html_page
 

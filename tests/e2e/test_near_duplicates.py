@@ -8,7 +8,7 @@ import json
 
 import pyarrow.dataset as ds
 
-from pipeline.cli import main
+from scrapeline.pipeline.cli import main
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 
 TEMPLATE = ("Sign up for our morning newsletter and get the day's top stories delivered to your inbox.\n"

@@ -21,13 +21,13 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from apache_beam.io.localfilesystem import LocalFileSystem
 
-from pipeline.cli import main
-from pipeline.lock import OutputLock
+from scrapeline.pipeline.cli import main
+from scrapeline.pipeline.lock import OutputLock
 from tests.conftest import REPO
-from transforms.records import ARTICLE_SCHEMA
+from scrapeline.transforms.records import ARTICLE_SCHEMA
 
 # `python -m pipeline` from the checkout (not the installed console script), so the code under test is this tree's.
-CLI = [sys.executable, "-m", "pipeline"]
+CLI = [sys.executable, "-m", "scrapeline"]
 FETCHED = ["--fetched-at", "2025-08-06T12:00:00Z"]
 _REFUSED = re.compile(r"scrapeline: error: output (?P<out>\S+) is being written by "
                       r"scrapeline (?P<cmd>run|watch|compact)"

@@ -9,7 +9,7 @@ from collections import Counter
 import pyarrow.dataset as ds
 from bs4 import BeautifulSoup
 
-from pipeline.cli import main
+from scrapeline.pipeline.cli import main
 from tests.stories import NVIDIA_CHIPS
 
 HARBOUR = ("The harbour authority said on Tuesday that the new container terminal on the north quay will open in "

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.watch import FileState, Watcher
+from scrapeline.pipeline.watch import FileState, Watcher
 from tests.conftest import REPO, SAMPLE_NAME
 
 TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
@@ -22,7 +22,7 @@ TARIFF = "Trump tariff threats loom over China's Russian oil purchases, followin
 
 def _exe() -> list[str]:
     exe = shutil.which("scrapeline", path=str(REPO / ".venv" / "bin")) or shutil.which("scrapeline")
-    return [exe] if exe else [sys.executable, "-m", "pipeline"]
+    return [exe] if exe else [sys.executable, "-m", "scrapeline"]
 
 
 def _start(inp: Path, out: Path) -> subprocess.Popen:

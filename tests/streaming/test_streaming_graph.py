@@ -7,7 +7,7 @@ import shutil
 
 import pyarrow.dataset as ds
 
-from pipeline.cli import main
+from scrapeline.pipeline.cli import main
 from tests.conftest import REPO, SAMPLE_NAME
 
 

@@ -17,10 +17,10 @@ from apache_beam.testing.util import assert_that, equal_to, equal_to_per_window
 from apache_beam.transforms import window
 from apache_beam.transforms.window import TimestampedValue
 
-from pipeline.graph import article_partition
+from scrapeline.pipeline.graph import article_partition
 from tests.factories import article, existing, words
-from transforms.records import ARTICLE_SCHEMA
-from transforms.streaming import DedupStream, WriteWindowedParquet, _SettledOnceFn
+from scrapeline.transforms.records import ARTICLE_SCHEMA
+from scrapeline.transforms.streaming import DedupStream, WriteWindowedParquet, _SettledOnceFn
 
 
 def _streaming():
@@ -93,8 +93,8 @@ def test_near_duplicate_stream_folds_the_same_copies_as_batch():
     """The same articles, streamed in two windows and resolved in batch: the same stories, each holding the same
     copies (the stream keeps the first copy as the row, batch the most complete; the grouping is what must agree)."""
     from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
-    from transforms.dedup import DedupNearDuplicates
-    from transforms.neardup import NearDupSettings
+    from scrapeline.transforms.dedup import DedupNearDuplicates
+    from scrapeline.transforms.neardup import NearDupSettings
 
     s = NearDupSettings()
     chips = NVIDIA_CHIPS.split()

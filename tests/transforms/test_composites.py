@@ -9,14 +9,14 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.graph import article_partition
+from scrapeline.pipeline.graph import article_partition
 from tests.conftest import FETCHED_AT
 from tests.factories import article, existing, words
-from transforms.dedup import DedupByContentHash
-from transforms.extract import ExtractArticles
-from transforms.read import ReadDumps
-from transforms.records import ARTICLE_SCHEMA
-from transforms.write import ReadExistingStories, WritePartitionedParquet
+from scrapeline.transforms.dedup import DedupByContentHash
+from scrapeline.transforms.extract import ExtractArticles
+from scrapeline.transforms.read import ReadDumps
+from scrapeline.transforms.records import ARTICLE_SCHEMA
+from scrapeline.transforms.write import ReadExistingStories, WritePartitionedParquet
 
 
 def _opts():

@@ -12,16 +12,16 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.cli import main
-from pipeline.graph import article_partition
+from scrapeline.pipeline.cli import main
+from scrapeline.pipeline.graph import article_partition
 from tests.factories import article, existing, words
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
-from transforms.dedup import DedupByContentHash, DedupNearDuplicates
-from transforms.neardup import NearDupSettings
-from transforms.records import ARTICLE_SCHEMA
-from transforms import spill as spill_module
-from transforms.spill import Hydrate, SpillBodies, _hydrate, read_spill
-from transforms.write import WritePartitionedParquet
+from scrapeline.transforms.dedup import DedupByContentHash, DedupNearDuplicates
+from scrapeline.transforms.neardup import NearDupSettings
+from scrapeline.transforms.records import ARTICLE_SCHEMA
+from scrapeline.transforms import spill as spill_module
+from scrapeline.transforms.spill import Hydrate, SpillBodies, _hydrate, read_spill
+from scrapeline.transforms.write import WritePartitionedParquet
 
 NEAR = NearDupSettings()
 

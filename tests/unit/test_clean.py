@@ -2,9 +2,9 @@ import time
 
 import pytest
 
-import transforms.clean as clean
-from pipeline.config import CleaningRules, InlineRule
-from transforms.clean import clean_body
+import scrapeline.transforms.clean as clean
+from scrapeline.pipeline.config import CleaningRules, InlineRule
+from scrapeline.transforms.clean import clean_body
 from tests.factories import SLOW_LINE, counter_calls
 from tests.factories import SLOW_PATTERN as SLOW
 

@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from pipeline.config import ConfigError, load_config
+from scrapeline.pipeline.config import ConfigError, load_config
 
 
 def test_default_config_loads_with_layouts_in_order(config):

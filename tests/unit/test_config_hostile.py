@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pipeline.config import CleaningRules, ConfigError, HeadLine, LayoutProfile, load_config
+from scrapeline.pipeline.config import CleaningRules, ConfigError, HeadLine, LayoutProfile, load_config
 from tests.conftest import REPO
 
 GOOD_LINES = ["'(?i)advertisement'", "'(?i)read more:?'", "Hashtags", "Comments", "'x+'", "'y?'"]
@@ -98,7 +98,7 @@ def test_a_constructed_layout_is_checked_too():
 
 
 def test_the_cli_turns_a_refused_pattern_into_exit_2_with_the_message(tmp_path, capsys):
-    from pipeline.cli import main
+    from scrapeline.pipeline.cli import main
 
     path = _user(tmp_path, "cleaning: rules.yaml\n", **{"rules.yaml": "boilerplate_lines: ['(a|aa)+$']\n"})
     assert main(["run", "--config", str(path), "--output", str(tmp_path / "out")]) == 2

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from pipeline.config import DEFAULT_CONFIG, ConfigError, load_config
+from scrapeline.pipeline.config import DEFAULT_CONFIG, ConfigError, load_config
 
 
 @pytest.fixture
@@ -81,12 +81,12 @@ def test_a_bad_value_names_the_users_file(elsewhere):
 
 
 def test_a_bad_default_names_the_default_file(elsewhere, monkeypatch):
-    import pipeline.config
+    import scrapeline.pipeline.config
 
     shutil.copytree(DEFAULT_CONFIG.parent, elsewhere / "configs")
     default = elsewhere / "configs" / "default.yaml"
     default.write_text(default.read_text().replace("lead_words: 40", "lead_words: 4"))
-    monkeypatch.setattr(pipeline.config, "DEFAULT_CONFIG", default)
+    monkeypatch.setattr(scrapeline.pipeline.config, "DEFAULT_CONFIG", default)
     (elsewhere / "mine.yaml").write_text("read: {excerpt_chars: 5}\n")
     with pytest.raises(ConfigError, match=r"configs/default\.yaml: dedup\.lead_words: expected an integer >= 8"):
         load_config(elsewhere / "mine.yaml")

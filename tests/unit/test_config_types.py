@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import ConfigError, load_config
+from scrapeline.pipeline.config import ConfigError, load_config
 from tests.conftest import REPO
 
 GENERIC = REPO / "configs" / "layouts" / "generic.yaml"

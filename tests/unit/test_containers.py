@@ -1,9 +1,9 @@
 import io
 import json
 
-from pipeline.config import JsonlFields
+from scrapeline.pipeline.config import JsonlFields
 from tests.warc_builder import build_warc, html_page
-from transforms.containers import Record, RecordError, Skipped, decode_html, iter_jsonl, iter_warc
+from scrapeline.transforms.containers import Record, RecordError, Skipped, decode_html, iter_jsonl, iter_warc
 
 PAGE = html_page("Alpha story", ["word " * 30])
 GOOD = [

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from pipeline.lock import LockError, OutputLock, OutputLocked
+from scrapeline.pipeline.lock import LockError, OutputLock, OutputLocked
 from tests.conftest import REPO
 
 _HOLD = ("import sys, time; from pipeline.lock import OutputLock; OutputLock(sys.argv[1], 'run', 'RUN-1').acquire(); "
@@ -224,7 +224,7 @@ def test_lease_heartbeat_thread_keeps_it_fresh(tmp_path):
 # -- the CLI ------------------------------------------------------------------------------------------------
 
 def test_cli_run_and_compact_refused_with_exit_2_while_held(tmp_path, capsys):
-    from pipeline.cli import main
+    from scrapeline.pipeline.cli import main
 
     out = tmp_path / "out"
     (out / "articles" / "source=x" / "date=2025-08-06").mkdir(parents=True)
@@ -246,7 +246,7 @@ def test_cli_run_and_compact_refused_with_exit_2_while_held(tmp_path, capsys):
 def test_cli_watch_streaming_holds_the_lock_and_releases_it(tmp_path, monkeypatch, capsys):
     """`watch --streaming` submits a graph and waits on it: the lock is held while it does, then released,
     also when it raises."""
-    from pipeline import cli
+    from scrapeline.pipeline import cli
 
     seen = []
 

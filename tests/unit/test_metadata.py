@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from transforms.metadata import UNKNOWN_SOURCE, page_id, parse_published, parse_timestamp, source_slug
+from scrapeline.transforms.metadata import UNKNOWN_SOURCE, page_id, parse_published, parse_timestamp, source_slug
 
 UTC = dt.timezone.utc
 BASE = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)

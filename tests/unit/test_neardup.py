@@ -15,9 +15,9 @@ import pytest
 
 from tests.factories import article, existing
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, STORIES, TARIFF_OIL
-from transforms.dedup import resolve_near
-from transforms.hashing import normalise_words
-from transforms.neardup import (
+from scrapeline.transforms.dedup import resolve_near
+from scrapeline.transforms.hashing import normalise_words
+from scrapeline.transforms.neardup import (
     NearDupSettings,
     article_band_keys,
     band_keys,
@@ -30,7 +30,7 @@ from transforms.neardup import (
     optimal_bands,
     shingles,
 )
-from transforms.records import ExistingStory
+from scrapeline.transforms.records import ExistingStory
 
 S = NearDupSettings()
 TEMPLATE = (
@@ -84,7 +84,7 @@ def test_band_keys_are_stable_values():
 
 
 def test_permutations_come_from_integer_arithmetic_not_a_numpy_generator():
-    from transforms.neardup import _perms
+    from scrapeline.transforms.neardup import _perms
 
     a, b = _perms(3)
     assert a.tolist() == [6738746759021200591, 13302756791972037309, 7907323450408677767]
@@ -255,7 +255,7 @@ def test_resolve_near_without_stored_but_with_existing_factory_story_is_unchange
 
 
 def test_a_bucket_pairs_new_articles_only_with_compatible_sizes_and_skips_oversized_buckets():
-    from transforms.dedup import BandEntry, candidate_pairs
+    from scrapeline.transforms.dedup import BandEntry, candidate_pairs
 
     entries = [BandEntry("b", 100), BandEntry("a", 120), BandEntry("s1", 110, True, "p"), BandEntry("s2", 90, True, "p"),
                BandEntry("tiny", 10), BandEntry("a", 120)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.cli import main
-from pipeline.progress import progress_line, read_counts
-from transforms import metrics
+from scrapeline.pipeline.cli import main
+from scrapeline.pipeline.progress import progress_line, read_counts
+from scrapeline.transforms import metrics
 
 
 def test_the_line_gives_files_pages_articles_rate_and_eta():

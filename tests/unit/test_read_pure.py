@@ -5,7 +5,7 @@ import gzip
 import pytest
 import zstandard
 
-from transforms.read import (
+from scrapeline.transforms.read import (
     CorruptInput,
     container_of,
     decode_text,

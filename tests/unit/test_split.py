@@ -3,9 +3,9 @@ import time
 
 import pytest
 
-import transforms.split as split
-from pipeline.config import HeadLine, LayoutProfile
-from transforms.split import choose_layout, split_text_dump
+import scrapeline.transforms.split as split
+from scrapeline.pipeline.config import HeadLine, LayoutProfile
+from scrapeline.transforms.split import choose_layout, split_text_dump
 from tests.factories import SLOW_LINE, counter_calls
 from tests.factories import SLOW_PATTERN as SLOW
 

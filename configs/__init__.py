@@ -1,0 +1,1 @@
+"""The shipped run configs, found by the installed package through importlib.resources."""

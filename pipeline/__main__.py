@@ -1,7 +1,0 @@
-"""`python -m pipeline ...` is `scrapeline ...`."""
-
-import sys
-
-from pipeline.cli import main
-
-sys.exit(main())

@@ -1,0 +1,7 @@
+"""`python -m scrapeline ...` is `scrapeline ...`."""
+
+import sys
+
+from scrapeline.pipeline.cli import main
+
+sys.exit(main())
