@@ -64,6 +64,17 @@ def _bars(title: str, counts: list[tuple[str, int]], table_id: str) -> str:
             f"<table id='{table_id}'><tr><th>value</th><th class='n'>rows</th></tr>{rows}</table></details>")
 
 
+def _section(title: str, table_id: str, header: list[str], rows: list[list[str]]) -> str:
+    """A titled table of already-escaped cells ("#name": a right-aligned number column), or "none"."""
+    if not rows:
+        return f"<h2>{_e(title)}</h2><p class='muted'>none</p>"
+    numeric = [h.startswith("#") for h in header]
+    head = "".join(f"<th class='n'>{_e(h[1:])}</th>" if n else f"<th>{_e(h)}</th>" for h, n in zip(header, numeric))
+    body = "".join("<tr>" + "".join(f"<td class='n'>{c}</td>" if n else f"<td>{c}</td>" for c, n in zip(row, numeric))
+                   + "</tr>" for row in rows)
+    return f"<h2>{_e(title)}</h2><table id='{table_id}'><tr>{head}</tr>{body}</table>"
+
+
 def build_report(output: str | Path, max_clusters: int = 50, max_sources: int = 30) -> str:
     """The HTML page for `output` (a string; pure but for reading the output)."""
     output = Path(output)
@@ -99,48 +110,27 @@ def build_report(output: str | Path, max_clusters: int = 50, max_sources: int = 
         + "</table></details>",
     ]
     clusters = sorted((a for a in articles if a["duplicate_count"]), key=lambda a: (-a["duplicate_count"], a["title"]))
-    parts.append(f"<h2>Duplicate clusters (largest first, {min(len(clusters), max_clusters)} of {len(clusters)})</h2>")
-    if clusters:
-        rows = []
-        for a in clusters[:max_clusters]:
-            kinds = Counter(m["match"] for m in a["duplicate_matches"] or ())
-            rows.append(f"<tr><td>{_e(a['title'])}</td><td class='n'>{1 + a['duplicate_count']}</td>"
-                        f"<td>{_e(', '.join(a['duplicate_sources'] or ()))}</td>"
-                        f"<td>{_e(', '.join(f'{k} {v}' for k, v in sorted(kinds.items())))}</td></tr>")
-        parts.append("<table id='clusters'><tr><th>story (kept copy's title)</th><th class='n'>copies</th>"
-                     "<th>sources</th><th>how copies matched</th></tr>" + "".join(rows) + "</table>")
-    else:
-        parts.append("<p class='muted'>none</p>")
-    parts.append("<h2>Dead letters by stage and reason</h2>")
-    if dead:
-        groups: dict[tuple[str, str], list[dict]] = {}
-        for d in dead:
-            groups.setdefault((d["stage"], d["reason"]), []).append(d)
-        rows = []
-        for (stage, reason), items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            ex = items[0]
-            rows.append(f"<tr><td>{_e(stage)}</td><td>{_e(reason)}</td><td class='n'>{len(items)}</td>"
-                        f"<td><code>{_e(ex['input_uri'])}#{_e(ex['record_index'])}</code><br>{_e(ex['error'][:200])}"
-                        f"<br><span class='muted'>{_e((ex['excerpt'] or '')[:200])}</span></td></tr>")
-        parts.append("<table id='dead-letters'><tr><th>stage</th><th>reason</th><th class='n'>count</th>"
-                     "<th>example</th></tr>" + "".join(rows) + "</table>")
-    else:
-        parts.append("<p class='muted'>none</p>")
-    parts.append("<h2>Run history</h2>")
-    if runs:
-        rows = []
-        for r in runs:
-            took = r.get("duration_s")
-            rate = f"{r.get('pages', 0) / took:.1f}" if took else ""
-            rows.append(f"<tr><td><code>{_e(r.get('run_id'))}</code></td><td>{_e(r.get('status', 'succeeded'))}</td>"
-                        f"<td>{_e(r.get('started_at', ''))}</td><td class='n'>{_e(took if took is not None else '')}</td>"
-                        f"<td class='n'>{_e(r.get('pages', ''))}</td><td class='n'>{_e(r.get('articles_written', ''))}"
-                        f"</td><td class='n'>{rate}</td></tr>")
-        parts.append("<table id='runs'><tr><th>run</th><th>status</th><th>started</th><th class='n'>seconds</th>"
-                     "<th class='n'>pages</th><th class='n'>rows written</th><th class='n'>pages/s</th></tr>"
-                     + "".join(rows) + "</table>")
-    else:
-        parts.append("<p class='muted'>none</p>")
+    parts.append(_section(
+        f"Duplicate clusters (largest first, {min(len(clusters), max_clusters)} of {len(clusters)})", "clusters",
+        ["story (kept copy's title)", "#copies", "sources", "how copies matched"],
+        [[_e(a["title"]), str(1 + a["duplicate_count"]), _e(", ".join(a["duplicate_sources"] or ())),
+          _e(", ".join(f"{k} {v}" for k, v in sorted(Counter(m["match"] for m in a["duplicate_matches"] or ()).items())))]
+         for a in clusters[:max_clusters]]))
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for d in dead:
+        groups.setdefault((d["stage"], d["reason"]), []).append(d)
+    parts.append(_section(
+        "Dead letters by stage and reason", "dead-letters", ["stage", "reason", "#count", "example"],
+        [[_e(stage), _e(reason), str(len(items)),
+          f"<code>{_e(items[0]['input_uri'])}#{_e(items[0]['record_index'])}</code><br>{_e(items[0]['error'][:200])}"
+          f"<br><span class='muted'>{_e((items[0]['excerpt'] or '')[:200])}</span>"]
+         for (stage, reason), items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]))
+    parts.append(_section(
+        "Run history", "runs", ["run", "status", "started", "#seconds", "#pages", "#rows written", "#pages/s"],
+        [[f"<code>{_e(r.get('run_id'))}</code>", _e(r.get("status", "succeeded")), _e(r.get("started_at", "")),
+          _e(r.get("duration_s", "")), _e(r.get("pages", "")), _e(r.get("articles_written", "")),
+          f"{r.get('pages', 0) / r['duration_s']:.1f}" if r.get("duration_s") else ""]
+         for r in runs]))
     parts.append("</body></html>")
     return "\n".join(parts)
 
