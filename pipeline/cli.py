@@ -195,7 +195,9 @@ def _check_output(output: str) -> str:
 
         try:
             FileSystems.get_filesystem(output)
-        except ValueError as e:  # no filesystem for the scheme: its extra is not installed
+            if output.startswith("s3://"):
+                import boto3  # noqa: F401  (Beam registers s3:// without it, then fails on first use)
+        except (ValueError, ImportError) as e:  # no filesystem for the scheme: its extra is not installed
             raise UsageError(f"cannot use output {output!r}: {e} (gs:// needs the [gcp] extra, s3:// the [aws] "
                              f"extra)") from None
         return output.rstrip("/")
