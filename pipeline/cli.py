@@ -64,7 +64,9 @@ def _configure_logging(argv: list[str]) -> list[str]:
         else:
             rest.append(arg)
     _LOG_LEVEL = level
-    logging.getLogger().addFilter(_DropApitools())
+    root = logging.getLogger()
+    if not any(isinstance(f, _DropApitools) for f in root.filters):
+        root.addFilter(_DropApitools())
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apache_beam").setLevel(level)
     # The local job service relays every SDK worker's log lines (already shown by the worker itself) at their level.

@@ -242,7 +242,8 @@ class DedupByContentHash(beam.PTransform):
         second = (
             {"new": first[HYDRATE] | "HydrateTexts" >> Hydrate(), "copies": first[COPIES], "existing": existing}
             | "JoinHydrated" >> beam.CoGroupByKey()
-            | "KeepOnePerCopiedStory" >> beam.ParDo(_ResolveFn(self._lead_words, hydrated=True)).with_outputs(LATE, main="unique")
+            | "KeepOnePerCopiedStory" >> beam.ParDo(_ResolveFn(self._lead_words, hydrated=True)).with_outputs(
+                LATE, main="unique")
         )
         return DedupOutputs(
             (first.unique, second.unique) | "AllUnique" >> beam.Flatten(),
