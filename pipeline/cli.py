@@ -26,15 +26,14 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["main", "resolve_inputs", "UsageError"]
+from scrapeline.pipeline.api import AccountingError, PipelineFailed, UsageError  # exit codes 1, 1, 2
+
+__all__ = ["main", "resolve_inputs", "UsageError"]  # the Python API is pipeline/api.py
 
 SAMPLES_DIR = Path(str(files("scrapeline.samples")))  # the package's data: from any directory, in a wheel too
 ENV_DIR = Path(str(files("scrapeline.configs"))) / "environments"
 _GLOB_CHARS = set("*?[")
 
-
-class UsageError(Exception):
-    """An invocation that cannot run; exit code 2."""
 
 
 _LOG_LEVEL = logging.WARNING
@@ -444,14 +443,13 @@ def _check_run_id(run_id: str, output: str) -> str:
 def run(argv: list[str]) -> int:
     if _print_help(argv, "scrapeline run", _run_args):
         return 0
-    inv = parse_invocation(argv, _run_args)
-    run_id = _check_run_id(inv.extra["run_id"], inv.output) if inv.extra.get("run_id") else new_run_id()
-    patterns, files = resolve_inputs(inv.inputs or [str(SAMPLES_DIR)])
-    lock = _locked(inv.output, "run", run_id)
+    from scrapeline.pipeline.api import run_argv
+
     try:
-        return _lease_lost(lock, execute(inv, patterns, files, run_id=run_id)[0])
-    finally:
-        lock.release()
+        run_argv(argv)  # the Python API; it printed the banner, progress, summary and any error
+    except (PipelineFailed, AccountingError):
+        return 1
+    return 0
 
 
 def _watch_streaming(inv: Invocation, pattern: str) -> int:

@@ -21,7 +21,6 @@ import ctypes
 import errno
 import os
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
@@ -31,7 +30,7 @@ import pyarrow.parquet as pq
 from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA
 from scrapeline.transforms.write import ROW_GROUP_ROWS
 
-__all__ = ["compact_command", "compact_partition", "exchange_dirs"]
+__all__ = ["CompactRefused", "compact_command", "compact_output", "compact_partition", "exchange_dirs"]
 
 _SCHEMAS = {"articles": ARTICLE_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA, "_index": BAND_INDEX_SCHEMA}
 _AT_FDCWD = -100
@@ -84,7 +83,8 @@ def compact_partition(output: Path, table: str, partition: Path, max_rows: int, 
 
 
 def compact_command(argv: list[str]) -> int:
-    from scrapeline.pipeline.config import ConfigError, load_config
+    """`scrapeline compact ...`: the argument parsing over `api.compact` (its UsageError is exit 2, in cli.main)."""
+    from scrapeline.pipeline.api import compact
 
     ap = argparse.ArgumentParser(prog="scrapeline compact", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -94,55 +94,58 @@ def compact_command(argv: list[str]) -> int:
     ap.add_argument("--table", choices=sorted(_SCHEMAS), default="articles")
     ap.add_argument("--config", default=None, help="Run config (for write.max_rows_per_file and compression).")
     args = ap.parse_args(argv)
-    if "://" in args.output:
-        print("scrapeline: error: compact works on local outputs only (no atomic directory swap on object stores)",
-              file=sys.stderr)
-        return 2
-    try:
-        config = load_config(args.config)
-    except ConfigError as e:
-        print(f"scrapeline: error: {e}", file=sys.stderr)
-        return 2
-    output = Path(args.output).resolve()
-    root = output / args.table
+    result = compact(args.output, args.partition, args.table, args.config)
+    for part, before, after in result.merged:
+        print(f"  {part}: {before} files -> {after}")
+    for part in result.changed:
+        print(f"  {part}: changed while being merged, left as it was")
+    print(f"scrapeline compact: {len(result.merged)} partition(s) merged, {result.already_compact} already compact"
+          + (f", {len(result.changed)} changed meanwhile (left as they were)" if result.changed else ""))
+    return 0
+
+
+class CompactRefused(ValueError):
+    """The arguments or the output's lock do not allow compaction (api.compact makes it a UsageError)."""
+
+
+def compact_output(output: str, partitions: list[str], table: str, config) -> tuple[list, int, list]:
+    """Validate, take the output's lock, merge: ([(partition, files before, after)], already compact, [changed]).
+    Raises CompactRefused naming what is wrong with the arguments (api.compact makes it a UsageError)."""
+    if "://" in output:
+        raise CompactRefused("compact works on local outputs only (no atomic directory swap on object stores)")
+    out = Path(output).resolve()
+    root = out / table
     if not root.is_dir():
-        print(f"scrapeline: error: {root} does not exist", file=sys.stderr)
-        return 2
+        raise CompactRefused(f"{root} does not exist")
     named = []
-    for part in args.partition:
+    for part in partitions:
         d = (root / part).resolve()
         if root not in d.parents or not d.is_dir():
-            print(f"scrapeline: error: no partition {part!r} under {root}", file=sys.stderr)
-            return 2
+            raise CompactRefused(f"no partition {part!r} under {root}")
         named.append(d)
     from scrapeline.pipeline.lock import LockError, OutputLock, OutputLocked
 
     try:  # before listing partitions: what a writer still running would add is not ours to merge
-        lock = OutputLock(str(output), "compact").acquire()
+        lock = OutputLock(str(out), "compact").acquire()
     except (OutputLocked, LockError) as e:
-        print(f"scrapeline: error: {e}", file=sys.stderr)
-        return 2
+        raise CompactRefused(str(e)) from None
     try:
-        partitions = named or sorted({p.parent for p in root.rglob("*.parquet")})
-        return _compact_all(output, root, args.table, partitions, config)
+        found = named or sorted({p.parent for p in root.rglob("*.parquet")})
+        return _compact_all(out, root, table, found, config)
     finally:
         lock.release()
 
 
-def _compact_all(output: Path, root: Path, table: str, partitions: list[Path], config) -> int:
-    merged = compact = changed = 0
+def _compact_all(output: Path, root: Path, table: str, partitions: list[Path], config) -> tuple[list, int, list]:
+    merged, compact, changed = [], 0, []
     for d in partitions:
         if len(_parquet_files(d)) < 2:
             compact += 1
             continue
         result = compact_partition(output, table, d, config.max_rows_per_file, config.compression)
-        rel = d.relative_to(root)
+        rel = str(d.relative_to(root))
         if result is None:  # it gained a file while being merged: a writer's, left for the next compact
-            changed += 1
-            print(f"  {rel}: changed while being merged, left as it was")
+            changed.append(rel)
             continue
-        merged += 1
-        print(f"  {rel}: {result[0]} files -> {result[1]}")
-    print(f"scrapeline compact: {merged} partition(s) merged, {compact} already compact"
-          + (f", {changed} changed meanwhile (left as they were)" if changed else ""))
-    return 0
+        merged.append((rel, *result))
+    return merged, compact, changed

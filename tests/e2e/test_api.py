@@ -1,0 +1,55 @@
+"""The Python API (pipeline/api.py): typed summaries and typed errors, in-process, as an orchestrator calls it."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+
+from scrapeline.pipeline import api
+
+FETCHED = "2025-08-06T12:00:00Z"
+
+
+def test_run_returns_the_typed_summary_and_compact_what_it_did(tmp_path):
+    out = str(tmp_path / "out")
+    s = api.run(output=out, run_id="api-1", fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+    assert isinstance(s, api.RunSummary) and s.run_id == "api-1" and s.status == "succeeded"
+    assert (s.articles_extracted, s.articles_written, s.duplicates_in_run) == (4, 3, 1)
+    assert sum(s.rows_per_partition.values()) == 3 and s.record["files"] and s.started_at <= s.ended_at
+    again = api.run(output=out, fetched_at=FETCHED)  # the same input again: nothing new
+    assert again.articles_written == 0 and again.duplicates_already_in_output == s.articles_extracted
+    c = api.compact(out)
+    assert isinstance(c, api.CompactSummary) and c.merged == () and c.already_compact == 2 and c.changed == ()
+
+
+def test_errors_are_typed(tmp_path, monkeypatch):
+    out = str(tmp_path / "out")
+    with pytest.raises(api.UsageError, match="does not exist"):
+        api.run(["/no/such/input"], out)
+    with pytest.raises(api.UsageError, match="does not exist"):
+        api.compact(str(tmp_path / "nothing"))
+    import scrapeline.pipeline.graph as graph
+
+    real = graph.build_pipeline
+
+    def broken(p, spec, config):
+        outs = real(p, spec, config)
+        outs["articles"] | "Boom" >> beam.Map(lambda a: 1 / 0)
+        return outs
+    monkeypatch.setattr(graph, "build_pipeline", broken)
+    with pytest.raises(api.PipelineFailed) as failed:
+        api.run(output=out, options={"runner": "FnApiRunner"})
+    assert failed.value.record["status"] == "failed" and isinstance(failed.value, api.ScrapelineError)
+    monkeypatch.setattr(graph, "build_pipeline", real)
+
+    import scrapeline.pipeline.summary as summary
+
+    real_summary = summary.build_summary
+
+    def short(*args):
+        s = real_summary(*args)
+        return {**s, "identity": {**s["identity"], "holds": False}}
+    monkeypatch.setattr(summary, "build_summary", short)
+    with pytest.raises(api.AccountingError) as accounting:
+        api.run(output=str(tmp_path / "out2"), fetched_at=FETCHED)
+    assert accounting.value.summary.status == "failed_accounting"
