@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import apache_beam as beam
+
 from scrapeline.transforms.hashing import article_id, normalise_words, story_key
 from scrapeline.transforms.records import Article, ExistingStory
 
@@ -64,3 +66,12 @@ def counter_calls(monkeypatch, module) -> list[str]:
     names: list[str] = []
     monkeypatch.setattr(module, "count", lambda name, n=1: names.append(name))
     return names
+
+
+def failing_graph(real):
+    """`build_pipeline` with a step that raises on every article: a pipeline failure, for the error paths."""
+    def build(p, spec, config):
+        outs = real(p, spec, config)
+        _ = outs["articles"] | "Boom" >> beam.Map(lambda a: 1 / 0)
+        return outs
+    return build

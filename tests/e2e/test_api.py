@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import apache_beam as beam
 import pytest
 
 from scrapeline.pipeline import api
+from tests.factories import failing_graph
 
 FETCHED = "2025-08-06T12:00:00Z"
 
@@ -31,12 +31,7 @@ def test_errors_are_typed(tmp_path, monkeypatch):
     import scrapeline.pipeline.graph as graph
 
     real = graph.build_pipeline
-
-    def broken(p, spec, config):
-        outs = real(p, spec, config)
-        outs["articles"] | "Boom" >> beam.Map(lambda a: 1 / 0)
-        return outs
-    monkeypatch.setattr(graph, "build_pipeline", broken)
+    monkeypatch.setattr(graph, "build_pipeline", failing_graph(real))
     with pytest.raises(api.PipelineFailed) as failed:
         api.run(output=out, options={"runner": "FnApiRunner"})
     assert failed.value.record["status"] == "failed" and isinstance(failed.value, api.ScrapelineError)

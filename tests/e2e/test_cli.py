@@ -265,17 +265,11 @@ def test_run_record_says_what_a_scheduler_needs(tmp_path, capsys):
 
 
 def test_a_failed_pipeline_leaves_a_failed_record_that_ingests_nothing(tmp_path, monkeypatch, capsys):
-    import apache_beam as beam
-
     import scrapeline.pipeline.graph as graph
+    from tests.factories import failing_graph
 
     real = graph.build_pipeline
-
-    def broken(p, spec, config):
-        outs = real(p, spec, config)
-        outs["articles"] | "Boom" >> beam.Map(lambda a: 1 / 0)
-        return outs
-    monkeypatch.setattr(graph, "build_pipeline", broken)
+    monkeypatch.setattr(graph, "build_pipeline", failing_graph(real))
     out, copy = tmp_path / "out", tmp_path / "record.json"
     assert main(["run", "--output", str(out), "--runner=FnApiRunner", "--summary-json", str(copy)]) == 1
     record = json.loads(copy.read_text())
