@@ -1,7 +1,8 @@
 """Graph assembly: build_pipeline(p, spec, config) wires the transforms and returns their outputs.
 
 Batch: ReadDumps -> ExtractArticles -> SpillBodies (the bodies go to spill files: the shuffles carry slim
-articles, and Hydrate reads bodies back where a step needs them; transforms/spill.py) -> DedupByContentHash (exact copies and truncations; joined with
+articles, and Hydrate reads bodies back where a step needs them; transforms/spill.py) -> DedupByContentHash
+(exact copies and truncations; joined with
 ReadExistingStories) -> DedupNearDuplicates (near-duplicates and contained copies; joined with the stored stories
 that share a band key: ReadStoredBands, ReadStoriesById) -> WritePartitionedParquet(_index: the band keys of the
 new stories, committed first) -> WritePartitionedParquet(articles); new copies of stored stories ->
@@ -57,8 +58,8 @@ def article_partition(a: Article) -> str:
 
 
 def _index_rows(a: Article, s) -> list[dict]:
-    """The band-index rows of a written article (recomputed from its body: the dedup stage's band keys are not
-    carried with the article, which would cost a shuffle; ~1 ms an article)."""
+    """The band-index rows of a written article (its band keys as SpillBodies computed them; recomputed from the
+    body only where nothing spilled, as in the streaming graph)."""
     return list(band_index_rows(a, s, article_partition(a)))
 
 

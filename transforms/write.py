@@ -2,7 +2,8 @@
 
 Writing: each bundle buffers rows per partition and writes complete Parquet files under
 `<output>/_temporary/<run_id>-<table>/` (cut at `max_rows_per_file`; flushed in finish_bundle, as Beam's own
-parquetio does, and every partition at once when the buffer reaches `MAX_BUFFER_BYTES`). When every bundle is done, one commit step renames them to
+parquetio does, and every partition at once when the buffer reaches `MAX_BUFFER_BYTES`). When every bundle is
+done, one commit step renames them to
 `<output>/<table>/<partition>/part-<run_id>-<n>.parquet` and writes the run's manifest. A reader globbing
 `<table>/**/*.parquet` therefore only ever sees complete files; a run that dies before its commit leaves only
 `_temporary/` (which Hive-style readers skip, as they skip every `_`-prefixed path). A run that dies during the
@@ -117,8 +118,8 @@ class _WriteBundlesFn(beam.DoFn):
         self._buffers[partition].append(row)
         self._bytes += _row_bytes(row)
         if len(self._buffers[partition]) >= self._max_rows:
+            self._bytes -= sum(_row_bytes(r) for r in self._buffers[partition])  # what this flush frees
             yield self._flush(partition)
-            self._bytes = sum(_row_bytes(r) for rows in self._buffers.values() for r in rows)
         if self._bytes >= self._max_buffer_bytes:
             for p in list(self._buffers):
                 yield self._flush(p)
