@@ -269,6 +269,9 @@ def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentPar
         if k not in extra_names and k != "inputs" and v != parser.get_default(k)
     }
     _check_runner(beam_options.get("runner"))
+    _give_filesystems(beam_options)
+    for what, location in [*(("input", i) for i in known.inputs), ("output", known.output)]:
+        _probe_s3(f"{what} {location!r}", location, beam_options)
     return Invocation(
         inputs=list(known.inputs),
         output=_check_output(known.output),
@@ -278,6 +281,46 @@ def parse_invocation(argv: list[str], extra_args: Callable[[argparse.ArgumentPar
         beam_options=beam_options,
         extra={k: getattr(known, k) for k in extra_names},
     )
+
+
+def _give_filesystems(beam_options: dict) -> None:
+    """Hand the Beam options to Beam's filesystems now, as `beam.Pipeline(...)` would later: the input listing, the
+    output probe, the lock and the stored index all touch the store before any graph exists, and an `s3://`
+    filesystem without its options fails ("Must provide one of client or options"; endpoint and keys are
+    --s3_* options). Process-wide, as in Beam itself."""
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    FileSystems.set_options(PipelineOptions(flags=[], **beam_options))
+
+
+def _probe_s3(label: str, location: str, beam_options: dict) -> None:
+    """One quick request to the bucket of an `s3://` location, with the run's --s3_* options: an unreachable
+    endpoint, a missing bucket or refused keys are one line in seconds. Without it, Beam's S3 filesystem retries
+    with backoff (a dead endpoint took 7 min 51 s to fail here) and lists a missing bucket as empty."""
+    if not location.startswith("s3://"):
+        return
+    try:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        raise UsageError(f"cannot use {label}: s3:// needs the [aws] extra (boto3)") from None
+    bucket = location[len("s3://"):].split("/", 1)[0]
+    o = beam_options
+    client = boto3.client(
+        "s3", endpoint_url=o.get("s3_endpoint_url"), aws_access_key_id=o.get("s3_access_key_id"),
+        aws_secret_access_key=o.get("s3_secret_access_key"), aws_session_token=o.get("s3_session_token"),
+        region_name=o.get("s3_region_name"), use_ssl=not o.get("s3_disable_ssl", False), verify=o.get("s3_verify"),
+        config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2}))
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "?")
+        what = {"404": "no such bucket", "NoSuchBucket": "no such bucket", "403": "access denied (a run lists its inputs and its output: it needs s3:ListBucket)"}.get(code, code)
+        raise UsageError(f"cannot use {label}: {what} ({bucket!r})") from None
+    except BotoCoreError as e:
+        raise UsageError(f"cannot use {label}: {e}") from None
 
 
 def _check_runner(name: str | None) -> None:

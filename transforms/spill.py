@@ -36,6 +36,7 @@ from apache_beam.io.filesystems import FileSystems
 from scrapeline.transforms.metrics import count
 from scrapeline.transforms.neardup import NearDupSettings, article_band_keys
 from scrapeline.transforms.records import Article
+from scrapeline.transforms.storage import remove_dir
 
 __all__ = ["DropSpill", "Hydrate", "SpillBodies", "article_bands", "read_spill", "slim", "spill_dir"]
 
@@ -164,8 +165,7 @@ class Hydrate(beam.PTransform):
 
 
 def _drop(_, directory: str, after) -> Iterable[None]:
-    if FileSystems.exists(directory):
-        FileSystems.delete([directory])
+    remove_dir(directory)
     return ()
 
 

@@ -42,7 +42,8 @@ from scrapeline.transforms.metrics import count
 from scrapeline.transforms.read import is_dump_path
 from scrapeline.transforms.neardup import NearDupSettings, body_shingles, compare, shingle_band_keys
 from scrapeline.transforms.records import CopyMatch, ExistingStory, record_to_row
-from scrapeline.transforms.write import join, write_parquet_file
+from scrapeline.transforms.storage import join, remove_dir
+from scrapeline.transforms.write import write_parquet_file
 
 __all__ = ["DedupStream", "DiscoverDumps", "WriteWindowedParquet"]
 
@@ -231,7 +232,7 @@ class _WritePaneFn(beam.DoFn):
         except IOError:
             pass
         FileSystems.rename([temp], [join(final_dir, name)])
-        FileSystems.delete([temp.rsplit("/", 1)[0]])
+        remove_dir(temp.rsplit("/", 1)[0])
         count(f"{self._table}_written", len(rows))
         yield {"partition": partition, "path": join(final_dir, name), "rows": len(rows), "window_start": float(win.start)}
 

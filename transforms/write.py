@@ -38,6 +38,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from scrapeline.transforms.metrics import count
+from scrapeline.transforms.storage import join, remove_dir
 from scrapeline.transforms.dedup import BandEntry
 from scrapeline.transforms.neardup import NearDupSettings
 from scrapeline.transforms.records import Article, DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
@@ -54,11 +55,6 @@ __all__ = [
     "write_parquet_file",
     "ROW_GROUP_ROWS",
 ]
-
-
-def join(root: str, *parts: str) -> str:
-    """Join path parts under a local or remote root (FileSystems.join needs a scheme-aware join)."""
-    return FileSystems.join(root.rstrip("/") or "/", *parts)
 
 
 def articles_glob(output: str) -> str:
@@ -145,8 +141,7 @@ def _commit(_, written: list[dict], output: str, table: str, run_id: str, temp_d
         manifest.append({"partition": w["partition"], "path": final, "rows": w["rows"]})
     with FileSystems.create(join(output, "_runs", run_id, f"{table}.json"), mime_type="application/json") as f:
         f.write(json.dumps({"run_id": run_id, "table": table, "files": manifest}, indent=1).encode("utf-8"))
-    if FileSystems.exists(temp_dir):
-        FileSystems.delete([temp_dir])
+    remove_dir(temp_dir)
     yield from manifest
 
 
@@ -310,8 +305,7 @@ class _RewriteFileFn(beam.DoFn):
         write_parquet_file(temp, rows, self._schema, self._compression)
         # Same name, new content: a reader opens either the old file or the new one, never a mix or neither.
         FileSystems.rename([temp], [path])
-        if FileSystems.exists(temp_dir):
-            FileSystems.delete([temp_dir])
+        remove_dir(temp_dir)
         count("duplicates.recorded_on_stored_rows", changed)
         yield path
 

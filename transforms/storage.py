@@ -1,0 +1,27 @@
+"""Paths on local disk and on object stores, through Beam's FileSystems (one place for what differs on a store)."""
+
+from __future__ import annotations
+
+from apache_beam.io.filesystems import FileSystems
+
+__all__ = ["join", "remove_dir"]
+
+
+def join(root: str, *parts: str) -> str:
+    """Join path parts under a local or remote root (FileSystems.join needs a scheme-aware join)."""
+    return FileSystems.join(root.rstrip("/") or "/", *parts)
+
+
+def remove_dir(directory: str) -> None:
+    """Delete a directory and all under it, local or on an object store. On a store a directory is only a key
+    prefix: `exists()` is False for it and deleting it deletes nothing, so each object under it is deleted."""
+    if "://" not in directory:
+        if FileSystems.exists(directory):
+            FileSystems.delete([directory])
+        return
+    try:
+        found = FileSystems.match([join(directory, "**")])[0].metadata_list
+    except Exception:  # noqa: BLE001  (stores raise their own types for an empty prefix)
+        found = []
+    if found:
+        FileSystems.delete([m.path for m in found])
