@@ -8,9 +8,15 @@ Text is valid Unicode by construction: every record below replaces lone UTF-16 s
 is built, and counts them under `sanitised.surrogates`. Parquet, Arrow and every warehouse refuse such strings;
 one of them once failed a whole run. This is the one boundary: nothing downstream checks again.
 
-Partition columns: `source` (slug) is stored in the files *and* is the partition value, so it reads the same with
-or without Hive partitioning. `date` exists only in the path (`date=YYYY-MM-DD`): storing it too would make
-`pyarrow.dataset(..., partitioning="hive")` fail to merge a date32 column with the string it infers from the path.
+Partition columns live in the path only, as Hive lays a table out (and as Spark's `partitionBy` writes it):
+`articles/source=<slug>/date=YYYY-MM-DD/`, `dead_letters/stage=<stage>/date=YYYY-MM-DD/`. The files do not
+repeat them: BigQuery refuses a Hive partition key that is also a column of the files ("the hive partitioning
+keys and the columns in the underlying files cannot overlap"), Athena refuses a partition column that is also a
+table column, and a stored `date` would make `pyarrow.dataset(..., partitioning="hive")` fail to merge a date32
+column with the string it infers from the path. Files written before 0.3 do carry `source` and `stage`; DuckDB,
+pyarrow and Spark read them beside newer ones (tests/e2e/test_warehouses.py). `TABLES` below describes each
+table as a warehouse sees it: file columns, then partition columns, with a meaning for every column (the
+README's schema tables and `scrapeline ddl` are generated from it).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import xxhash
 __all__ = [
     "ARTICLE_SCHEMA",
     "BAND_INDEX_SCHEMA",
+    "TABLES",
+    "Column",
     "DEAD_LETTER_SCHEMA",
     "Article",
     "CopyMatch",
@@ -251,7 +259,6 @@ ARTICLE_SCHEMA = pa.schema(
         # where the title came from (see RawArticle.title_source); null in files written before 0.2
         pa.field("title_source", pa.string()),
         pa.field("body", pa.string(), nullable=False),  # paragraphs separated by "\n"
-        pa.field("source", pa.string(), nullable=False),  # publisher slug == the partition value
         pa.field("source_name", pa.string(), nullable=False),  # publisher display name
         pa.field("url", pa.string()),
         pa.field("page_id", pa.string(), nullable=False),
@@ -282,7 +289,6 @@ ARTICLE_SCHEMA = pa.schema(
 
 DEAD_LETTER_SCHEMA = pa.schema(
     [
-        pa.field("stage", pa.string(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
         pa.field("input_uri", pa.string(), nullable=False),
         pa.field("record_index", pa.int64()),
@@ -293,6 +299,73 @@ DEAD_LETTER_SCHEMA = pa.schema(
         pa.field("dead_letter_id", pa.string()),  # null in files written before 0.2
     ]
 )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table as a warehouse sees it."""
+
+    name: str
+    type: pa.DataType
+    nullable: bool
+    doc: str
+    partition: bool = False
+    """In the path only (`name=value/`), not in the files."""
+
+
+_ARTICLE_DOCS = {
+    "article_id": "xxh3-128 hex of the normalised body",
+    "story_key": "xxh3-128 hex of the first 40 normalised words: the dedup join key",
+    "title": "the headline",
+    "title_source": "where the title came from: `layout` (a text dump's title line), `h1`, `metadata` (JSON-LD "
+                    "headline, og:title), `title_tag`, `heading`, `first_sentence`; null in files written before 0.2",
+    "body": "cleaned text, paragraphs separated by `\\n`",
+    "source_name": "publisher name as the page gives it (`unknown` when it gives none)",
+    "url": "the article's url when known",
+    "page_id": "xxh3-64 hex of the page's lineage (input uri + record index)",
+    "role": "`main` or `related`",
+    "position": "0 for the main article, then 1, 2, ... in page order",
+    "published_at": "publication time, relative times resolved against the fetch time",
+    "fetched_at": "when the page was fetched (the dump's metadata, its sidecar, --fetched-at, else the file's mtime)",
+    "date_source": "`published` or `fetched`: what the `date` partition comes from",
+    "author": "byline, when the page gives one",
+    "word_count": "words in `body`",
+    "captions": "captions and photo credits taken out of the body",
+    "input_uri": "lineage: the dump the page came from",
+    "record_index": "lineage: the record in the dump (line, WARC offset, page number)",
+    "duplicate_count": "other copies of this story seen, in the run that wrote it and in later runs",
+    "duplicate_titles": "every distinct title the story was seen under (the kept copy included)",
+    "duplicate_urls": "every distinct url the story was seen under",
+    "duplicate_sources": "every distinct source name the story was seen under",
+    "duplicate_locations": "`input_uri#record_index/position` of each dropped copy",
+    "duplicate_matches": "how each dropped copy matched: `exact`, `truncation` (similarity: shorter/longer words), "
+                         "`near_duplicate` (Jaccard of 5-word shingles), `contained` (share of the smaller copy's "
+                         "shingles in the larger); `matched_to` is the copy it was compared with; null in files "
+                         "written before the column existed",
+    "ingested_at": "when the run that wrote the row started",
+    "pipeline_version": "the scrapeline version that wrote the row",
+    "source": "publisher slug `[a-z0-9-]`, at most 80 characters",
+    "date": "published date (UTC), else the fetch date (`date_source` says which)",
+}
+_DEAD_LETTER_DOCS = {
+    "reason": "why: e.g. corrupt_compression, too_large, binary, empty, no_records, bad_json, truncated_record, "
+              "misaligned_record, corrupt_record, unrecognised_block, too_short, unexpected_error",
+    "input_uri": "lineage: the input file",
+    "record_index": "lineage: the record in the file, when the failure is within one",
+    "position": "lineage: the article on the page, when the failure is within one",
+    "error": "the error message",
+    "excerpt": "the first 500 characters of the raw input",
+    "occurred_at": "when it was dead-lettered",
+    "dead_letter_id": "xxh3-64 of stage, reason, lineage and excerpt: the same bad record has the same id in every "
+                      "run; null in files written before 0.2",
+    "stage": "where it failed: read, split, extract, filter (filtered articles are kept here too)",
+    "date": "the day it occurred (UTC)",
+}
+
+
+def _columns(schema: pa.Schema, docs: dict, partitions: list[tuple[str, pa.DataType]]) -> tuple[Column, ...]:
+    file_cols = [Column(f.name, f.type, f.nullable, docs[f.name]) for f in schema]
+    return (*file_cols, *(Column(n, t, False, docs[n], partition=True) for n, t in partitions))
 
 
 def record_to_row(record: Article | DeadLetter | dict) -> dict:
@@ -317,3 +390,10 @@ BAND_INDEX_SCHEMA = pa.schema(
 )
 """`<output>/_index/bands/`: the band keys of every stored story, so a later run finds its near-duplicates by
 reading the entries that share one of its keys, then only those stories' rows."""
+
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "articles": _columns(ARTICLE_SCHEMA, _ARTICLE_DOCS, [("source", pa.string()), ("date", pa.date32())]),
+    "dead_letters": _columns(DEAD_LETTER_SCHEMA, _DEAD_LETTER_DOCS, [("stage", pa.string()), ("date", pa.date32())]),
+}
+"""The tables a warehouse reads, in column order: file columns, then partition columns (path only)."""

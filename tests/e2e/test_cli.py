@@ -11,6 +11,7 @@ import sys
 
 import duckdb
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from scrapeline.pipeline.cli import main
@@ -108,7 +109,8 @@ def test_pyarrow_dataset_reads_the_documented_schema(sample_run):
     assert table.num_rows == 3
     for field in ARTICLE_SCHEMA:
         assert table.schema.field(field.name).type == field.type, field.name
-    assert set(table.schema.names) == set(ARTICLE_SCHEMA.names) | {"date"}
+    assert set(table.schema.names) == set(ARTICLE_SCHEMA.names) | {"source", "date"}  # partition keys: path only
+    assert not {"source", "date"} & set(pq.read_schema(next((out / "articles").rglob("*.parquet"))).names)
 
 
 def test_duckdb_reads_partition_columns_typed(sample_run):
