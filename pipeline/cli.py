@@ -609,6 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         "                        [--run-seconds N | --idle-timeout N] [options]\n"
         "       scrapeline compact OUTPUT [--partition source=x/date=y ...]\n"
         "       scrapeline report OUTPUT [--to FILE]\n"
+        "       scrapeline ddl --dialect bigquery|athena|snowflake|spark|markdown [--table T] [--output URI]\n"
         "       scrapeline --version\n"
         "(scrapeline run --help for its options; --help-beam for Beam's too)"
     )
@@ -630,6 +631,10 @@ def main(argv: list[str] | None = None) -> int:
             from scrapeline.pipeline.compact import compact_command
 
             return compact_command(rest)
+        if command == "ddl":
+            from scrapeline.pipeline.ddl import ddl_command
+
+            return ddl_command(rest)
         if command == "report":
             from scrapeline.pipeline.report import report_command
 

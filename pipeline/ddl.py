@@ -1,0 +1,157 @@
+"""`scrapeline ddl --dialect bigquery|athena|snowflake|spark|markdown [--table T] [--output URI] [--name NAME]`:
+the statements that declare an output's tables in a warehouse, generated from the one schema module
+(`transforms/records.py`, `TABLES`), so they cannot drift from the files. `markdown` prints the schema table
+the README carries (tests/unit/test_ddl.py checks that the README holds exactly that).
+
+Partition keys (`source` and `date` of `articles`, `stage` and `date` of `dead_letters`) are in the path only,
+never in the files; each dialect declares them as its partition columns:
+- BigQuery: an external table with `WITH PARTITION COLUMNS` over `hive_partition_uri_prefix` (BigQuery refuses a
+  hive key that is also a file column: that is why the files do not carry them).
+- Athena / Trino (Hive DDL): `PARTITIONED BY` columns are not in the column list; `MSCK REPAIR TABLE` loads the
+  partitions a run added.
+- Snowflake: an external table's columns are expressions over `VALUE`; the partition columns are parsed from
+  `METADATA$FILENAME`.
+- Spark: `USING PARQUET PARTITIONED BY`, with the types declared (Spark would infer a slug like `123` as an int).
+
+External tables do not enforce NOT NULL, so none is declared; the README's table gives nullability.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pyarrow as pa
+
+from scrapeline.transforms.records import TABLES, Column
+
+__all__ = ["DIALECTS", "ddl", "ddl_command", "markdown_table", "sql_type"]
+
+DIALECTS = ("bigquery", "athena", "snowflake", "spark", "markdown")
+_DEFAULT_OUTPUT = {"bigquery": "gs://YOUR_BUCKET/out", "athena": "s3://YOUR_BUCKET/out",
+                   "snowflake": "@YOUR_STAGE/out", "spark": "/path/to/out"}
+
+_SCALARS = {
+    "bigquery": {pa.string(): "STRING", pa.int32(): "INT64", pa.int64(): "INT64", pa.float64(): "FLOAT64",
+                 pa.date32(): "DATE", pa.timestamp("us", tz="UTC"): "TIMESTAMP"},
+    "athena": {pa.string(): "string", pa.int32(): "int", pa.int64(): "bigint", pa.float64(): "double",
+               pa.date32(): "date", pa.timestamp("us", tz="UTC"): "timestamp"},
+    "spark": {pa.string(): "STRING", pa.int32(): "INT", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
+              pa.date32(): "DATE", pa.timestamp("us", tz="UTC"): "TIMESTAMP"},
+    "snowflake": {pa.string(): "VARCHAR", pa.int32(): "NUMBER(10, 0)", pa.int64(): "NUMBER(19, 0)",
+                  pa.float64(): "FLOAT", pa.date32(): "DATE", pa.timestamp("us", tz="UTC"): "TIMESTAMP_TZ"},
+}
+
+
+def sql_type(t: pa.DataType, dialect: str) -> str:
+    """The dialect's type for an Arrow type of the schema module (a type it does not know is an error)."""
+    if pa.types.is_list(t):
+        if dialect == "snowflake":
+            return "ARRAY"
+        inner = sql_type(t.value_type, dialect)
+        return f"ARRAY<{inner}>" if dialect != "athena" else f"array<{inner}>"
+    if pa.types.is_struct(t):
+        if dialect == "snowflake":
+            return "OBJECT"
+        if dialect == "bigquery":
+            return "STRUCT<" + ", ".join(f"{f.name} {sql_type(f.type, dialect)}" for f in t) + ">"
+        sep = ":" if dialect == "athena" else ": "
+        word = "struct" if dialect == "athena" else "STRUCT"
+        return f"{word}<" + ", ".join(f"{f.name}{sep}{sql_type(f.type, dialect)}" for f in t) + ">"
+    try:
+        return _SCALARS[dialect][t]
+    except KeyError:
+        raise ValueError(f"no {dialect} type for Arrow type {t}") from None
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _plain(doc: str) -> str:
+    return doc.replace("`", "").replace("\\n", "newline")
+
+
+def _bigquery(name: str, cols: tuple[Column, ...], root: str) -> str:
+    body = ",\n".join(f"  {c.name} {sql_type(c.type, 'bigquery')}" for c in cols if not c.partition)
+    parts = ",\n".join(f"  {c.name} {sql_type(c.type, 'bigquery')}" for c in cols if c.partition)
+    return (f"CREATE EXTERNAL TABLE `{name}` (\n{body}\n)\nWITH PARTITION COLUMNS (\n{parts}\n)\nOPTIONS (\n"
+            f"  format = 'PARQUET',\n  uris = [{_q(root + '/*')}],\n  hive_partition_uri_prefix = {_q(root)},\n"
+            f"  enable_list_inference = TRUE\n);\n")
+
+
+def _athena(name: str, cols: tuple[Column, ...], root: str) -> str:
+    def col(c: Column) -> str:
+        return f"  `{c.name}` {sql_type(c.type, 'athena')} COMMENT {_q(_plain(c.doc))}"
+    body = ",\n".join(col(c) for c in cols if not c.partition)
+    parts = ", ".join(f"`{c.name}` {sql_type(c.type, 'athena')}" for c in cols if c.partition)
+    return (f"CREATE EXTERNAL TABLE IF NOT EXISTS {name} (\n{body}\n)\nPARTITIONED BY ({parts})\nSTORED AS PARQUET\n"
+            f"LOCATION {_q(root + '/')};\n\nMSCK REPAIR TABLE {name};\n")
+
+
+def _spark(name: str, cols: tuple[Column, ...], root: str) -> str:
+    body = ",\n".join(f"  `{c.name}` {sql_type(c.type, 'spark')} COMMENT {_q(_plain(c.doc))}" for c in cols)
+    parts = ", ".join(f"`{c.name}`" for c in cols if c.partition)
+    return (f"CREATE TABLE IF NOT EXISTS {name} (\n{body}\n)\nUSING PARQUET\nPARTITIONED BY ({parts})\n"
+            f"LOCATION {_q(root)};\n\nALTER TABLE {name} RECOVER PARTITIONS;\n")
+
+
+def _snowflake(name: str, cols: tuple[Column, ...], root: str) -> str:
+    def col(c: Column) -> str:
+        t = sql_type(c.type, "snowflake")
+        if c.partition:
+            value = f"SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '{c.name}=', 2), '/', 1)"
+            expr = f"TO_DATE({value})" if t == "DATE" else value
+        else:
+            expr = f"VALUE:{c.name}::{t}"
+        return f"  {c.name} {t} AS ({expr})"
+    parts = ", ".join(c.name for c in cols if c.partition)
+    return (f"CREATE OR REPLACE EXTERNAL TABLE {name} (\n" + ",\n".join(col(c) for c in cols) + "\n)\n"
+            f"PARTITION BY ({parts})\nLOCATION = {root}/\nFILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE)\n"
+            f"AUTO_REFRESH = FALSE;\n")
+
+
+def _arrow_name(t: pa.DataType) -> str:
+    if pa.types.is_list(t):
+        return f"list<{_arrow_name(t.value_type)}>"
+    if pa.types.is_struct(t):
+        return "struct<" + ", ".join(f"{f.name}: {_arrow_name(f.type)}" for f in t) + ">"
+    if pa.types.is_timestamp(t):
+        return f"timestamp[{t.unit}, {t.tz}]"
+    return {pa.date32(): "date"}.get(t, str(t))
+
+
+def markdown_table(table: str) -> str:
+    """The README's schema table of `table`: column, Arrow type, nullability, meaning."""
+    rows = ["| column | type | null | meaning |", "|---|---|---|---|"]
+    for c in TABLES[table]:
+        t = _arrow_name(c.type).replace("<", "\\<").replace(">", "\\>")
+        where = " (partition: in the path only)" if c.partition else ""
+        rows.append(f"| `{c.name}` | {t} | {'yes' if c.nullable else 'no'} | {c.doc}{where} |")
+    return "\n".join(rows) + "\n"
+
+
+def ddl(dialect: str, table: str = "articles", output: str | None = None, name: str | None = None) -> str:
+    """The statement(s) declaring `table` of the output at `output` (its root, not `articles/`) in `dialect`."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
+    if dialect == "markdown":
+        return markdown_table(table)
+    root = (output or _DEFAULT_OUTPUT[dialect]).rstrip("/") + "/" + table
+    name = name or table
+    return {"bigquery": _bigquery, "athena": _athena, "spark": _spark, "snowflake": _snowflake}[dialect](
+        name, TABLES[table], root)
+
+
+def ddl_command(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="scrapeline ddl", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dialect", required=True, choices=DIALECTS)
+    ap.add_argument("--table", default="articles", choices=sorted(TABLES))
+    ap.add_argument("--output", default=None, help="The output's root (gs://b/out, s3://b/out, @stage/out, a path). "
+                                                    "Default: a placeholder to fill in.")
+    ap.add_argument("--name", default=None, help="Table name (BigQuery: dataset.table). Default: the table's.")
+    args = ap.parse_args(argv)
+    print(ddl(args.dialect, args.table, args.output, args.name), end="")
+    return 0
