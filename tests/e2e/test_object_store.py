@@ -1,25 +1,30 @@
-"""The pipeline against a real S3-compatible server on 127.0.0.1 (moto's server mode, in its own process):
-inputs read from s3://, output written to s3:// through Beam's S3 filesystem and its --s3_* options; dedup
-against the stored output, late copies recorded on stored rows, the watcher's discovery, the commit and the
-lease, all on the store. Rows are compared with the same inputs run into a local directory."""
+"""The pipeline against real object-store servers on 127.0.0.1, each in its own process:
+- S3: moto's server mode. Inputs read from s3://, output written to s3:// through Beam's S3 filesystem and its
+  --s3_* options; dedup against the stored output, late copies recorded on stored rows, the watcher's discovery,
+  the commit and the lease, all on the store.
+- GCS: gcp-storage-emulator, which google-cloud-storage (under Beam's gs:// filesystem) reaches through
+  STORAGE_EMULATOR_HOST. Beam always asks google-auth for credentials (about 27 s of retries when there are
+  none), so the test gives it a throwaway service-account key whose token endpoint is a local stub.
+Rows are compared with the same inputs run into a local directory."""
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
 
-boto3 = pytest.importorskip("boto3")
-pytest.importorskip("moto.server")
-pafs = pytest.importorskip("pyarrow.fs")
+import pyarrow.fs as pafs
 
-from scrapeline.pipeline import api, cli  # noqa: E402
-from scrapeline.pipeline.lock import OutputLock  # noqa: E402
+from scrapeline.pipeline import api, cli
+from scrapeline.pipeline.lock import OutputLock
 
 ROOT = Path(__file__).resolve().parents[2]
 FETCHED = "2025-08-06T12:00:00Z"
@@ -33,23 +38,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _serve(args: list[str], port: int):
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"{args[2]} did not start") from None
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def endpoint():
+    pytest.importorskip("moto.server")
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    proc = _serve([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.2)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -57,6 +66,8 @@ def endpoint():
 
 @pytest.fixture()
 def bucket(endpoint, request):
+    import boto3
+
     s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=SECRET,
                       region_name=REGION)
     name = request.node.name.replace("_", "-")[:50].strip("-").lower()
@@ -154,3 +165,82 @@ def test_a_store_error_is_one_line_in_seconds(endpoint, bucket):
         api.run([f"s3://{b}/landing/"], f"s3://{b}/out", options={**_options(endpoint),
                                                                   "s3_endpoint_url": f"http://127.0.0.1:{_free_port()}"})
     assert time.monotonic() - started < 60
+
+
+class _TokenStub(http.server.BaseHTTPRequestHandler):
+    """google-auth's token endpoint, stubbed: any key exchange gets a token the emulator does not check."""
+
+    def do_POST(self):  # noqa: N802  (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"access_token": "test", "expires_in": 3600, "token_type": "Bearer"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def gcs(tmp_path_factory):
+    pytest.importorskip("gcp_storage_emulator")
+    pytest.importorskip("apache_beam.io.gcp.gcsio")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    stub = http.server.HTTPServer(("127.0.0.1", 0), _TokenStub)
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    sa = tmp_path_factory.mktemp("gcs") / "service-account.json"
+    sa.write_text(json.dumps({
+        "type": "service_account", "project_id": "test", "private_key_id": "test", "private_key": key,
+        "client_email": "test@test.iam.gserviceaccount.com", "client_id": "1",
+        "token_uri": f"http://127.0.0.1:{stub.server_port}/token"}))
+    port = _free_port()
+    proc = _serve([sys.executable, "-m", "gcp_storage_emulator", "start", "--host=127.0.0.1", f"--port={port}",
+                   "--in-memory"], port)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+    mp.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(sa))
+    try:
+        yield port
+    finally:
+        mp.undo()
+        proc.terminate()
+        proc.wait(timeout=10)
+        stub.shutdown()
+
+
+def test_two_batches_on_gcs_give_the_rows_of_a_local_run(gcs, tmp_path, sample_path):
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    client = storage.Client(project="test", credentials=AnonymousCredentials())
+    b = client.create_bucket("news")
+    b.blob(f"landing/day1/{sample_path.name}").upload_from_filename(str(sample_path))
+    b.blob("landing/day2/copy-of-the-sample.txt").upload_from_filename(str(sample_path))
+    b.blob("landing/day2/council.txt").upload_from_filename(str(SECOND))
+    out, opts = "gs://news/out", {"project": "test"}
+
+    first = api.run(["gs://news/landing/day1/"], out, options=opts, fetched_at=FETCHED)
+    assert (first.articles_extracted, first.articles_written, first.duplicates_in_run) == (4, 3, 1)
+    second = api.run(["gs://news/landing/day2/"], out, options=opts, fetched_at=FETCHED)
+    assert second.duplicates_already_in_output == 4 and second.articles_written == 1
+
+    local = str(tmp_path / "local")
+    api.run([str(sample_path)], local, fetched_at=FETCHED)
+    day2 = tmp_path / "day2"
+    day2.mkdir()
+    (day2 / "copy-of-the-sample.txt").write_bytes(sample_path.read_bytes())
+    (day2 / "council.txt").write_bytes(SECOND.read_bytes())
+    api.run([str(day2)], local, fetched_at=FETCHED)
+
+    fs = pafs.GcsFileSystem(anonymous=True, scheme="http", endpoint_override=f"127.0.0.1:{gcs}")
+    stored = ds.dataset("news/out/articles", filesystem=fs, format="parquet", partitioning="hive").to_table().to_pylist()
+    assert len(stored) == 4 and _comparable(stored) == _comparable(_rows("", local))
+    names = [blob.name for blob in client.list_blobs("news", prefix="out/")]
+    assert not [n for n in names if n.startswith("out/_temporary/")] and "out/_lock.json" not in names
+    assert f"out/_runs/{second.run_id}/articles.json" in names
