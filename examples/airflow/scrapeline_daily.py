@@ -4,6 +4,9 @@ Copy it into the DAGs folder of an Airflow where scrapeline is installed (`pip i
 set the Airflow Variables `scrapeline_landing` (a folder with one sub-folder per day, `<landing>/2025-08-06/`;
 local, s3:// or gs://) and `scrapeline_output`. Each daily run ingests `<landing>/{{ ds }}/`.
 
+- The schedule is explicit, `CronDataIntervalTimetable("@daily")`: the run for day D (`{{ ds }}`) starts once D is
+  over, at midnight UTC after it, so its landing folder is complete. (Airflow 3's plain `schedule="@daily"` is a
+  trigger timetable: its run for D starts at the beginning of D, before D's dumps have landed.)
 - Backfill by date: `catchup=True` from `start_date`, or, for a range, `airflow backfill create --dag-id
   scrapeline_daily --from-date 2025-08-01 --to-date 2025-08-07` (Airflow 3; `airflow dags backfill -s ... -e ...`
   on Airflow 2). Re-running a day adds nothing the output already holds: dedup is by content, across runs.
@@ -16,7 +19,12 @@ local, s3:// or gs://) and `scrapeline_output`. Each daily run ingests `<landing
 """
 
 import pendulum
-from airflow import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+try:  # Airflow 3: the task SDK; Airflow 2: the core module
+    from airflow.sdk import DAG
+except ImportError:  # pragma: no cover
+    from airflow import DAG
 
 try:  # Airflow 3: the standard provider; Airflow 2: the core module
     from airflow.providers.standard.operators.bash import BashOperator
@@ -32,7 +40,7 @@ COMMAND = (
 with DAG(
     dag_id="scrapeline_daily",
     description="Scrape dumps of one day -> deduplicated news articles (scrapeline)",
-    schedule="@daily",
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
     start_date=pendulum.datetime(2025, 8, 1, tz="UTC"),
     catchup=True,
     max_active_runs=1,

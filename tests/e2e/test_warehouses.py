@@ -1,0 +1,133 @@
+"""Warehouses reading a real output: DuckDB, pyarrow and Spark (pyspark, local mode), beside a file written
+before 0.3 (which carries `source` in the file as well as in the path), and the `scrapeline ddl --dialect spark`
+statements run by Spark itself.
+
+The output is one run of the shipped sample plus two partitions written here: an old-layout file, and a publisher
+whose slug is all digits (`source=123`), which Spark's partition discovery would type as an int.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from scrapeline.pipeline import api
+from scrapeline.pipeline.ddl import ddl
+from scrapeline.transforms.records import ARTICLE_SCHEMA, TABLES
+
+FETCHED = "2025-08-06T12:00:00Z"
+OLD_ID = "0" * 32
+DIGIT_ID = "1" * 32
+# as the README says to read it with pyarrow: `partitioning="hive"` alone infers `date` as a string, `source=123`
+# as an int
+PARTITIONING = ds.partitioning(pa.schema([("source", pa.string()), ("date", pa.date32())]), flavor="hive")
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wh") / "out"
+    summary = api.run(output=str(out), run_id="wh-1", fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+    assert summary.articles_written > 0
+    new = ds.dataset(out / "articles", format="parquet", partitioning=PARTITIONING).to_table()
+    one = new.slice(0, 1).select(ARTICLE_SCHEMA.names)  # file columns only
+
+    # a file as 0.1 wrote it: `source` stored in the file too, no title_source / duplicate_matches yet
+    old = one.drop_columns(["title_source", "duplicate_matches"]).set_column(
+        0, "article_id", pa.array([OLD_ID])).append_column("source", pa.array(["legacy-wire"]))
+    old_dir = out / "articles" / "source=legacy-wire" / "date=2024-01-31"
+    old_dir.mkdir(parents=True)
+    pq.write_table(old, old_dir / "part-old-0.parquet")
+
+    digits = one.set_column(0, "article_id", pa.array([DIGIT_ID]))
+    digit_dir = out / "articles" / "source=123" / "date=2024-02-01"
+    digit_dir.mkdir(parents=True)
+    pq.write_table(digits, digit_dir / "part-digits-0.parquet")
+    return {"root": out, "new": new, "rows": new.num_rows + 2}
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+    session = (SparkSession.builder.master("local[1]").appName("scrapeline-test")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "1")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _naive_utc(ts):
+    return None if ts is None else ts.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def test_duckdb_and_pyarrow_read_old_and_new_files_together(output):
+    articles = str(output["root"] / "articles")
+    con = duckdb.connect()
+    scan = f"read_parquet('{articles}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+    types = {name: str(t) for name, t, *_ in con.execute(f"describe select * from {scan}").fetchall()}
+    assert (types["date"], types["source"], types["published_at"]) == ("DATE", "VARCHAR", "TIMESTAMP WITH TIME ZONE")
+    assert con.execute(f"select count(*) from {scan}").fetchone()[0] == output["rows"]
+    old = con.execute(f"select source, date, title_source from {scan} where article_id = '{OLD_ID}'").fetchall()
+    assert old == [("legacy-wire", dt.date(2024, 1, 31), None)]
+
+    table = ds.dataset(articles, format="parquet", partitioning=PARTITIONING).to_table()
+    assert table.num_rows == output["rows"]
+    assert table.schema.field("date").type == pa.date32() and table.schema.field("source").type == pa.string()
+    assert pc.count_distinct(table["source"]).as_py() == len(set(output["new"]["source"].to_pylist())) + 2
+
+
+def test_spark_discovers_partitions_with_utc_timestamps_and_dates(output, spark):
+    from pyspark.sql import types as T
+
+    df = spark.read.option("mergeSchema", "true").parquet(str(output["root"] / "articles"))
+    fields = {f.name: f.dataType for f in df.schema.fields}
+    assert isinstance(fields["date"], T.DateType)
+    assert isinstance(fields["published_at"], T.TimestampType) and isinstance(fields["fetched_at"], T.TimestampType)
+    assert isinstance(fields["captions"], T.ArrayType) and isinstance(fields["duplicate_matches"], T.ArrayType)
+    assert isinstance(fields["source"], T.StringType)
+    # discovery types a partition column from its values: where every slug read is all digits, it is a number
+    # (why `scrapeline ddl --dialect spark` declares the types)
+    only_digits = spark.read.option("basePath", str(output["root"] / "articles")).parquet(
+        str(output["root"] / "articles" / "source=123"))
+    assert isinstance(only_digits.schema["source"].dataType, T.IntegerType)
+    assert df.count() == output["rows"]
+
+    rows = {r["article_id"]: r for r in df.collect()}
+    assert rows[OLD_ID]["title_source"] is None and rows[OLD_ID]["date"] == dt.date(2024, 1, 31)
+    for new in output["new"].to_pylist():  # every value as pyarrow reads it; timestamps the same instant in UTC
+        got = rows[new["article_id"]]
+        assert (got["source"], got["date"], got["title"]) == (new["source"], new["date"], new["title"])
+        assert got["published_at"] == _naive_utc(new["published_at"])
+        assert got["fetched_at"] == _naive_utc(new["fetched_at"]) == dt.datetime(2025, 8, 6, 12)
+
+
+def test_spark_runs_the_generated_ddl(output, spark):
+    from pyspark.sql import types as T
+
+    text = ddl("spark", output=str(output["root"]), name="scrapeline_articles")
+    statements = [s.strip() for s in text.split(";\n")]  # comments hold `;` too
+    create, recover = [s for s in statements if s]
+    spark.sql("DROP TABLE IF EXISTS scrapeline_articles")
+    spark.sql(create)
+    assert spark.table("scrapeline_articles").count() == 0  # partitions are not known until recovered
+    spark.sql(recover)
+    table = spark.table("scrapeline_articles")
+    assert table.count() == output["rows"]
+    assert [f.name for f in table.schema.fields] == [c.name for c in TABLES["articles"]]
+    fields = {f.name: f.dataType for f in table.schema.fields}
+    assert isinstance(fields["source"], T.StringType) and isinstance(fields["date"], T.DateType)
+    assert isinstance(fields["position"], T.IntegerType) and isinstance(fields["record_index"], T.LongType)
+    got = {r["article_id"]: (r["source"], r["date"]) for r in table.select("article_id", "source", "date").collect()}
+    assert got[DIGIT_ID] == ("123", dt.date(2024, 2, 1)) and got[OLD_ID] == ("legacy-wire", dt.date(2024, 1, 31))
+    spark.sql("DROP TABLE scrapeline_articles")
