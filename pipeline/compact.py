@@ -51,11 +51,18 @@ def _parquet_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix == ".parquet")
 
 
+def _up_to_date(files: list[Path], schema: pa.Schema) -> bool:
+    """Nothing to do: no file, or one file with the current columns. A lone file written before 0.3 carries the
+    partition keys too (`source`, `stage`), which BigQuery and Athena refuse: it is rewritten, read with the current
+    schema (the extra column dropped, a missing one null)."""
+    return not files or (len(files) == 1 and pq.read_schema(files[0]).names == schema.names)
+
+
 def compact_partition(output: Path, table: str, partition: Path, max_rows: int, compression: str = "zstd") -> tuple[int, int] | None:
     """Merge one partition directory's files; (files before, files after), or None when left as it is."""
     schema = _SCHEMAS[table]
     files = _parquet_files(partition)
-    if len(files) < 2:
+    if _up_to_date(files, schema):
         return None
     merged = pa.concat_tables([pq.read_table(f, schema=schema) for f in files])
     if table == "_index":
@@ -139,7 +146,7 @@ def compact_output(output: str, partitions: list[str], table: str, config) -> tu
 def _compact_all(output: Path, root: Path, table: str, partitions: list[Path], config) -> tuple[list, int, list]:
     merged, compact, changed = [], 0, []
     for d in partitions:
-        if len(_parquet_files(d)) < 2:
+        if _up_to_date(_parquet_files(d), _SCHEMAS[table]):
             compact += 1
             continue
         result = compact_partition(output, table, d, config.max_rows_per_file, config.compression)

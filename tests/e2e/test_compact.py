@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 
@@ -43,6 +44,23 @@ def test_compact_keeps_rows_and_leaves_fewer_files(tmp_path, capsys):
     assert main(["compact", str(out)]) == 0  # nothing left to merge: a no-op, and it says so
     assert "0 partition(s) merged, 1 already compact" in capsys.readouterr().out
     assert _all_rows(out) == before
+
+
+def test_a_lone_file_of_the_old_layout_is_rewritten_in_the_current_one(tmp_path, capsys):
+    out = tmp_path / "out"
+    part = _write_small_files(out, n_files=1)
+    current = part.parent.parent / "source=current" / "date=2025-08-06"
+    current.mkdir(parents=True)
+    shutil.copy(part / "part-run0-00000.parquet", current / "part-run0-00000.parquet")
+    old_file = part / "part-run0-00000.parquet"
+    table = pq.read_table(old_file)  # as 0.1 wrote it: `source` in the file too, no title_source yet
+    pq.write_table(table.drop_columns(["title_source"]).append_column("source", pa.array(["src"] * 3)), old_file)
+    before = _all_rows(out)
+    assert main(["compact", str(out)]) == 0
+    assert "1 partition(s) merged, 1 already compact" in capsys.readouterr().out
+    (new_file,) = part.glob("*.parquet")
+    assert pq.read_schema(new_file).names == ARTICLE_SCHEMA.names
+    assert _all_rows(out) == before and len(before) == 6
 
 
 def test_readers_never_see_both_or_neither(tmp_path):

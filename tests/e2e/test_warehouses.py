@@ -1,4 +1,4 @@
-"""Warehouses reading a real output: DuckDB, pyarrow and Spark (pyspark, local mode), beside a file written
+"""Warehouses reading a real output: DuckDB, pyarrow, Polars and Spark (pyspark, local mode), beside a file written
 before 0.3 (which carries `source` in the file as well as in the path), and the `scrapeline ddl --dialect spark`
 statements run by Spark itself.
 
@@ -131,3 +131,15 @@ def test_spark_runs_the_generated_ddl(output, spark):
     got = {r["article_id"]: (r["source"], r["date"]) for r in table.select("article_id", "source", "date").collect()}
     assert got[DIGIT_ID] == ("123", dt.date(2024, 2, 1)) and got[OLD_ID] == ("legacy-wire", dt.date(2024, 1, 31))
     spark.sql("DROP TABLE scrapeline_articles")
+
+
+def test_polars_reads_with_hive_partitioning(output):
+    import polars as pl
+
+    articles = output["root"] / "articles"
+    # missing_columns="insert": a file written before a column existed (here title_source) reads as null there
+    frame = pl.scan_parquet(f"{articles}/**/*.parquet", hive_partitioning=True, missing_columns="insert").collect()
+    assert frame.height == output["rows"]
+    assert frame.schema["date"] == pl.Date and frame.schema["published_at"] == pl.Datetime("us", "UTC")
+    old = frame.filter(pl.col("article_id") == OLD_ID).select("source", "date").rows()
+    assert old == [("legacy-wire", dt.date(2024, 1, 31))]
