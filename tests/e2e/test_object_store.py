@@ -99,6 +99,16 @@ def _comparable(rows: list[dict]) -> list[tuple]:
                    tuple(sorted(r["duplicate_titles"]))) for r in rows)
 
 
+def _local_batches(sample_path, tmp_path, local: str) -> None:
+    """The two batches the store tests run, run on a local output: the reference their rows must equal."""
+    api.run([str(sample_path)], local, fetched_at=FETCHED)
+    day2 = tmp_path / "day2"
+    day2.mkdir()
+    (day2 / "copy-of-the-sample.txt").write_bytes(sample_path.read_bytes())
+    (day2 / "council.txt").write_bytes(SECOND.read_bytes())
+    api.run([str(day2)], local, fetched_at=FETCHED)
+
+
 def test_two_batches_on_s3_give_the_rows_of_a_local_run(endpoint, bucket, tmp_path, sample_path):
     s3, b = bucket
     s3.upload_file(str(sample_path), b, f"landing/day1/{sample_path.name}")
@@ -113,12 +123,7 @@ def test_two_batches_on_s3_give_the_rows_of_a_local_run(endpoint, bucket, tmp_pa
     assert second.duplicates_already_in_output == 4 and second.articles_written == 1  # dedup against the store
 
     local = str(tmp_path / "local")  # the same two batches, locally
-    api.run([str(sample_path)], local, fetched_at=FETCHED)
-    day2 = tmp_path / "day2"
-    day2.mkdir()
-    (day2 / "copy-of-the-sample.txt").write_bytes(sample_path.read_bytes())
-    (day2 / "council.txt").write_bytes(SECOND.read_bytes())
-    api.run([str(day2)], local, fetched_at=FETCHED)
+    _local_batches(sample_path, tmp_path, local)
 
     stored = _rows(endpoint, f"{b}/out")
     assert len(stored) == 4 and len({r["article_id"] for r in stored}) == 4
@@ -231,12 +236,7 @@ def test_two_batches_on_gcs_give_the_rows_of_a_local_run(gcs, tmp_path, sample_p
     assert second.duplicates_already_in_output == 4 and second.articles_written == 1
 
     local = str(tmp_path / "local")
-    api.run([str(sample_path)], local, fetched_at=FETCHED)
-    day2 = tmp_path / "day2"
-    day2.mkdir()
-    (day2 / "copy-of-the-sample.txt").write_bytes(sample_path.read_bytes())
-    (day2 / "council.txt").write_bytes(SECOND.read_bytes())
-    api.run([str(day2)], local, fetched_at=FETCHED)
+    _local_batches(sample_path, tmp_path, local)
 
     fs = pafs.GcsFileSystem(anonymous=True, scheme="http", endpoint_override=f"127.0.0.1:{gcs}")
     stored = ds.dataset("news/out/articles", filesystem=fs, format="parquet", partitioning="hive").to_table().to_pylist()
