@@ -9,7 +9,9 @@ the page url as WARC-Target-URI), each run end to end on DirectRunner (pages in,
 merged into another page's row as a duplicate is scored with that row), and scored with the AEB shingle metric
 (benchmarks/aeb_metric.py). Title, author and date are exact matches after whitespace normalisation (dates as
 YYYY-MM-DD), on pages whose gold has them. In the same run, `trafilatura.extract(html)` with default settings
-is scored and timed on the same pages. Prints figures; asserts nothing.
+is scored and timed on the same pages. Then, for the loose run: where each title and date miss comes from
+(the title's `title_source`; a date missing, or equal to the page's `updated_at`, or else wrong), the rows per
+page by role, teasers per page, and the share of rows with `source=unknown`. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -82,6 +85,52 @@ def predictions(out: Path, key_of) -> dict[str, dict]:
     return by_page
 
 
+def _day(ts) -> str | None:
+    return ts.astimezone(dt.timezone.utc).date().isoformat() if ts else None
+
+
+def misses(preds: dict[str, dict], gold: dict[str, dict]) -> None:
+    """Where the title and date misses come from."""
+    title_miss, date_miss, updated_ok = Counter(), Counter(), 0
+    for i, g in gold.items():
+        r = preds.get(i)
+        if g.get("title") and (r is None or _norm(r["title"]) != _norm(g["title"])):
+            title_miss["no row" if r is None else f"title_source={r.get('title_source')}"] += 1
+        if g.get("publish_date"):
+            got, upd = (_day(r["published_at"]), _day(r.get("updated_at"))) if r else (None, None)
+            if upd == g["publish_date"]:
+                updated_ok += 1
+            if got != g["publish_date"]:
+                why = ("no row" if r is None else "no date found" if got is None
+                       else "gold is the updated date (updated_at matches)" if upd == g["publish_date"]
+                       else "updated_at also wrong or absent")
+                date_miss[why] += 1
+    have_dates = sum(1 for g in gold.values() if g.get("publish_date"))
+    print(f"  title misses: {dict(title_miss.most_common())}")
+    print(f"  date misses: {dict(date_miss.most_common())}")
+    print(f"  updated_at equals the gold date on {updated_ok} of {have_dates} pages")
+
+
+def fidelity(out: Path, pages: int) -> None:
+    """Rows per page by role, teasers per page, `source=unknown` share."""
+    rows = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table(
+        columns=["role", "source", "word_count"]).to_pylist()
+    roles = Counter(r["role"] for r in rows)
+    teasers = []
+    if (out / "teasers").exists():
+        teasers = ds.dataset(str(out / "teasers"), format="parquet", partitioning="hive").to_table(
+            columns=["source", "article_id"]).to_pylist()
+    unknown = sum(1 for r in rows if r["source"] == "unknown")
+    short = sum(1 for r in rows if r["role"] == "related" and r["word_count"] < 50)
+    print(f"  rows {len(rows)} over {pages} pages: " + ", ".join(f"{k} {v} ({v / pages:.2f}/page)"
+                                                                 for k, v in sorted(roles.items()))
+          + f"; related rows under 50 words: {short}")
+    print(f"  teasers {len(teasers)} ({len(teasers) / pages:.2f}/page), linked to an article: "
+          f"{sum(1 for t in teasers if t['article_id'])}")
+    print(f"  source=unknown: {unknown} of {len(rows)} rows ({unknown / max(len(rows), 1):.1%}); teasers: "
+          f"{sum(1 for t in teasers if t['source'] == 'unknown')} of {len(teasers)}")
+
+
 def score(name: str, preds: dict[str, dict], gold: dict[str, dict], seconds: float, metadata: bool = True) -> None:
     ids = sorted(gold)
     s = corpus_score([((preds.get(i) or {}).get("body") or "", gold[i]["articleBody"]) for i in ids])
@@ -93,8 +142,7 @@ def score(name: str, preds: dict[str, dict], gold: dict[str, dict], seconds: flo
 
     title, nt = exact("title", lambda r: r["title"])
     author, na = exact("author", lambda r: r["author"])
-    date, nd = exact("publish_date", lambda r: r["published_at"].astimezone(dt.timezone.utc).date().isoformat()
-                     if r["published_at"] else None)
+    date, nd = exact("publish_date", lambda r: _day(r["published_at"]))
     meta = (f"title {title:.3f} ({nt})  author {author:.3f} ({na})  date {date:.3f} ({nd})" if metadata
             else f"{'(text only)':40s}")
     print(f"{name:34s} P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}  | {meta}  | {len(ids) / seconds:5.1f} pages/s "
@@ -135,6 +183,10 @@ def main() -> int:
         loose_s = run_pipeline(loose, tmp / "out-loose", beam_args)
         warc_s = run_pipeline(warc_dir, tmp / "out-warc", beam_args)
         loose_preds = predictions(tmp / "out-loose", lambda uri, rec, url: Path(uri).name.split(".")[0])
+        print()
+        print("loose run:")
+        misses(loose_preds, gold)
+        fidelity(tmp / "out-loose", len(ids))
         warc_preds = predictions(tmp / "out-warc", lambda uri, rec, url: by_url.get(url) or f"{uri}#{rec}")
         if any(k.startswith("/") for k in warc_preds):  # dropped copies are keyed by lineage: map via offsets
             offsets = {}

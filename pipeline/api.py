@@ -66,6 +66,8 @@ class RunSummary:
     dead_letters_written: int
     rows_per_partition: Mapping[str, int]
     record: Mapping
+    teasers_written: int = 0
+    """Link cards written to `teasers/` (never counted as articles)."""
 
     @classmethod
     def from_record(cls, r: Mapping) -> RunSummary:
@@ -76,7 +78,7 @@ class RunSummary:
             articles_extracted=r["articles_extracted"], articles_written=r["articles_written"],
             duplicates_in_run=r["duplicates_in_run"], duplicates_already_in_output=r["duplicates_already_in_output"],
             dead_letters_written=r["dead_letters_written"], rows_per_partition=dict(r["rows_per_partition"]),
-            record=dict(r),
+            record=dict(r), teasers_written=(r.get("teasers") or {}).get("written", 0),
         )
 
 

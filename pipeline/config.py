@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from scrapeline.transforms.neardup import NearDupSettings
+from scrapeline.transforms.teasers import CardRules
 from scrapeline.transforms.settings import (  # the typed settings, and the checks the loader applies to YAML values
     COMPRESSIONS,
     CleaningRules,
@@ -240,6 +241,7 @@ _RUN_KEYS = {
     "read": {"max_file_bytes", "excerpt_chars"},
     "write": {"max_rows_per_file", "compression"},
     "dates": {"languages"},
+    "teasers": {"article_min_words", "article_min_paragraphs", "max_link_density"},
     "jsonl": {f.name for f in dataclasses.fields(JsonlFields)},
 }
 
@@ -305,7 +307,7 @@ def load_config(path: str | Path | None = None) -> Config:
     )
     sources = _sources(Path(data["sources"])) if data.get("sources") else ()
     dedup, filt, read, write = section("dedup"), section("filter"), section("read"), section("write")
-    dates, jsonl = section("dates"), section("jsonl")
+    dates, jsonl, teasers = section("dates"), section("jsonl"), section("teasers")
     compression = write.get("compression", "zstd")
     if compression not in COMPRESSIONS:
         raise ConfigError(f"{where('write', 'compression')}: expected one of {', '.join(COMPRESSIONS)}, "
@@ -323,6 +325,14 @@ def load_config(path: str | Path | None = None) -> Config:
         date_languages=_languages(dates.get("languages", ["en"]), where("dates", "languages")),
         jsonl=JsonlFields(**{k: _names(v, where("jsonl", k)) for k, v in jsonl.items()}),
         near=_near(dedup.get("near"), lambda k: where("dedup", "near", k)),
+        cards=CardRules(
+            article_min_words=_int(teasers.get("article_min_words", CardRules.article_min_words),
+                                   where("teasers", "article_min_words"), 1),
+            article_min_paragraphs=_int(teasers.get("article_min_paragraphs", CardRules.article_min_paragraphs),
+                                        where("teasers", "article_min_paragraphs"), 1),
+            max_link_density=_fraction(teasers.get("max_link_density", CardRules.max_link_density),
+                                       where("teasers", "max_link_density")),
+        ),
     )
 
 

@@ -7,6 +7,8 @@ ReadExistingStories) -> DedupNearDuplicates (near-duplicates and contained copie
 that share a band key: ReadStoredBands, ReadStoriesById) -> WritePartitionedParquet(_index: the band keys of the
 new stories, committed first) -> WritePartitionedParquet(articles); new copies of stored stories ->
 RecordLateDuplicates (their rows updated);
+teasers (link cards) -> SkipStoredTeasers -> LinkTeasers (with the unique articles and the stored ones: each article's
+`teased_on`, each teaser's `article_id`) -> WritePartitionedParquet(teasers);
 every dead-letter output -> SkipStoredDeadLetters -> WritePartitionedParquet(dead_letters).
 Only portable primitives (ParDo, CoGroupByKey, side inputs), so the same graph runs on DirectRunner,
 PortableRunner, Flink or Dataflow.
@@ -24,7 +26,10 @@ from scrapeline.transforms.dedup import LATE, DedupByContentHash, DedupNearDupli
 from scrapeline.transforms.extract import ExtractArticles
 from scrapeline.transforms.read import ReadDumps
 from scrapeline.transforms.spill import DropSpill, Hydrate, SpillBodies, spill_dir
-from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter
+from scrapeline.transforms.records import (
+    ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA, Article, DeadLetter, Teaser,
+)
+from scrapeline.transforms.teasers import LinkTeasers, SkipStoredTeasers
 from scrapeline.transforms.write import (
     INDEX_TABLE,
     ReadExistingStories,
@@ -36,7 +41,8 @@ from scrapeline.transforms.write import (
     band_index_rows,
 )
 
-__all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition"]
+__all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition",
+           "teaser_partition"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,10 @@ def _index_rows(a: Article, s) -> list[dict]:
     return list(band_index_rows(a, s, article_partition(a)))
 
 
+def teaser_partition(t: Teaser) -> str:
+    return f"source={t.source}/date={t.partition_date.isoformat()}"
+
+
 def dead_letter_partition(d: DeadLetter) -> str:
     return f"stage={d.stage}/date={d.occurred_at.date().isoformat()}"
 
@@ -70,6 +80,7 @@ def dead_letter_partition(d: DeadLetter) -> str:
 @dataclass(frozen=True)
 class Extracted:
     articles: beam.PCollection
+    teasers: beam.PCollection
     dead_letters: beam.PCollection
 
 
@@ -87,6 +98,7 @@ def extract(read, config: Config, spec: RunSpec, spill: str | None = None) -> Ex
         ranged_articles = ranged_articles | "SpillRangedBodies" >> SpillBodies(spill, config.near)
     return Extracted(
         (whole_articles, ranged_articles) | "AllArticles" >> beam.Flatten(),
+        (whole.teasers, ranged.teasers) | "AllTeasers" >> beam.Flatten(),
         (whole.dead_letters, ranged.dead_letters) | "AllExtractDeadLetters" >> beam.Flatten(),
     )
 
@@ -118,6 +130,12 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
                 config.max_rows_per_file, config.compression,
             )
         )
+    new_teasers = extracted.teasers | "SkipStoredTeasers" >> SkipStoredTeasers(spec.output)
+    unique, teasers = unique | "LinkTeasers" >> LinkTeasers(spec.output, new_teasers)
+    teasers_written = teasers | "WriteTeasers" >> WritePartitionedParquet(
+        spec.output, "teasers", TEASER_SCHEMA, teaser_partition, spec.run_id, config.max_rows_per_file,
+        config.compression,
+    )
     updated = late | "RecordLateDuplicates" >> RecordLateDuplicates(
         spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression
     )
@@ -144,6 +162,8 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         "unique": unique,
         "dead_letters": dead,
         "written": written,
+        "teasers": teasers,
+        "teasers_written": teasers_written,
         "dead_written": dead_written,
         "updated_files": updated,
         "index_written": index_written,
@@ -181,6 +201,11 @@ def build_streaming_pipeline(
                 early_firings=early_firings,
             )
         )
+    # teasers are written as they come; linking them to articles is the batch graph's (not done in streaming)
+    _ = extracted.teasers | "WriteTeasers" >> WriteWindowedParquet(
+        spec.output, "teasers", TEASER_SCHEMA, teaser_partition, window_seconds, config.compression,
+        early_firings=early_firings,
+    )
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
     dead_written = dead | "WriteDeadLetters" >> WriteWindowedParquet(
         spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, window_seconds, config.compression,

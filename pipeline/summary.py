@@ -69,6 +69,9 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
         "stored_rows_updated_with_new_copies": c["duplicates.recorded_on_stored_rows"],
         "filtered": filtered,
         "dead_letters": dead,
+        "teasers": {"extracted": c["teasers_extracted"], "written": c["teasers_written"],
+                    "already_in_output": c["teasers.already_in_output"], "linked_to_articles": c["teasers.linked"],
+                    "articles_teased": c["teasers.articles_teased"], "stored_teasers_matched": c["teasers.stored_read"]},
         "dead_letters_written": c["dead_letters_written"],
         "dead_letters_already_in_output": c["dead_letters.already_in_output"],
         "rows_per_partition": dict(sorted(rows_per_partition.items())),
@@ -104,6 +107,11 @@ def render_summary(s: dict) -> str:
         lines.append(f"  band-key buckets too large to compare (skipped): {near['oversized_buckets_skipped']}")
     if s["stored_rows_updated_with_new_copies"]:
         lines.append(f"  stored rows that recorded new copies of their story: {s['stored_rows_updated_with_new_copies']}")
+    t = s.get("teasers") or {}
+    if t.get("extracted"):
+        lines.append(f"  teasers (link cards, in teasers/): {t['extracted']} seen, {t['written']} written, "
+                     f"{t['already_in_output']} already in output; {t['linked_to_articles']} linked to their article, "
+                     f"{t['articles_teased']} articles teased")
     if s["filtered"]:
         lines.append("  filtered: " + ", ".join(f"{k} {v}" for k, v in s["filtered"].items()))
     if s["dead_letters"]:

@@ -209,11 +209,13 @@ def check_case(path: Path, case: Case, config, settings) -> dict:
     from scrapeline.transforms.containers import Skipped
     from scrapeline.transforms.extract import extract_page
     from scrapeline.transforms.read import read_dump
-    from scrapeline.transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter, Page, record_to_row
+    from scrapeline.transforms.records import (
+        ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA, Article, DeadLetter, Page, Teaser, record_to_row,
+    )
 
     ingested = dt.datetime(2025, 8, 6, 12, tzinfo=dt.timezone.utc)
-    pages = articles = dead = skipped = 0
-    rows_a, rows_d = [], []
+    pages = articles = teasers = dead = skipped = 0
+    rows_a, rows_d, rows_t = [], [], []
     for out in read_dump(str(path), 0.0, settings):
         if isinstance(out, Skipped):
             skipped += 1
@@ -230,11 +232,16 @@ def check_case(path: Path, case: Case, config, settings) -> dict:
                 articles += 1
                 assert rec.title and rec.body, rec
                 rows_a.append(record_to_row(rec))
+            elif isinstance(rec, Teaser):
+                teasers += 1
+                assert rec.title, rec
+                rows_t.append(record_to_row(rec))
             else:
                 assert isinstance(rec, DeadLetter), rec
                 dead += 1
                 rows_d.append(record_to_row(rec))
     pa.Table.from_pylist(rows_a, schema=ARTICLE_SCHEMA)
     pa.Table.from_pylist(rows_d, schema=DEAD_LETTER_SCHEMA)
+    pa.Table.from_pylist(rows_t, schema=TEASER_SCHEMA)
     assert pages + dead + skipped > 0, f"{case.mutations}: the file left no trace"
-    return {"pages": pages, "articles": articles, "dead_letters": dead, "skipped": skipped}
+    return {"pages": pages, "articles": articles, "teasers": teasers, "dead_letters": dead, "skipped": skipped}

@@ -20,13 +20,16 @@ from scrapeline.transforms.clean import clean_body, clean_line_text
 from scrapeline.transforms.hashing import article_id, normalise_words, story_key
 from scrapeline.transforms.metadata import UNKNOWN_SOURCE, page_id, published_time, source_slug
 from scrapeline.transforms.metrics import count, flush_progress, make_dead_letter
-from scrapeline.transforms.records import Article, DeadLetter, Page, RawArticle
+from scrapeline.transforms.records import Article, DeadLetter, Page, RawArticle, Teaser
+from scrapeline.transforms.teasers import article_link_keys, teaser_id, teaser_link_keys
 from scrapeline.transforms.html import split_html_page
 from scrapeline.transforms.split import SplitResult, choose_layout, split_text_dump
 
-__all__ = ["ExtractArticles", "Filtered", "build_article", "extract_page", "first_sentence", "repair_mojibake"]
+__all__ = ["ExtractArticles", "Filtered", "build_article", "build_teaser", "extract_page", "first_sentence",
+           "repair_mojibake"]
 
 DEAD = "dead_letters"
+TEASERS = "teasers"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _TITLE_MAX = 160
 _TITLE_STRIP = " \t|•·*#>-–—"  # table-cell bars and bullets that legacy layouts leave around a line
@@ -114,6 +117,9 @@ def build_article(
     published, why = published_time(raw.published_raw, page.fetched_at, config.date_languages)
     if why:
         count(f"dates.refused.{why}")
+    updated, why = published_time(raw.updated_raw, page.fetched_at, config.date_languages)
+    if why:
+        count(f"dates.refused_updated.{why}")
     url = raw.url or (page.url if raw.role == "main" else None)
     name = raw.source or page.site or site
     slug = source_slug(name, config.source_slugs, url)
@@ -144,18 +150,41 @@ def build_article(
         duplicate_locations=(),
         ingested_at=ingested_at,
         pipeline_version=version,
+        updated_at=updated,
+        link_keys=article_link_keys(url, cleaned.body),
+    )
+
+
+def build_teaser(page: Page, raw: RawArticle, site: str | None, seen_on: RawArticle | None, rules: CleaningRules,
+                 config: Config, ingested_at: dt.datetime, version: str) -> Teaser:
+    """A link card of `page` as a row of `teasers` (its dek cleaned like a body; no minimum length). `seen_on`:
+    the page's main article, whose url (the page's canonical one) and title say where the card was seen."""
+    cleaned = clean_body(tuple(map(repair_mojibake, raw.body_lines)), rules)
+    title = clean_line_text(repair_mojibake(raw.title)) or first_sentence(cleaned.body) or raw.url or ""
+    published, _ = published_time(raw.published_raw, page.fetched_at, config.date_languages)
+    name = page.site or site or raw.source
+    pid = page_id(page.input_uri, page.record_index)
+    page_url = page.url or (seen_on.url if seen_on is not None else None)
+    return Teaser(
+        teaser_id=teaser_id(pid, raw.url, title), title=title, dek=cleaned.body, url=raw.url,
+        captions=tuple(dict.fromkeys((*raw.captions, *cleaned.captions))), published_at=published,
+        seen_on_url=page_url, seen_on_title=clean_line_text(seen_on.title) if seen_on is not None else "",
+        source=source_slug(name, config.source_slugs, page_url),
+        source_name=(name.strip() if name and name.strip() else UNKNOWN_SOURCE), page_id=pid, position=raw.position,
+        input_uri=page.input_uri, record_index=page.record_index, fetched_at=page.fetched_at,
+        ingested_at=ingested_at, pipeline_version=version, link_keys=teaser_link_keys(raw.url, cleaned.body),
     )
 
 
 def extract_page(
     page: Page, config: Config, layout: LayoutProfile | None, ingested_at: dt.datetime, version: str
-) -> Iterator[Article | DeadLetter]:
-    """One page -> its articles, and a dead letter for whatever could not become one. Never raises: a failing
-    page is one dead letter, a failing article one more, and the page's other articles go on."""
+) -> Iterator[Article | Teaser | DeadLetter]:
+    """One page -> its articles and teasers, and a dead letter for whatever could not become one. Never raises:
+    a failing page is one dead letter, a failing article one more, and the page's other articles go on."""
     cfg = config
     try:
         if page.format == "html":
-            html = split_html_page(page.text, page.url, cfg.date_languages, page.fetched_at)
+            html = split_html_page(page.text, page.url, cfg.date_languages, page.fetched_at, cfg.cards)
             split = SplitResult("html", html.meta.site, html.articles, (), 0)
             rules = cfg.cleaning
         else:
@@ -175,7 +204,17 @@ def extract_page(
     if not split.articles:
         yield make_dead_letter("split", "no_articles", page.input_uri, page.record_index,
                                f"layout {split.layout!r} found no article", page.text, excerpt_chars=cfg.excerpt_chars)
+    main = next((a for a in split.articles if a.role == "main"), None)
     for raw in split.articles:
+        if raw.role == "teaser":
+            count("teasers_extracted")
+            try:
+                yield build_teaser(page, raw, split.site, main, rules, cfg, ingested_at, version)
+            except Exception as e:
+                yield make_dead_letter("extract", "unexpected_error", page.input_uri, page.record_index, e,
+                                       "\n".join((raw.title, *raw.body_lines)), position=raw.position,
+                                       excerpt_chars=cfg.excerpt_chars)
+            continue
         count("articles_extracted")
         try:
             result = build_article(page, raw, split.site, rules, cfg, ingested_at, version)
@@ -201,14 +240,20 @@ class _ExtractFn(beam.DoFn):
 
     def process(self, page: Page) -> Iterable:
         for out in extract_page(page, self._config, self._layout, self._ingested_at, self._version):
-            yield beam.pvalue.TaggedOutput(DEAD, out) if isinstance(out, DeadLetter) else out
+            if isinstance(out, DeadLetter):
+                yield beam.pvalue.TaggedOutput(DEAD, out)
+            elif isinstance(out, Teaser):
+                yield beam.pvalue.TaggedOutput(TEASERS, out)
+            else:
+                yield out
 
     def finish_bundle(self):
         flush_progress()
 
 
 class ExtractArticles(beam.PTransform):
-    """Pages -> Articles (not yet deduplicated), with a `dead_letters` output (stages split, extract, filter)."""
+    """Pages -> Articles (not yet deduplicated), with a `teasers` output (link cards, records.Teaser) and a
+    `dead_letters` output (stages split, extract, filter)."""
 
     def __init__(self, config: Config, ingested_at: dt.datetime, version: str, layout: str | None = None):
         super().__init__()
@@ -219,4 +264,4 @@ class ExtractArticles(beam.PTransform):
         self._fn = _ExtractFn(config, layout, ingested_at, version)
 
     def expand(self, pages):
-        return pages | "SplitCleanHash" >> beam.ParDo(self._fn).with_outputs(DEAD, main="articles")
+        return pages | "SplitCleanHash" >> beam.ParDo(self._fn).with_outputs(DEAD, TEASERS, main="articles")

@@ -33,9 +33,11 @@ from bs4 import BeautifulSoup
 from lxml import etree
 from lxml import html as lxml_html
 
+from scrapeline.transforms.hashing import normalise_words
 from scrapeline.transforms.metadata import EARLIEST_DATE, published_time
 from scrapeline.transforms.metrics import count
 from scrapeline.transforms.records import RawArticle
+from scrapeline.transforms.teasers import CardRules, is_card, link_density
 
 __all__ = ["HtmlSplit", "PageMeta", "extract_main_text", "page_metadata", "split_html_page"]
 
@@ -65,6 +67,8 @@ class PageMeta:
     """The first date of the chain that is a real publication date (see `page_metadata`)."""
     author: str | None
     title_source: str = ""
+    updated: str | None = None
+    """The last modification the page gives (JSON-LD dateModified, `article:modified_time`), if a real date."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,81 @@ _PUBLISHED_META = (
 )
 
 
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time", "datemodified",
+                  "dcterms.modified", "last-modified", "parsely-updated-date")
+
+
+_COPYRIGHT = re.compile(
+    r"(?:(?:©|\(c\)|copyright)\s*)+(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)?\d\d)?\s*,?\s*)?"
+    r"(?:by\s+)?(?P<name>[A-Z][\w&.'’ -]{1,60}?)"
+    r"(?=\s*(?:[.,;|]|all rights|(?:or|and) its\b|\(|$|(?:19|20)\d\d))", re.I)
+_NOT_A_NAME = re.compile(r"^(?:the\s+)?(?:author|authors|owner|copyright|all|rights|respective|original|this|"
+                         r"site|website|page|material|content|photo|image)s?\b", re.I)
+
+
+def _title_affix(title: str, headlines: list[str]) -> str | None:
+    """The site name glued to a `<title>`: "icScotland - More Britons in blood scandal", "Kemble quits - World -
+    Sport - The Age". The end part (first or last) that is not the headline; with no headline known, the shorter
+    end, when it is name-sized (at most 5 words, 40 characters)."""
+    parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return None
+    keys = [_key(h) for h in headlines if h and len(h) >= 3]
+    ends = [parts[-1], parts[0]]
+    if keys:
+        first_is_headline = any(_key(parts[0]) and (_key(parts[0]) in k or k in _key(parts[0])) for k in keys)
+        last_is_headline = any(_key(parts[-1]) and (_key(parts[-1]) in k or k in _key(parts[-1])) for k in keys)
+        if first_is_headline and not last_is_headline:
+            ends = [parts[-1]]
+        elif last_is_headline and not first_is_headline:
+            ends = [parts[0]]
+    ends = sorted(ends, key=len) if len(ends) == 2 else ends
+    for end in ends:
+        end = end.strip()
+        if 2 <= len(end) <= 40 and len(end.split()) <= 5 and not any(k == _key(end) for k in keys):
+            return end
+    return None
+
+
+def _copyright_holder(tree) -> str | None:
+    """The holder named in the page's copyright line ("Copyright © 2008 The Age Company Ltd.")."""
+    if tree is None:
+        return None
+    for node in tree.xpath("//body//text()[contains(., '©') or contains(translate(., 'COPYRIGHT', 'copyright'), "
+                           "'copyright') or contains(., '(c)') or contains(., '(C)')]")[-6:][::-1]:
+        text = _text(str(node))
+        parent = node.getparent()
+        if parent is not None and len(text) < 30:  # "©" alone in its own element: read the whole line
+            text = _text(parent.text_content())
+        for m in _COPYRIGHT.finditer(text[:300]):
+            name = _text(m.group("name")).rstrip(" -")
+            if 2 <= len(name) <= 60 and not _NOT_A_NAME.match(name) and len(name.split()) <= 7:
+                return name
+    return None
+
+
+def _publisher_without_metadata(title: str, headlines: list[str], tree, page_url: str | None, head) -> str | None:
+    """The publisher of a page whose metadata names none, in order: the `<title>` affix, the copyright line, the
+    host of the canonical (or `<base>`) url. Which one answered is counted (`publisher.from.<how>`)."""
+    for how, found in (("title_affix", lambda: _title_affix(title, headlines) if title else None),
+                       ("copyright", lambda: _copyright_holder(tree))):
+        name = found()
+        if name:
+            count(f"publisher.from.{how}")
+            return name
+    base = head.find("base", href=True) if head is not None else None
+    for candidate in (page_url, base.get("href") if base else None):
+        try:
+            host = (urlsplit(candidate).hostname or "").removeprefix("www.") if candidate else ""
+        except ValueError:
+            host = ""
+        if host:
+            count("publisher.from.url")
+            return host
+    count("publisher.unknown")
+    return None
+
+
 def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages: tuple[str, ...]) -> str | None:
     """The first candidate that is a real publication date (see page_metadata); refusals are counted."""
     when = fetched_at or dt.datetime.now(dt.timezone.utc)
@@ -277,6 +356,14 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     canonical = head.find("link", attrs={"rel": re.compile(r"^canonical$", re.I)})
     page_url = url or (canonical.get("href") if canonical else None) or _first(meta, "og:url")
     title_tag = head.find("title")
+    if site:
+        count("publisher.from.metadata")
+    else:
+        site = _publisher_without_metadata(
+            _text(title_tag.get_text()) if title_tag else _tree_text(_first_xpath(tree, "//title")),
+            [_tree_text(h) for h in (tree.xpath("//h1")[:4] if tree is not None else [])]
+            + [c for c in (main_ld.get("headline"), _first(meta, "og:title", "twitter:title")) if isinstance(c, str)],
+            tree, page_url, head)
     title, title_source = _choose_title(
         [_tree_text(h) for h in (tree.xpath("//h1")[:4] if tree is not None else [])],
         _text(unescape(main_ld["headline"])) if isinstance(main_ld.get("headline"), str) else None,
@@ -295,6 +382,8 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         if m:
             candidates.append(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
     published = _first_real_date(candidates, fetched_at, languages)
+    updated = _first_real_date([main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META],
+                               fetched_at, languages)
     authors = _names(main_ld.get("author")) if main_ld else []
     if not authors:
         a = _first(meta, "author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
@@ -305,7 +394,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         if byline:
             authors = [byline]
     author = ", ".join(dict.fromkeys(authors)) if authors else None
-    return PageMeta(title, site, page_url, published, author, title_source), articles
+    return PageMeta(title, site, page_url, published, author, title_source, updated), articles
 
 
 def extract_main_text(page, url: str | None = None) -> str:
@@ -318,8 +407,9 @@ def extract_main_text(page, url: str | None = None) -> str:
     return text or ""
 
 
-def _related_from_jsonld(objs: list[dict], page_url: str | None) -> list[RawArticle]:
-    """Further JSON-LD articles (after the main one) with a headline and url of their own."""
+def _related_from_jsonld(objs: list[dict], page_url: str | None, cards: CardRules) -> list[RawArticle]:
+    """Further JSON-LD articles (after the main one) with a headline and url of their own: related articles
+    when they carry a full `articleBody`, teasers when only a description (or a short body)."""
     out = []
     seen = {page_url}
     for o in objs[1:]:
@@ -332,10 +422,14 @@ def _related_from_jsonld(objs: list[dict], page_url: str | None) -> list[RawArti
         if url in seen:
             continue
         seen.add(url)
-        body = o.get("articleBody") or o.get("description") or ""
+        full = o.get("articleBody") if isinstance(o.get("articleBody"), str) else ""
+        body = full or o.get("description") or ""
+        # an articleBody is one string, often with no paragraph breaks: its length alone decides
+        card = not full or is_card(len(full.split()), cards.article_min_paragraphs, 0.0, cards)
         out.append(
             RawArticle(
-                role="related", position=0, title=_text(headline), body_lines=tuple(str(body).split("\n")),
+                role="teaser" if card else "related", position=0, title=_text(headline),
+                body_lines=tuple(str(body).split("\n")),
                 source=next(iter(_names(o.get("publisher"))), None),
                 published_raw=o.get("datePublished") if isinstance(o.get("datePublished"), str) else None,
                 url=url, author=", ".join(_names(o.get("author"))) or None, title_source="metadata",
@@ -344,8 +438,10 @@ def _related_from_jsonld(objs: list[dict], page_url: str | None) -> list[RawArti
     return out
 
 
-def _related_from_article_tags(tree, page_url: str | None, main_title: str | None) -> list[RawArticle]:
-    """Teasers: outermost <article> elements with their own heading and link, other than the main article."""
+def _related_from_article_tags(tree, page_url: str | None, main_title: str | None,
+                               cards: CardRules) -> list[RawArticle]:
+    """Outermost <article> elements with their own heading and link, other than the main article: teasers (link
+    cards), or related articles when they hold an article's body (teasers.is_card)."""
     out = []
     seen = set()
     for art in tree.xpath("//article[not(ancestor::article)]") if tree is not None else []:
@@ -359,13 +455,16 @@ def _related_from_article_tags(tree, page_url: str | None, main_title: str | Non
         if not title or title == main_title or url in seen or url == page_url:
             continue
         seen.add(url)
-        paragraphs = [_tree_text(p) for p in art.xpath(".//p")]
+        captions = tuple(c for c in (_tree_text(f) for f in art.xpath(".//figcaption")) if c)
+        paragraphs = [p for p in (_tree_text(p) for p in art.xpath(".//p[not(ancestor::figcaption)]")) if p]
+        words = sum(len(p.split()) for p in paragraphs)
+        card = is_card(words, len(paragraphs), link_density(art), cards)
         time_el = _first_xpath(art, ".//time[@datetime]")
         out.append(
             RawArticle(
-                role="related", position=0, title=title, body_lines=tuple(p for p in paragraphs if p),
+                role="teaser" if card else "related", position=0, title=title, body_lines=tuple(paragraphs),
                 published_raw=time_el.get("datetime") if time_el is not None else None, url=url,
-                title_source="heading",
+                title_source="heading", captions=captions,
             )
         )
     return out
@@ -453,15 +552,29 @@ def _parse(html: str):
         return None
 
 
+def _same_story(body_lines: tuple[str, ...], main_text: str, share: float = 0.5) -> bool:
+    """A related block that is the main story again: most of its 5-word shingles are in the main text, and it
+    holds most of the main text's (an `<article>` wrapping the page's own story, under a banner heading such as
+    "BREAKING NEWS" or a sub-heading of it). A full article beside the main one, which the main text may also
+    have swallowed, holds little of the main text's own shingles."""
+    def shingles(words: list[str]) -> set[tuple[str, ...]]:
+        return {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
+    mine, main = shingles(normalise_words(" ".join(body_lines))), shingles(normalise_words(main_text))
+    if not mine or not main:
+        return False
+    common = len(mine & main)
+    return common >= share * len(mine) and common >= share * len(main)
+
+
 def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",),
-                    fetched_at: dt.datetime | None = None) -> HtmlSplit:
-    """A page's main article (position 0) and related articles (1, 2, ...), with page metadata. `fetched_at`
-    bounds the dates the page may claim (default: now)."""
+                    fetched_at: dt.datetime | None = None, cards: CardRules = CardRules()) -> HtmlSplit:
+    """A page's main article (position 0), then its related articles and teasers (1, 2, ... in page order),
+    with page metadata. `fetched_at` bounds the dates the page may claim (default: now)."""
     tree = _parse(html)
     head = BeautifulSoup(_head_document(html), "lxml")
     meta, ld_articles = page_metadata(head, tree, url, fetched_at, date_languages)
-    related = _related_from_jsonld(ld_articles, meta.url) + _related_from_article_tags(
-        tree, meta.url, meta.title
+    related = _related_from_jsonld(ld_articles, meta.url, cards) + _related_from_article_tags(
+        tree, meta.url, meta.title, cards
     )
     main_text = extract_main_text(tree, meta.url) if tree is not None else ""
     if not meta.published and tree is not None:
@@ -472,12 +585,15 @@ def split_html_page(html: str, url: str | None = None, date_languages: tuple[str
     main = RawArticle(
         role="main", position=0, title=meta.title or "", body_lines=tuple(_drop_title_line(main_text, meta.title)),
         source=meta.site or host or None, published_raw=meta.published, url=meta.url, author=meta.author,
-        title_source=meta.title_source if meta.title else "first_sentence",
+        title_source=meta.title_source if meta.title else "first_sentence", updated_raw=meta.updated,
     )
     seen_urls = {meta.url}
     articles = [main]
     for r in related:
         if r.url in seen_urls:
+            continue
+        if r.role == "related" and _same_story(r.body_lines, main_text):
+            count("related.same_as_main")
             continue
         seen_urls.add(r.url)
         articles.append(

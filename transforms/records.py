@@ -42,6 +42,8 @@ __all__ = [
     "LateDuplicate",
     "Page",
     "RawArticle",
+    "TEASER_SCHEMA",
+    "Teaser",
     "dead_letter_id",
     "record_to_row",
     "valid_text",
@@ -105,7 +107,7 @@ class Page:
 class RawArticle:
     """An article cut out of a page, before cleaning and metadata resolution."""
 
-    role: str  # main | related
+    role: str  # main | related | teaser (a link card: written to `teasers`, never an article)
     position: int
     title: str
     body_lines: tuple[str, ...]
@@ -116,6 +118,10 @@ class RawArticle:
     title_source: str = "layout"
     """Where the title came from: layout (a text dump's title line), h1, metadata (JSON-LD headline, og:title),
     title_tag (`<title>` minus the site part), heading (another heading of the page), first_sentence."""
+    updated_raw: str | None = None
+    """When the page says the article was last modified (JSON-LD dateModified, article:modified_time)."""
+    captions: tuple[str, ...] = ()
+    """A teaser's image captions (an article's are taken out of its body by the cleaning rules)."""
 
     def __post_init__(self) -> None:
         _sanitise(self)
@@ -172,6 +178,9 @@ class Article:
     pipeline_version: str
     duplicate_matches: tuple[CopyMatch, ...] = ()
     """How each copy in duplicate_locations matched (one entry per location)."""
+    updated_at: dt.datetime | None = None
+    teased_on: tuple[str, ...] = ()
+    """The pages (url, else `input_uri#record_index`) that carried a teaser of this article (transforms/teasers.py)."""
     # Not columns (record_to_row leaves them out): what the batch graph carries while the body is spilled.
     body_ref: str | None = field(default=None, metadata={"column": False})
     """The spill file that holds the body (transforms/spill.py). While `body` is None the article is *slim*: it
@@ -180,6 +189,9 @@ class Article:
     """The LSH band keys of the body (transforms/neardup.py), computed before it was spilled; None: not computed."""
     shingle_count: int = field(default=0, metadata={"column": False})
     """The size of the body's shingle set, with `band_keys`."""
+    link_keys: tuple[str, ...] = field(default=(), metadata={"column": False})
+    """What a teaser of this article may carry: its normalised url, the leads of its first paragraphs
+    (transforms/teasers.py)."""
 
     def __post_init__(self) -> None:
         _sanitise(self)
@@ -265,6 +277,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("role", pa.string(), nullable=False),  # main | related
         pa.field("position", pa.int32(), nullable=False),  # 0 = main article
         pa.field("published_at", _TS),
+        pa.field("updated_at", _TS),  # last modified, when the page says; null in files written before 0.3
         pa.field("fetched_at", _TS, nullable=False),
         pa.field("date_source", pa.string(), nullable=False),  # published | fetched
         pa.field("author", pa.string()),
@@ -282,6 +295,30 @@ ARTICLE_SCHEMA = pa.schema(
             pa.field("location", pa.string()), pa.field("match", pa.string()),
             pa.field("similarity", pa.float64()), pa.field("matched_to", pa.string()),
         ]))),
+        # pages that teased this story (Article.teased_on); null in files written before 0.3
+        pa.field("teased_on", pa.list_(pa.string())),
+        pa.field("ingested_at", _TS, nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ]
+)
+
+TEASER_SCHEMA = pa.schema(
+    [
+        pa.field("teaser_id", pa.string(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("dek", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("captions", pa.list_(pa.string()), nullable=False),
+        pa.field("published_at", _TS),
+        pa.field("seen_on_url", pa.string()),
+        pa.field("seen_on_title", pa.string(), nullable=False),
+        pa.field("source_name", pa.string(), nullable=False),
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("position", pa.int32(), nullable=False),
+        pa.field("input_uri", pa.string(), nullable=False),
+        pa.field("record_index", pa.int64(), nullable=False),
+        pa.field("fetched_at", _TS, nullable=False),
+        pa.field("article_id", pa.string()),
         pa.field("ingested_at", _TS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
     ]
@@ -299,6 +336,45 @@ DEAD_LETTER_SCHEMA = pa.schema(
         pa.field("dead_letter_id", pa.string()),  # null in files written before 0.2
     ]
 )
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """A link card seen on a page (a heading, a dek, a url, an image caption): a row of `teasers`, never of
+    `articles`. `article_id` links it to the full article once that is in the output (transforms/teasers.py)."""
+
+    teaser_id: str
+    title: str
+    dek: str
+    url: str | None
+    captions: tuple[str, ...]
+    published_at: dt.datetime | None
+    seen_on_url: str | None
+    seen_on_title: str
+    source: str
+    source_name: str
+    page_id: str
+    position: int
+    input_uri: str
+    record_index: int
+    fetched_at: dt.datetime
+    ingested_at: dt.datetime
+    pipeline_version: str
+    article_id: str | None = None
+    link_keys: tuple[str, ...] = field(default=(), metadata={"column": False})
+    """Its normalised url and the lead of its dek (transforms/teasers.py)."""
+
+    def __post_init__(self) -> None:
+        _sanitise(self)
+
+    @property
+    def partition_date(self) -> dt.date:
+        return self.fetched_at.astimezone(dt.timezone.utc).date()
+
+    @property
+    def seen_on(self) -> str:
+        """Where it was seen, as `Article.teased_on` lists it."""
+        return self.seen_on_url or f"{self.input_uri}#{self.record_index}"
 
 
 @dataclass(frozen=True)
@@ -325,7 +401,10 @@ _ARTICLE_DOCS = {
     "page_id": "xxh3-64 hex of the page's lineage (input uri + record index)",
     "role": "`main` or `related`",
     "position": "0 for the main article, then 1, 2, ... in page order",
-    "published_at": "publication time, relative times resolved against the fetch time",
+    "published_at": "publication time (the original one, not an update's), relative times resolved against the "
+                    "fetch time",
+    "updated_at": "last modification, when the page gives one (JSON-LD dateModified, `article:modified_time`); "
+                  "null in files written before 0.3",
     "fetched_at": "when the page was fetched (the dump's metadata, its sidecar, --fetched-at, else the file's mtime)",
     "date_source": "`published` or `fetched`: what the `date` partition comes from",
     "author": "byline, when the page gives one",
@@ -342,10 +421,35 @@ _ARTICLE_DOCS = {
                          "`near_duplicate` (Jaccard of 5-word shingles), `contained` (share of the smaller copy's "
                          "shingles in the larger); `matched_to` is the copy it was compared with; null in files "
                          "written before the column existed",
+    "teased_on": "pages (url, else `input_uri#record_index`) that carried a teaser (link card) of this article, in "
+                 "this run or an earlier one; null in files written before 0.3",
     "ingested_at": "when the run that wrote the row started",
     "pipeline_version": "the scrapeline version that wrote the row",
     "source": "publisher slug `[a-z0-9-]`, at most 80 characters",
     "date": "published date (UTC), else the fetch date (`date_source` says which)",
+}
+_TEASER_DOCS = {
+    "teaser_id": "xxh3-64 hex of the page it was seen on and its url (else title): the same card on the same page "
+                 "has the same id in every run",
+    "title": "the card's heading",
+    "dek": "the card's text under the heading (summary, standfirst), paragraphs separated by `\\n`; may be empty",
+    "url": "where the card links to",
+    "captions": "image captions and credits inside the card",
+    "published_at": "the date the card shows, when it shows one",
+    "seen_on_url": "the url of the page that carried the card",
+    "seen_on_title": "the title of the page that carried the card",
+    "source_name": "publisher of the page that carried the card",
+    "page_id": "xxh3-64 hex of that page's lineage (as `articles.page_id`)",
+    "position": "the card's place on the page (1, 2, ...)",
+    "input_uri": "lineage: the dump the page came from",
+    "record_index": "lineage: the record in the dump",
+    "fetched_at": "when the page was fetched",
+    "article_id": "the full article in `articles` the card leads to (same normalised url, or its body holds the "
+                  "dek), when the output held it at the run that wrote the card",
+    "ingested_at": "when the run that wrote the row started",
+    "pipeline_version": "the scrapeline version that wrote the row",
+    "source": "slug of the publisher of the page that carried the card",
+    "date": "the day the page was fetched (UTC)",
 }
 _DEAD_LETTER_DOCS = {
     "reason": "why: e.g. corrupt_compression, too_large, binary, empty, no_records, bad_json, truncated_record, "
@@ -394,6 +498,7 @@ reading the entries that share one of its keys, then only those stories' rows.""
 
 TABLES: dict[str, tuple[Column, ...]] = {
     "articles": _columns(ARTICLE_SCHEMA, _ARTICLE_DOCS, [("source", pa.string()), ("date", pa.date32())]),
+    "teasers": _columns(TEASER_SCHEMA, _TEASER_DOCS, [("source", pa.string()), ("date", pa.date32())]),
     "dead_letters": _columns(DEAD_LETTER_SCHEMA, _DEAD_LETTER_DOCS, [("stage", pa.string()), ("date", pa.date32())]),
 }
 """The tables a warehouse reads, in column order: file columns, then partition columns (path only)."""

@@ -21,6 +21,7 @@ from typing import Any
 import regex
 
 from scrapeline.transforms.neardup import NearDupSettings
+from scrapeline.transforms.teasers import CardRules
 
 __all__ = [
     "COMPRESSIONS",
@@ -405,6 +406,8 @@ class Config:
     """Field names of JSONL records."""
     near: NearDupSettings = field(default_factory=NearDupSettings)
     """The near-duplicate stage (dedup.near): shingles, band keys, match thresholds."""
+    cards: CardRules = field(default_factory=CardRules)
+    """`teasers:`: when a related block of an HTML page is an article rather than a link card."""
 
     def __post_init__(self) -> None:
         if not self.layouts:

@@ -45,6 +45,7 @@ from scrapeline.transforms.records import Article, DeadLetter, ExistingStory, La
 from scrapeline.transforms.spill import article_bands
 
 __all__ = [
+    "CommittedFiles",
     "ReadExistingStories",
     "RecordLateDuplicates",
     "SkipStoredDeadLetters",
@@ -206,7 +207,7 @@ INDEX_TABLE = "_index"
 `_`-prefixed path, warehouses and Hive-style readers skip it."""
 
 
-class _CommittedFiles(beam.PTransform):
+class CommittedFiles(beam.PTransform):
     """The paths of the committed files matching `glob` (none is fine), spread over workers."""
 
     def __init__(self, glob: str):
@@ -368,7 +369,7 @@ class ReadStoredBands(beam.PTransform):
         wanted = _key_set(self._keys)
         return (
             pbegin
-            | "CommittedFiles" >> _CommittedFiles(self._glob)
+            | "CommittedFiles" >> CommittedFiles(self._glob)
             | "ReadEntries" >> beam.FlatMap(_stored_band_entries, wanted=wanted)
         )
 
@@ -418,7 +419,7 @@ class ReadExistingStories(beam.PTransform):
     def expand(self, pbegin):
         paths = (
             pbegin
-            | "CommittedFiles" >> _CommittedFiles(self._glob)
+            | "CommittedFiles" >> CommittedFiles(self._glob)
         )
         if self._keys is None:
             return paths | "ReadStories" >> beam.FlatMap(_read_stories)
@@ -467,7 +468,7 @@ class SkipStoredDeadLetters(beam.PTransform):
         wanted = _key_set(dead | "Ids" >> beam.Map(lambda d: d.dead_letter_id))
         stored = (
             dead.pipeline
-            | "CommittedFiles" >> _CommittedFiles(self._glob)
+            | "CommittedFiles" >> CommittedFiles(self._glob)
             | "ReadStoredIds" >> beam.FlatMap(_stored_dead_letter_ids, wanted=wanted)
             | "DistinctStored" >> beam.Distinct()
             | "StoredKeys" >> beam.Map(lambda k: (k, None))

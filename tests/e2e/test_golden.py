@@ -1,5 +1,5 @@
 """Golden cases: tests/cases/<kind>/<case>/ holds an input dump, case.json (fetch time, why the case exists) and
-expected.json (the rows and dead letters a run must produce). Each case runs through the real CLI.
+expected.json (the rows, teasers and dead letters a run must produce). Each case runs through the real CLI.
 
 To re-record after an intended change: SCRAPELINE_UPDATE_GOLDEN=1 pytest tests/e2e/test_golden.py, then read
 the diff of every expected.json before committing it.
@@ -21,8 +21,10 @@ from tests.conftest import REPO
 
 CASES = sorted(p.parent for p in (Path(__file__).parent.parent / "cases").glob("*/*/case.json"))
 FIELDS = ["role", "position", "record_index", "title", "body", "captions", "source", "source_name", "url", "author",
-          "published_at",
+          "published_at", "updated_at",
           "fetched_at", "date_source", "word_count", "duplicate_count", "duplicate_titles", "duplicate_sources"]
+TEASER_FIELDS = ["position", "record_index", "title", "dek", "url", "captions", "source", "source_name",
+                 "seen_on_url", "article_id"]
 
 
 def _iso(v):
@@ -48,6 +50,8 @@ def test_golden_case(case, tmp_path):
     actual = {
         "articles": [{**{f: _iso(r[f]) for f in FIELDS}, "partition": f"source={r['source']}/date={r['date']}"}
                      for r in rows],
+        "teasers": [{f: _iso(t[f]) for f in TEASER_FIELDS} for t in sorted(
+            _table(out / "teasers"), key=lambda t: (t["record_index"], t["position"]))],
         "dead_letters": sorted(
             ({"stage": d["stage"], "reason": d["reason"], "record_index": d["record_index"], "position": d["position"],
               "excerpt": d["excerpt"][:80]}

@@ -62,11 +62,12 @@ def test_mixed_directory_one_run(tmp_path, sample_path, sample_text):
         TARIFF_TITLE,
         "Harbour tunnel opens two years late",
         "Council approves river clean-up plan",
-        "Central library reopens after roof repairs",
-        "Bus fares to rise by ten per cent in July",
         "JSONL carried page",
         "Harvest festival draws record crowds",
     ])
+    teasers = ds.dataset(str(out / "teasers"), format="parquet", partitioning="hive").to_table().to_pylist()
+    assert sorted(t["title"] for t in teasers) == [  # the HTML page's link cards: teasers, not articles
+        "Bus fares to rise by ten per cent in July", "Central library reopens after roof repairs"]
     tariff = next(r for r in rows if r["title"] == TARIFF_TITLE)  # the JSONL copy merged into the sample's row
     assert tariff["duplicate_count"] == 1 and f"{TARIFF_TITLE} (syndicated)" in tariff["duplicate_titles"]
     assert "https://wire.example/oil" in tariff["duplicate_urls"]

@@ -65,9 +65,12 @@ def test_batch_graph_runs_on_the_portable_runner(tmp_path, sample_path, job_serv
     out = tmp_path / "out"
     assert main(["run", str(inp), "--output", str(out), "--fetched-at", "2025-08-06T12:00:00Z", *job_service]) == 0
     rows = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
-    assert len(rows) == 6  # 3 stories of the sample + the main article and its 2 teasers
+    assert len(rows) == 4  # 3 stories of the sample + the main article (its 2 link cards are teasers)
+    teasers = ds.dataset(str(out / "teasers"), format="parquet", partitioning="hive").to_table()
+    assert teasers.num_rows == 2
     charges = next(r for r in rows if r["title"].startswith("US charges"))
     assert charges["duplicate_count"] == 1
     # a second run through the same runner: the cross-run dedup and the metrics behind the summary hold there too
     assert main(["run", str(inp), "--output", str(out), "--fetched-at", "2025-08-06T12:00:00Z", *job_service]) == 0
-    assert len(ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table()) == 6
+    assert len(ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table()) == 4
+    assert ds.dataset(str(out / "teasers"), format="parquet", partitioning="hive").to_table().num_rows == 2

@@ -83,3 +83,24 @@ def test_htmldate_fallback_is_restricted_to_the_configured_languages():
     assert hx.get_external_parser()._settings.STRICT_PARSING is True
     tree = _parse("<html><body><article><p>Published on 3 March 2024 by the desk.</p></article></body></html>")
     assert _find_date(tree, None) == "2024-03-03"
+
+
+def test_publisher_without_metadata_from_the_title_affix_then_the_copyright_line_then_the_url():
+    legacy = ("<html><head><title>{title}</title></head><body><table><tr><td><h1>{h1}</h1></td></tr>"
+              "<tr><td>Body text of the story.</td></tr><tr><td>{foot}</td></tr></table></body></html>")
+    meta, _ = _meta(legacy.format(title="icScotland - More Britons in blood scandal", h1="", foot=""))
+    assert (meta.site, meta.title) == ("icScotland", "More Britons in blood scandal")
+    meta, _ = _meta(legacy.format(title="Under-siege Kemble quits as Kiwi coach - World - Sport - The Age",
+                                  h1="Under-siege Kemble quits as Kiwi coach", foot=""))
+    assert (meta.site, meta.title) == ("The Age", "Under-siege Kemble quits as Kiwi coach")
+    meta, _ = _meta(legacy.format(title="Council approves budget", h1="Council approves budget",
+                                  foot="Copyright &copy; 2008 Trinity Mirror Plc. All rights reserved."))
+    assert meta.site == "Trinity Mirror Plc"
+    meta, _ = _meta(legacy.format(title="Council approves budget", h1="", foot="&copy; the respective authors"),
+                    "http://www.harbour-news.example/2008/01/12/budget.html")
+    assert meta.site == "harbour-news.example"
+    meta, _ = _meta(legacy.format(title="Council approves budget", h1="", foot=""))
+    assert meta.site is None  # nothing names it: unknown, and counted
+    meta, _ = _meta("<html><head><meta property='og:site_name' content='The Paper'><title>A - B</title></head>"
+                    "<body></body></html>")
+    assert meta.site == "The Paper"  # metadata first

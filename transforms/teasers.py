@@ -1,0 +1,277 @@
+"""Teasers: link cards are not articles. Telling them apart, and linking each to its full article.
+
+A news page carries cards for other stories: a heading, a one- or two-sentence dek, an image caption, a link.
+They are written to their own table (`<output>/teasers/`, records.Teaser), never to `articles`.
+
+- **Card or article** (`is_card`): a related block of an HTML page (an `<article>` element other than the main
+  one, or a further JSON-LD article) is an article only when it has the body of one: enough words, several
+  paragraphs, and text that is not mostly links. The thresholds (`teasers:` in configs/default.yaml, CardRules)
+  were set on hand-labelled blocks of the dev pages (benchmarks/teaser_quality.py). Related blocks of text dumps
+  (the aggregator layouts) are full articles and stay so.
+- **Linking** (`LinkTeasers`): a teaser leads to an article when their normalised urls are equal, or when the
+  dek's first words open one of the article's first paragraphs (a dek is often the lead). The article row lists
+  the pages that teased it (`teased_on`); the teaser row names the article (`article_id`). Both directions look
+  at the output too: an article ingested after its teasers finds them among the stored teasers, and a teaser
+  ingested after its article finds the stored article by url.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+import xxhash
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from scrapeline.transforms.hashing import normalise_words
+from scrapeline.transforms.metrics import count
+from scrapeline.transforms.records import Article, Teaser
+from scrapeline.transforms.write import CommittedFiles, join
+
+__all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "is_card", "link_density",
+           "normalise_url", "teaser_id", "teaser_link_keys"]
+
+LEAD_WORDS = 8
+"""Words of a dek (or a paragraph) that make its lead key: 8 words in the same order are not a coincidence."""
+_LEAD_PARAGRAPHS = 3
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|ocid|cmpid|icid|ito|ref|src|source|cid|mc_[a-z]+|smid|partner)$", re.I)
+
+
+@dataclass(frozen=True)
+class CardRules:
+    """`teasers:` of a run config: when a related block of an HTML page is an article rather than a card."""
+
+    article_min_words: int = 150
+    """Fewer words than this: a card."""
+    article_min_paragraphs: int = 2
+    """Fewer paragraphs than this: a card."""
+    max_link_density: float = 0.5
+    """A block whose text is more than this share links (characters inside `<a>`) is a list of links: a card."""
+
+
+def is_card(words: int, paragraphs: int, link_share: float, rules: CardRules) -> bool:
+    """A related block is a card (teaser) unless it has an article's body."""
+    return words < rules.article_min_words or paragraphs < rules.article_min_paragraphs or \
+        link_share > rules.max_link_density
+
+
+def link_density(element) -> float:
+    """The share of an lxml element's text that is inside links."""
+    total = len(" ".join(element.text_content().split()))
+    if not total:
+        return 0.0
+    linked = sum(len(" ".join(a.text_content().split())) for a in element.xpath(".//a[not(ancestor::a)]"))
+    return min(1.0, linked / total)
+
+
+def normalise_url(url: str | None) -> str | None:
+    """A url as two links to one article both spell it: no scheme, no `www.`, no fragment, no tracking
+    parameters, no trailing slash, host in lower case. None for what is not an http(s) url."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if not _TRACKING.match(k)))
+    path = parts.path.rstrip("/") or "/"
+    return host.removeprefix("www.") + path + (f"?{query}" if query else "")
+
+
+def _lead_key(text: str) -> str | None:
+    words = normalise_words(text)[:LEAD_WORDS]
+    if len(words) < LEAD_WORDS:
+        return None
+    return "d:" + xxhash.xxh3_64_hexdigest(" ".join(words).encode("utf-8"))
+
+
+def _url_key(url: str | None) -> str | None:
+    n = normalise_url(url)
+    return "u:" + n if n else None
+
+
+def article_link_keys(url: str | None, body: str) -> tuple[str, ...]:
+    """What a teaser of this article may carry: its url, the leads of its first paragraphs."""
+    paragraphs = [p for p in body.split("\n") if p.strip()][:_LEAD_PARAGRAPHS]
+    keys = [_url_key(url), *(_lead_key(p) for p in paragraphs)]
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
+def teaser_link_keys(url: str | None, dek: str) -> tuple[str, ...]:
+    keys = [_url_key(url), _lead_key(dek)]
+    return tuple(k for k in keys if k)
+
+
+def teaser_id(page_id: str, url: str | None, title: str) -> str:
+    """The same card on the same page has the same id in every run."""
+    return xxhash.xxh3_64_hexdigest(f"{page_id}\x1f{normalise_url(url) or title}".encode("utf-8"))
+
+
+# --- linking ---------------------------------------------------------------------------------------------------
+
+def _wanted(pairs: beam.PCollection, label: str):
+    """The distinct keys of (key, value) `pairs` as a dict side input: what a reader of stored files keeps."""
+    return beam.pvalue.AsDict(
+        pairs | f"{label}Keys" >> beam.Keys() | f"{label}Distinct" >> beam.Distinct()
+        | f"{label}AsDict" >> beam.Map(lambda k: (k, None)))
+
+
+def _stored_teaser_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
+    """(link key, page it was seen on) of the stored teasers of one file whose key is in `wanted`."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        rows = pq.read_table(f, columns=["url", "dek", "seen_on_url", "input_uri", "record_index"]).to_pylist()
+    for r in rows:
+        seen = r["seen_on_url"] or f"{r['input_uri']}#{r['record_index']}"
+        for k in teaser_link_keys(r["url"], r["dek"]):
+            if k in wanted:
+                count("teasers.stored_read")
+                yield k, seen
+
+
+def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
+    """(url key, article_id) of the stored articles of one file whose url is in `wanted`."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        rows = pq.read_table(f, columns=["url", "article_id"]).to_pylist()
+    for r in rows:
+        k = _url_key(r["url"])
+        if k and k in wanted:
+            yield k, r["article_id"]
+
+
+def _pairs(element) -> Iterable[tuple[str, str]]:
+    """(article_id, page) for each article a teaser under the same key leads to."""
+    _, groups = element
+    ids = sorted(set(groups["articles"]))
+    for page in sorted(set(groups["teasers"])):
+        for article_id in ids:
+            yield article_id, page
+
+
+def _teaser_links(element) -> Iterable[tuple[str, str]]:
+    """(teaser_id, article_id) for each teaser whose key an article has (the first id in order, for one answer)."""
+    _, groups = element
+    ids = sorted(set(groups["articles"]))
+    if ids:
+        for t in set(groups["teasers"]):
+            yield t, ids[0]
+
+
+def _with_teased_on(element) -> Iterable[Article]:
+    _, groups = element
+    pages = sorted(set(groups["pages"]))
+    for a in groups["articles"]:
+        if pages:
+            count("teasers.articles_teased")
+            a = dataclasses.replace(a, teased_on=tuple(sorted(set(a.teased_on) | set(pages))))
+        yield a
+
+
+def _with_article(element) -> Iterable[Teaser]:
+    _, groups = element
+    ids = sorted(set(groups["ids"]))
+    for t in groups["teasers"]:
+        if ids:
+            count("teasers.linked")
+            t = dataclasses.replace(t, article_id=ids[0])
+        yield t
+
+
+class LinkTeasers(beam.PTransform):
+    """(articles, teasers) -> (articles with `teased_on`, teasers with `article_id`), this run's and the stored
+    ones taken into account. `output`: where the stored articles and teasers are read (only the keys this run
+    has are kept: one pass over the stored teasers' url and dek columns, and over the articles' url column)."""
+
+    def __init__(self, output: str, teasers: beam.PCollection):
+        super().__init__()
+        self._output = output
+        self._teasers = teasers
+
+    def expand(self, articles):
+        p = articles.pipeline
+        article_keys = articles | "ArticleKeys" >> beam.FlatMap(lambda a: [(k, a.article_id) for k in a.link_keys])
+        teaser_pages = self._teasers | "TeaserPages" >> beam.FlatMap(lambda t: [(k, t.seen_on) for k in t.link_keys])
+        stored_pages = (
+            p
+            | "StoredTeaserFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"))
+            | "ReadStoredTeasers" >> beam.FlatMap(
+                _stored_teaser_refs, wanted=_wanted(article_keys, "ArticleKeySet"))
+        )
+        pages = (teaser_pages, stored_pages) | "AllTeaserPages" >> beam.Flatten()
+        teased = (
+            {"articles": article_keys, "teasers": pages}
+            | "JoinArticleKeys" >> beam.CoGroupByKey()
+            | "PagesPerArticle" >> beam.FlatMap(_pairs)
+        )
+        linked_articles = (
+            {"articles": articles | "ById" >> beam.Map(lambda a: (a.article_id, a)), "pages": teased}
+            | "JoinTeasedOn" >> beam.CoGroupByKey()
+            | "TeasedOn" >> beam.FlatMap(_with_teased_on)
+        )
+
+        teaser_keys = self._teasers | "TeaserKeys" >> beam.FlatMap(lambda t: [(k, t.teaser_id) for k in t.link_keys])
+        stored_articles = (
+            p
+            | "StoredArticleFiles" >> CommittedFiles(join(self._output, "articles", "**", "*.parquet"))
+            | "ReadStoredUrls" >> beam.FlatMap(
+                _stored_article_refs, wanted=_wanted(teaser_keys, "TeaserKeySet"))
+        )
+        ids = (
+            {"articles": (article_keys, stored_articles) | "AllArticleKeys" >> beam.Flatten(), "teasers": teaser_keys}
+            | "JoinTeaserKeys" >> beam.CoGroupByKey()
+            | "ArticlePerTeaser" >> beam.FlatMap(_teaser_links)
+        )
+        linked_teasers = (
+            {"teasers": self._teasers | "TeaserById" >> beam.Map(lambda t: (t.teaser_id, t)), "ids": ids}
+            | "JoinArticleId" >> beam.CoGroupByKey()
+            | "WithArticle" >> beam.FlatMap(_with_article)
+        )
+        return linked_articles, linked_teasers
+
+
+def _stored_teaser_ids(path: str, wanted) -> Iterable[str]:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        ids = pq.read_table(f, columns=["teaser_id"]).column(0).to_pylist()
+    yield from (i for i in ids if i in wanted)
+
+
+def _not_stored(t: Teaser, stored) -> Iterable[Teaser]:
+    if t.teaser_id in stored:
+        count("teasers.already_in_output")
+        return
+    yield t
+
+
+class SkipStoredTeasers(beam.PTransform):
+    """Teasers -> those the output does not hold yet (by `teaser_id`): a rerun adds no teaser twice."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
+
+    def expand(self, teasers):
+        distinct = (
+            teasers
+            | "ById" >> beam.Map(lambda t: (t.teaser_id, t))
+            | "OnePerId" >> beam.CombinePerKey(lambda ts: min(ts, key=lambda t: (t.input_uri, t.record_index,
+                                                                                  t.position)))
+            | "Teasers" >> beam.Values()
+        )
+        wanted = _wanted(distinct | "Ids" >> beam.Map(lambda t: (t.teaser_id, None)), "IdSet")
+        stored = (
+            teasers.pipeline
+            | "CommittedFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"))
+            | "ReadStoredIds" >> beam.FlatMap(_stored_teaser_ids, wanted=wanted)
+            | "DistinctStored" >> beam.Distinct()
+            | "StoredKeys" >> beam.Map(lambda k: (k, None))
+        )
+        return distinct | "NotStored" >> beam.FlatMap(_not_stored, stored=beam.pvalue.AsDict(stored))
