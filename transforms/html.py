@@ -169,7 +169,9 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     sources = [(c, "metadata") for c in (headline, og) if c] + ([(title, "title_tag")] if title else [])
     others = [c for c, _ in sources]
     other_keys = [_key(c) for c in others]
-    h1s = [h for h in h1s if h and 3 <= len(h) <= 400 and _key(h) != _key(site)]
+    site_key = _key(site)
+    # an h1 that is the site's name ("Filmmaker" on Filmmaker Magazine's pages) is the logo, not the headline
+    h1s = [h for h in h1s if h and 3 <= len(h) <= 400 and not (site_key and site_key.startswith(_key(h)))]
     chosen = next(((h, "h1") for h in h1s if any(_key(h) and _key(h) in k for k in other_keys)), None)
     if chosen is None and h1s and not others:
         chosen = (h1s[0], "h1")
@@ -256,6 +258,14 @@ _NOT_A_NAME = re.compile(r"^(?:the\s+)?(?:author|authors|owner|copyright|all|rig
                          r"site|website|page|material|content|photo|image)s?\b", re.I)
 
 
+_DATE_LIKE = re.compile(r"^[\d\s/.,:-]+$|^\d{1,2}\s+\w+\s+\d{4}$|^\w+\s+\d{1,2},?\s+\d{4}$")
+
+
+def _name_like(s: str) -> bool:
+    """Could be a publisher's name: has letters, is not a date or a number."""
+    return any(c.isalpha() for c in s) and not _DATE_LIKE.match(s.strip())
+
+
 def _title_affix(title: str, headlines: list[str]) -> str | None:
     """The site name glued to a `<title>`: "icScotland - More Britons in blood scandal", "Kemble quits - World -
     Sport - The Age". The end part (first or last) that is not the headline; with no headline known, the shorter
@@ -275,7 +285,8 @@ def _title_affix(title: str, headlines: list[str]) -> str | None:
     ends = sorted(ends, key=len) if len(ends) == 2 else ends
     for end in ends:
         end = end.strip()
-        if 2 <= len(end) <= 40 and len(end.split()) <= 5 and not any(k == _key(end) for k in keys):
+        if 2 <= len(end) <= 40 and len(end.split()) <= 5 and not any(k == _key(end) for k in keys) \
+                and _name_like(end):
             return end
     return None
 
@@ -292,7 +303,8 @@ def _copyright_holder(tree) -> str | None:
             text = _text(parent.text_content())
         for m in _COPYRIGHT.finditer(text[:300]):
             name = _text(m.group("name")).rstrip(" -")
-            if 2 <= len(name) <= 60 and not _NOT_A_NAME.match(name) and len(name.split()) <= 7:
+            if 2 <= len(name) <= 60 and not _NOT_A_NAME.match(name) and len(name.split()) <= 7 \
+                    and _name_like(name) and not name[0].islower():
                 return name
     return None
 
