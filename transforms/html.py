@@ -409,12 +409,38 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     return PageMeta(title, site, page_url, published, author, title_source, updated), articles
 
 
-def extract_main_text(page, url: str | None = None) -> str:
-    """The main text of a page (str, bytes or lxml tree; paragraphs separated by newlines), '' when none."""
+_LAYOUT_SHARE = 0.4
+
+
+def unwrap_layout_tables(tree) -> int:
+    """Turn the layout tables of a page into plain blocks (table, rows and cells become divs), so the main-text
+    extractor weighs their cells like any other block instead of printing them as `| cell | cell |` rows.
+
+    A layout table is an outermost table that holds another table or at least 40 % of the page's text: legacy
+    pages put their navigation, article and footer in cells of one table. A data table in a modern article holds
+    a small share of the page's text and stays a table (measured on the dev pages: unwrapping every table with
+    paragraphs or long cells touched 57 of 709 modern pages and cost 0.001 F1). Returns how many were unwrapped.
+    """
+    body = tree.find(".//body")
+    total = len((body if body is not None else tree).text_content().split()) or 1
+    n = 0
+    for table in tree.xpath("//table[not(ancestor::table)]"):
+        if not (table.xpath(".//table") or len(table.text_content().split()) >= _LAYOUT_SHARE * total):
+            continue
+        n += 1
+        for el in [table, *table.xpath(".//tr | .//td | .//th | .//tbody | .//thead | .//tfoot | .//table")]:
+            el.tag = "div"
+    return n
+
+
+def extract_main_text(page, url: str | None = None, precision: bool = False) -> str:
+    """The main text of a page (str, bytes or lxml tree; paragraphs separated by newlines), '' when none.
+    `precision`: trafilatura's `favor_precision` instead of `favor_recall` (for table-layout pages)."""
     import trafilatura  # heavy import: only on workers that see HTML
 
     text = trafilatura.extract(
-        page, url=url, favor_recall=True, include_comments=False, include_tables=True, with_metadata=False,
+        page, url=url, favor_recall=not precision, favor_precision=precision, include_comments=False,
+        include_tables=True, with_metadata=False,
     )
     return text or ""
 
@@ -588,7 +614,10 @@ def split_html_page(html: str, url: str | None = None, date_languages: tuple[str
     related = _related_from_jsonld(ld_articles, meta.url, cards) + _related_from_article_tags(
         tree, meta.url, meta.title, cards
     )
-    main_text = extract_main_text(tree, meta.url) if tree is not None else ""
+    layout_tables = unwrap_layout_tables(tree) if tree is not None else 0
+    if layout_tables:
+        count("html.layout_table_pages")
+    main_text = extract_main_text(tree, meta.url, precision=layout_tables > 0) if tree is not None else ""
     if not meta.published and tree is not None:
         # last: htmldate may prune the tree it is given
         meta = dataclasses.replace(meta, published=_first_real_date(
