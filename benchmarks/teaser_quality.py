@@ -1,13 +1,14 @@
 """Card or article: the teaser rule (transforms/teasers.py, `teasers:` in configs/default.yaml) against blocks
 labelled by hand, and a sweep of its thresholds.
 
-    .venv/bin/python benchmarks/teaser_quality.py --labels DIR [--dev-dir ../shared/data/wcxb-dev-articles]
+    .venv/bin/python benchmarks/teaser_quality.py --labels benchmarks/labels/teasers-a [--dev-dir DIR]
 
 DIR holds `related_tune.jsonl` and `related_holdout.jsonl`: one object per related block of the dev pages
 ({"page", "position", "url", "title", "label": "card" | "article" | "other", ...}), labelled by reading each block.
 For each page the HTML splitter's related blocks are found again (with a rule that keeps every block, so the
-features can be measured: words, paragraphs, link density, JSON-LD or `<article>`), joined to the labels by
-(page, url), and classified by the configured rule. Prints, per split: precision and recall of "article" (a
+features can be measured: words, paragraphs, link density, JSON-LD or `<article>`, whether it is the page's own
+story again), joined to the labels by (page, url), and classified as the splitter does: dropped when it is the
+main story again, else card or article by the configured rule. Prints, per split: precision and recall of "article" (a
 block the rule keeps as an article should be one) and of "card" ("other" blocks count as not-articles), the
 confusion table, and, on the tune split, the sweep of each threshold with the others at their configured value.
 Asserts nothing.
@@ -27,9 +28,9 @@ sys.path.insert(0, str(REPO))
 
 import scrapeline.transforms.html as H  # noqa: E402
 from scrapeline.pipeline.config import load_config  # noqa: E402
-from scrapeline.transforms.teasers import CardRules, is_card  # noqa: E402
+from scrapeline.transforms.teasers import CardRules, block_role  # noqa: E402
 
-KEEP_ALL = CardRules(article_min_words=0, article_min_paragraphs=1, max_link_density=1.0)
+KEEP_ALL = CardRules(article_min_words=0, article_min_paragraphs=0, max_link_density=1.0)
 
 
 def blocks(dev: Path, gold: dict, pid: str) -> list[dict]:
@@ -40,28 +41,33 @@ def blocks(dev: Path, gold: dict, pid: str) -> list[dict]:
 
     head = BeautifulSoup(H._head_document(html), "lxml")
     meta, ld = H.page_metadata(head, tree, gold[pid]["url"])
-    densities = []
-    real = H.link_density
-    H.link_density = lambda el: densities.append(real(el)) or densities[-1]
+    features = []  # block_role's arguments, block by block; every block is kept (as a teaser) to be measured
+    real = H.block_role
+    H.block_role = lambda *args: features.append(args[:4]) or "teaser"
     try:
         tags = H._related_from_article_tags(tree, meta.url, meta.title, KEEP_ALL)
+        main_text = "\n".join(H.split_html_page(html, gold[pid]["url"], cards=KEEP_ALL).articles[0].body_lines)
     finally:
-        H.link_density = real
+        H.block_role = real
     out = []
-    for r, d in zip(tags, densities):
-        lines = [ln for ln in r.body_lines if ln.strip()]
-        out.append({"url": r.url, "title": r.title, "words": sum(len(ln.split()) for ln in lines),
-                    "paragraphs": len(lines), "link_density": d, "kind": "article_tag"})
+    for r, (words, paragraphs, density, linked) in zip(tags, features):
+        out.append({"url": r.url, "title": r.title, "words": words, "paragraphs": paragraphs, "link_density": density,
+                    "heading_linked": linked, "kind": "article_tag", "same_story": H._same_story(r.body_lines, main_text)})
     for r in H._related_from_jsonld(ld, meta.url, KEEP_ALL):
         body = [o for o in ld if (o.get("headline") or o.get("name")) == r.title]
         full = body[0].get("articleBody") if body and isinstance(body[0].get("articleBody"), str) else ""
         out.append({"url": r.url, "title": r.title, "words": len(full.split()), "paragraphs": 99 if full else 0,
-                    "link_density": 0.0, "kind": "jsonld"})
+                    "link_density": 0.0, "heading_linked": True, "kind": "jsonld",
+                    "same_story": H._same_story(r.body_lines, main_text)})
     return out
 
 
 def classify(b: dict, rules: CardRules) -> str:
-    return "card" if is_card(b["words"], b["paragraphs"], b["link_density"], rules) else "article"
+    """What the splitter makes of a block: dropped (the page's own story again), card, or article."""
+    role = block_role(b["words"], b["paragraphs"], b["link_density"], b["heading_linked"], rules)
+    if role is None or b["same_story"]:
+        return "dropped"
+    return "card" if role == "teaser" else "article"
 
 
 def report(name: str, rows: list[dict], rules: CardRules) -> None:
@@ -69,14 +75,14 @@ def report(name: str, rows: list[dict], rules: CardRules) -> None:
     kept = sum(v for (lab, got), v in conf.items() if got == "article")
     true_articles = sum(v for (lab, _), v in conf.items() if lab == "article")
     tp = conf[("article", "article")]
-    cards_got = sum(v for (lab, got), v in conf.items() if got == "card")
+    cards_got = sum(v for (lab, got), v in conf.items() if got != "article")
     not_articles = len(rows) - true_articles
-    card_tp = sum(v for (lab, got), v in conf.items() if got == "card" and lab != "article")
+    card_tp = sum(v for (lab, got), v in conf.items() if got != "article" and lab != "article")
     p = tp / kept if kept else float("nan")
     r = tp / true_articles if true_articles else float("nan")
     print(f"{name}: {len(rows)} blocks ({dict(Counter(x['label'] for x in rows))})")
     print(f"  article: precision {p:.3f} ({tp}/{kept})  recall {r:.3f} ({tp}/{true_articles})")
-    print(f"  card or other: precision {card_tp / cards_got if cards_got else float('nan'):.3f} "
+    print(f"  not an article (card, or dropped as the main story again): precision {card_tp / cards_got if cards_got else float('nan'):.3f} "
           f"({card_tp}/{cards_got})  recall {card_tp / not_articles if not_articles else float('nan'):.3f} "
           f"({card_tp}/{not_articles})")
     print("  confusion (label -> rule): " + ", ".join(f"{a}->{b} {v}" for (a, b), v in sorted(conf.items())))

@@ -37,7 +37,7 @@ from scrapeline.transforms.hashing import normalise_words
 from scrapeline.transforms.metadata import EARLIEST_DATE, published_time
 from scrapeline.transforms.metrics import count
 from scrapeline.transforms.records import RawArticle
-from scrapeline.transforms.teasers import CardRules, is_card, link_density
+from scrapeline.transforms.teasers import CardRules, block_role, is_card, link_density
 
 __all__ = ["HtmlSplit", "PageMeta", "extract_main_text", "page_metadata", "split_html_page"]
 
@@ -484,8 +484,8 @@ def _related_from_article_tags(tree, page_url: str | None, main_title: str | Non
     seen = set()
     for art in tree.xpath("//article[not(ancestor::article)]") if tree is not None else []:
         heading = _first_xpath(art, ".//*[self::h1 or self::h2 or self::h3 or self::h4]")
-        link = _first_xpath(heading, ".//a[@href]") if heading is not None else None
-        link = link if link is not None else _first_xpath(art, ".//a[@href]")
+        heading_link = _first_xpath(heading, ".//a[@href]") if heading is not None else None
+        link = heading_link if heading_link is not None else _first_xpath(art, ".//a[@href]")
         if heading is None or link is None:
             continue
         title = _tree_text(heading)
@@ -496,11 +496,14 @@ def _related_from_article_tags(tree, page_url: str | None, main_title: str | Non
         captions = tuple(c for c in (_tree_text(f) for f in art.xpath(".//figcaption")) if c)
         paragraphs = [p for p in (_tree_text(p) for p in art.xpath(".//p[not(ancestor::figcaption)]")) if p]
         words = sum(len(p.split()) for p in paragraphs)
-        card = is_card(words, len(paragraphs), link_density(art), cards)
+        role = block_role(words, len(paragraphs), link_density(art), heading_link is not None, cards)
+        if role is None:
+            count("related.unlinked_section")
+            continue
         time_el = _first_xpath(art, ".//time[@datetime]")
         out.append(
             RawArticle(
-                role="teaser" if card else "related", position=0, title=title, body_lines=tuple(paragraphs),
+                role=role, position=0, title=title, body_lines=tuple(paragraphs),
                 published_raw=time_el.get("datetime") if time_el is not None else None, url=url,
                 title_source="heading", captions=captions,
             )
@@ -591,17 +594,16 @@ def _parse(html: str):
 
 
 def _same_story(body_lines: tuple[str, ...], main_text: str, share: float = 0.5) -> bool:
-    """A related block that is the main story again: most of its 5-word shingles are in the main text, and it
-    holds most of the main text's (an `<article>` wrapping the page's own story, under a banner heading such as
-    "BREAKING NEWS" or a sub-heading of it). A full article beside the main one, which the main text may also
-    have swallowed, holds little of the main text's own shingles."""
+    """A related block that is the page's own story again: at least half of its 5-word shingles are in the main
+    text. On the dev pages every related block over 260 words was one (hand-labelled: the story under a section
+    heading, a banner such as "BREAKING NEWS", a table of contents, the standfirst), often covering only one
+    section of it, so the test is one way: the block in the main text, not the main text in the block."""
     def shingles(words: list[str]) -> set[tuple[str, ...]]:
         return {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
-    mine, main = shingles(normalise_words(" ".join(body_lines))), shingles(normalise_words(main_text))
-    if not mine or not main:
+    mine = shingles(normalise_words(" ".join(body_lines)))
+    if not mine:
         return False
-    common = len(mine & main)
-    return common >= share * len(mine) and common >= share * len(main)
+    return len(mine & shingles(normalise_words(main_text))) >= share * len(mine)
 
 
 def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",),
@@ -633,7 +635,7 @@ def split_html_page(html: str, url: str | None = None, date_languages: tuple[str
     for r in related:
         if r.url in seen_urls:
             continue
-        if r.role == "related" and _same_story(r.body_lines, main_text):
+        if _same_story(r.body_lines, main_text):  # cards too: the page's own standfirst is not a teaser
             count("related.same_as_main")
             continue
         seen_urls.add(r.url)

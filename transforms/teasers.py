@@ -34,7 +34,8 @@ from scrapeline.transforms.metrics import count
 from scrapeline.transforms.records import Article, Teaser
 from scrapeline.transforms.write import CommittedFiles, join
 
-__all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "is_card", "link_density",
+__all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "block_role", "is_card",
+           "link_density",
            "normalise_url", "teaser_id", "teaser_link_keys"]
 
 LEAD_WORDS = 8
@@ -59,6 +60,15 @@ def is_card(words: int, paragraphs: int, link_share: float, rules: CardRules) ->
     """A related block is a card (teaser) unless it has an article's body."""
     return words < rules.article_min_words or paragraphs < rules.article_min_paragraphs or \
         link_share > rules.max_link_density
+
+
+def block_role(words: int, paragraphs: int, link_share: float, heading_linked: bool, rules: CardRules) -> str | None:
+    """What a related `<article>` block of an HTML page is: "teaser" (a card), "related" (an article of its own),
+    or None: a long block under a heading that links nowhere ("Instructions", "Key Takeaways") is a section of
+    the page (its link is one from its text), neither a story of its own nor a card."""
+    if is_card(words, paragraphs, link_share, rules):
+        return "teaser"
+    return "related" if heading_linked else None
 
 
 def link_density(element) -> float:

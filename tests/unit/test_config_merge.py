@@ -94,3 +94,15 @@ def test_a_bad_default_names_the_default_file(elsewhere, monkeypatch):
 
 def test_the_default_file_itself_loads_without_merging(config):
     assert load_config(DEFAULT_CONFIG) == config
+
+
+def test_the_card_rule_is_configured_and_checked(elsewhere, config):
+    (elsewhere / "mine.yaml").write_text("teasers:\n  article_min_words: 300\n")
+    cfg = load_config(elsewhere / "mine.yaml")
+    assert cfg.cards.article_min_words == 300 and cfg.cards.max_link_density == config.cards.max_link_density
+    (elsewhere / "bad.yaml").write_text("teasers:\n  max_link_density: 2\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: teasers.max_link_density"):
+        load_config(elsewhere / "bad.yaml")
+    (elsewhere / "typo.yaml").write_text("teasers:\n  min_words: 20\n")
+    with pytest.raises(ConfigError, match="min_words"):
+        load_config(elsewhere / "typo.yaml")

@@ -9,7 +9,7 @@ from lxml import html as lxml_html
 
 from scrapeline.transforms.html import split_html_page
 from scrapeline.transforms.teasers import (
-    CardRules, article_link_keys, is_card, link_density, normalise_url, teaser_id, teaser_link_keys,
+    CardRules, article_link_keys, block_role, is_card, link_density, normalise_url, teaser_id, teaser_link_keys,
 )
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 
@@ -45,6 +45,13 @@ def test_card_or_article_by_words_paragraphs_and_links():
     assert is_card(400, 1, 0.0, rules)  # one long paragraph: a summary, not a body
     assert is_card(400, 6, 0.8, rules)  # a list of links
     assert not is_card(400, 6, 0.1, rules)
+
+
+def test_a_long_block_under_a_heading_that_links_nowhere_is_a_section_of_the_page():
+    rules = CardRules()
+    assert block_role(400, 6, 0.1, True, rules) == "related"
+    assert block_role(400, 6, 0.1, False, rules) is None  # "Instructions", "Key Takeaways"
+    assert block_role(30, 1, 0.1, False, rules) == "teaser"  # a card linked by its "Read more"
 
 
 def test_link_density():
@@ -84,21 +91,26 @@ CARDS = "".join(
     f"<p>One sentence of dek for story {i}, no more.</p></article>"
     for i in range(3)
 )
-FULL = ("<article><h2><a href='/news/chips'>Chips were smuggled</a></h2>"
-        + "".join(f"<p>{s}.</p>" for s in NVIDIA_CHIPS.split(". ")) + "</article>")
+FULL = ("<aside><article><h2><a href='/news/chips'>Chips were smuggled</a></h2>"
+        + "".join(f"<p>{s}.</p>" for s in NVIDIA_CHIPS.split(". ")) + "</article></aside>")
 BANNER = ("<article><h2><a href='/live'>BREAKING NEWS</a></h2>"
           + "".join(f"<p>{p}</p>" for p in MAIN.split("\n")) + "</article>")
 
 
+SECTION = ("<article><h2><a href='/section/education'>Education</a></h2>"  # one section of the story, and chrome
+           + "".join(f"<p>{p}</p>" for p in MAIN.split("\n")[1:3]) + "<p>Share this article</p></article>")
+
+
 def test_cards_are_teasers_a_full_body_is_a_related_article_and_the_main_story_again_is_neither():
-    split = split_html_page(_page(CARDS + FULL + BANNER), "https://daily.example/news/open-models", ("en",), FETCHED)
+    split = split_html_page(_page(CARDS + FULL + BANNER + SECTION), "https://daily.example/news/open-models", ("en",),
+                            FETCHED)
     roles = [(a.role, a.title) for a in split.articles]
     assert roles[0] == ("main", "Open models")
     assert [r for r, _ in roles[1:]] == ["teaser", "teaser", "teaser", "related"]
     teaser = split.articles[1]
     assert teaser.url == "https://daily.example/news/story-0" and teaser.captions == ("Photo 0: a caption",)
     assert teaser.body_lines == ("One sentence of dek for story 0, no more.",)
-    assert "BREAKING NEWS" not in [t for _, t in roles]
+    assert "BREAKING NEWS" not in [t for _, t in roles] and "Education" not in [t for _, t in roles]
 
 
 def test_a_jsonld_article_with_only_a_description_is_a_teaser():
