@@ -27,12 +27,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA
+from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA
 from scrapeline.transforms.write import ROW_GROUP_ROWS
 
 __all__ = ["CompactRefused", "compact_command", "compact_output", "compact_partition", "exchange_dirs"]
 
-_SCHEMAS = {"articles": ARTICLE_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA, "_index": BAND_INDEX_SCHEMA}
+_SCHEMAS = {"articles": ARTICLE_SCHEMA, "teasers": TEASER_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA,
+            "_index": BAND_INDEX_SCHEMA}
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 

@@ -80,6 +80,8 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
         "skipped_records": prefixed("skipped."),
         "cleaning": prefixed("cleaned."),
         "fetched_at_from": prefixed("fetched_at."),
+        # HTML pages: where the publisher came from (metadata, title_affix, copyright, url), and pages with none
+        "publisher_from": {**prefixed("publisher.from."), "unknown": c["publisher.unknown"]},
         "identity": {
             "extracted": extracted,
             "written+duplicates+filtered+dead_lettered": accounted,
@@ -112,6 +114,10 @@ def render_summary(s: dict) -> str:
         lines.append(f"  teasers (link cards, in teasers/): {t['extracted']} seen, {t['written']} written, "
                      f"{t['already_in_output']} already in output; {t['linked_to_articles']} linked to their article, "
                      f"{t['articles_teased']} articles teased")
+    pub = s.get("publisher_from") or {}
+    if pub.get("unknown"):
+        lines.append(f"  HTML pages naming no publisher (source=unknown): {pub['unknown']} "
+                     f"(others from: {', '.join(f'{k} {v}' for k, v in pub.items() if k != 'unknown')})")
     if s["filtered"]:
         lines.append("  filtered: " + ", ".join(f"{k} {v}" for k, v in s["filtered"].items()))
     if s["dead_letters"]:
