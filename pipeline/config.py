@@ -136,7 +136,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def _cleaning(data: Any, file: str, key: str = "") -> CleaningRules:
     """Cleaning rules from a mapping: cleaning.yaml (key "") or a layout's `cleaning:` (key "cleaning")."""
     at = f"{file}: {key}." if key else f"{file}: "
-    data = _mapping(data, f"{file}: {key}" if key else file, {"boilerplate_lines", "caption_lines", "inline"})
+    data = _mapping(data, f"{file}: {key}" if key else file,
+                    {"boilerplate_lines", "caption_lines", "inline", "tail_markers"})
     inline_raw = data.get("inline")
     if inline_raw is None:
         inline_raw = []
@@ -154,6 +155,7 @@ def _cleaning(data: Any, file: str, key: str = "") -> CleaningRules:
         _patterns(data.get("boilerplate_lines"), f"{at}boilerplate_lines"),
         _patterns(data.get("caption_lines"), f"{at}caption_lines"),
         tuple(inline),
+        _patterns(data.get("tail_markers"), f"{at}tail_markers"),
     )
 
 

@@ -46,6 +46,7 @@ class _Compiled:
     boilerplate: tuple[regex.Pattern, ...]
     captions: tuple[regex.Pattern, ...]
     inline: tuple[tuple[str, regex.Pattern], ...]
+    tail: tuple[regex.Pattern, ...] = ()
 
 
 _PLAIN_FLAGS = regex.compile("").flags
@@ -103,6 +104,7 @@ def _compiled(rules: CleaningRules) -> _Compiled:
         _line_patterns(rules.boilerplate_lines),
         _line_patterns(rules.caption_lines),
         tuple((r.name, regex.compile(r.pattern)) for r in rules.inline),
+        _line_patterns(rules.tail_markers),
     )
 
 
@@ -111,12 +113,30 @@ def clean_line_text(line: str) -> str:
     return _SPACES.sub(" ", _INVISIBLE.sub("", line)).strip()
 
 
+def _cut_tail(lines: list[str], tail: tuple[regex.Pattern, ...], removed: Counter) -> list[str]:
+    """The lines before a comment section ("Comments (12)", "Leave a reply", "#1 Kommentar von ..."): the first
+    line past the body's first half that fully matches a tail marker, and all after it, are dropped. Only past
+    the first half: an early "Comments" heading is more likely a section of the article than its end."""
+    if not tail:
+        return lines
+    texts = [clean_line_text(x) for x in lines]
+    total = sum(len(t.split()) for t in texts)
+    seen = 0
+    for i, t in enumerate(texts):
+        if seen >= total / 2 and t and _fullmatch_any(tail, t):
+            removed["tail_cut_lines"] += len(lines) - i
+            return lines[:i]
+        seen += len(t.split())
+    return lines
+
+
 def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> CleanedBody:
     """Clean an article's body lines; each non-empty line that survives is one paragraph."""
     c = _compiled(rules)
     removed: Counter = Counter()
     paragraphs: list[str] = []
     captions: list[str] = []
+    lines = _cut_tail(list(lines), c.tail, removed)
     for raw in lines:
         line = clean_line_text(raw)
         if not line:

@@ -255,7 +255,7 @@ _COPYRIGHT = re.compile(
     r"(?:by\s+)?(?P<name>[A-Z][\w&.'’ -]{1,60}?)"
     r"(?=\s*(?:[.,;|]|all rights|(?:or|and) its\b|\(|$|(?:19|20)\d\d))", re.I)
 _NOT_A_NAME = re.compile(r"^(?:the\s+)?(?:author|authors|owner|copyright|all|rights|respective|original|this|"
-                         r"site|website|page|material|content|photo|image)s?\b", re.I)
+                         r"site|website|page|material|content|photo|image|cc|creative commons|gnu|some)s?\b", re.I)
 
 
 _DATE_LIKE = re.compile(r"^[\d\s/.,:-]+$|^\d{1,2}\s+\w+\s+\d{4}$|^\w+\s+\d{1,2},?\s+\d{4}$")

@@ -277,9 +277,12 @@ class CleaningRules:
     """A line that fully matches one of these is a caption or credit: kept apart, not in the body."""
     inline: tuple[InlineRule, ...] = ()
     """Markers removed from inside lines (ad markers, video widgets)."""
+    tail_markers: tuple[str, ...] = ()
+    """A line in the second half of a body that fully matches one of these starts a comment section: it and every
+    line after it are dropped."""
 
     def __post_init__(self) -> None:
-        for key in ("boilerplate_lines", "caption_lines"):
+        for key in ("boilerplate_lines", "caption_lines", "tail_markers"):
             value = getattr(self, key)
             if not isinstance(value, tuple):
                 raise ConfigError(f"cleaning rules: {key}: expected a tuple of patterns, got {_given(value)}")
@@ -293,6 +296,7 @@ class CleaningRules:
             self.boilerplate_lines + other.boilerplate_lines,
             self.caption_lines + other.caption_lines,
             self.inline + other.inline,
+            self.tail_markers + other.tail_markers,
         )
 
 

@@ -94,3 +94,25 @@ def test_rules_with_numbered_backreferences_keep_their_meaning_beside_other_rule
 def test_verbose_rules_with_a_trailing_comment_still_work():
     rules = CleaningRules(boilerplate_lines=("(?x) read \\s more  # the usual link", "(?i)advertisement"))
     assert clean_body(["read more", "ADVERTISEMENT", "kept"], rules).body == "kept"
+
+
+STORY = [f"Paragraph {i} of the story, with enough words to count as the body of a news article today." for i in range(6)]
+
+
+@pytest.mark.parametrize("marker", ["Comentar", "Comments (12)", "3 Kommentare", "#1 Kommentar von Naru-chan",
+                                    "Leave a reply", "2 Responses to “Kein Cyberterrorismus”"])
+def test_a_comment_section_after_the_story_is_cut(config, marker):
+    out = clean_body(STORY + [marker, "Great piece!", "Hace 28 minutos", "I disagree with the author."], config.cleaning)
+    assert out.body == "\n".join(STORY) and out.removed["tail_cut_lines"] == 4
+
+
+def test_a_comments_heading_early_in_the_story_is_a_section_of_it(config):
+    lines = [STORY[0], "Comments", *STORY[1:]]
+    assert clean_body(lines, config.cleaning).body == "\n".join(lines)
+
+
+def test_legacy_copyright_and_tool_bars_are_boilerplate_but_copyright_in_running_text_stays(config):
+    lines = ["Copyright © 2008 The Age Company Ltd. All rights reserved.", "View all news | Send to a friend | Print",
+             "Copyright 2008, The Associated Press. All rights reserved.",
+             "Copyright law was changed in 2008 after a long campaign by artists.", "Print media is in decline."]
+    assert clean_body(lines, config.cleaning).body == "\n".join(lines[3:])
