@@ -149,6 +149,10 @@ def _strip_site(title: str, site: str | None) -> str:
         return _text(" - ".join(parts[:-1])) if len(parts) > 2 else parts[0]
     if site_l and parts[0].lower() == site_l:
         return _text(" - ".join(parts[1:]))
+    # a site known by its host ("internet-law.de") and named in the title ("Internet-Law » Headline")
+    site_k, first_k = _key(site), _key(parts[0])
+    if site_k and first_k and len(parts) == 2 and "." in (site or "") and site_k.startswith(first_k):
+        return _text(parts[1])
     return title
 
 
