@@ -1,7 +1,8 @@
 """Legacy pages (table layouts, no metadata, often no url): extraction, title and publisher, with trafilatura's
 options beside, in the same run.
 
-    .venv/bin/python benchmarks/legacy_quality.py --dev-dir DIR [--split tune|holdout|all] [Beam options]
+    .venv/bin/python benchmarks/legacy_set.py /tmp/legacy   # builds the set from three sdists (pip download)
+    .venv/bin/python benchmarks/legacy_quality.py --dev-dir /tmp/legacy [--split tune|holdout|all] [Beam options]
 
 DIR has the layout of the WCXB dev set (`html/<id>.html.gz`, `ground-truth.json` with `articleBody`, `title`,
 `publisher`, and `split`). The real pipeline runs end to end on the loose files with no url (as a scrape without
