@@ -131,7 +131,7 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
             )
         )
     new_teasers = extracted.teasers | "SkipStoredTeasers" >> SkipStoredTeasers(spec.output)
-    unique, teasers = unique | "LinkTeasers" >> LinkTeasers(spec.output, new_teasers)
+    unique, teasers = unique | "LinkTeasers" >> LinkTeasers(spec.output, new_teasers, spec.run_id)
     teasers_written = teasers | "WriteTeasers" >> WritePartitionedParquet(
         spec.output, "teasers", TEASER_SCHEMA, teaser_partition, spec.run_id, config.max_rows_per_file,
         config.compression,

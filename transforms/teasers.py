@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -136,16 +137,27 @@ def _wanted(pairs: beam.PCollection, label: str):
         | f"{label}AsDict" >> beam.Map(lambda k: (k, None)))
 
 
-def _stored_teaser_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
-    """(link key, page it was seen on) of the stored teasers of one file whose key is in `wanted`."""
+@dataclass(frozen=True)
+class _TeaserRef:
+    """A teaser under a link key: the page it was seen on; for a stored one still unlinked, where it lives."""
+
+    seen_on: str
+    path: str | None = None
+    teaser_id: str | None = None
+
+
+def _stored_teaser_refs(path: str, wanted) -> Iterable[tuple[str, _TeaserRef]]:
+    """(link key, _TeaserRef) of the stored teasers of one file whose key is in `wanted`."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        rows = pq.read_table(f, columns=["url", "dek", "seen_on_url", "input_uri", "record_index"]).to_pylist()
+        rows = pq.read_table(f, columns=["teaser_id", "url", "dek", "seen_on_url", "input_uri", "record_index",
+                                         "article_id"]).to_pylist()
     for r in rows:
         seen = r["seen_on_url"] or f"{r['input_uri']}#{r['record_index']}"
         for k in teaser_link_keys(r["url"], r["dek"]):
             if k in wanted:
                 count("teasers.stored_read")
-                yield k, seen
+                unlinked = r["article_id"] is None
+                yield k, _TeaserRef(seen, path if unlinked else None, r["teaser_id"] if unlinked else None)
 
 
 def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
@@ -158,13 +170,52 @@ def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
             yield k, r["article_id"]
 
 
-def _pairs(element) -> Iterable[tuple[str, str]]:
-    """(article_id, page) for each article a teaser under the same key leads to."""
+STORED_LINKS = "stored_links"
+
+
+def _pairs(element) -> Iterable:
+    """(article_id, page) for each article a teaser under the same key leads to; and, tagged STORED_LINKS,
+    (file, (teaser_id, article_id)) for each stored teaser that had no article yet."""
     _, groups = element
     ids = sorted(set(groups["articles"]))
-    for page in sorted(set(groups["teasers"])):
+    refs = sorted(set(groups["teasers"]), key=lambda r: (r.seen_on, r.path or "", r.teaser_id or ""))
+    for ref in refs:
         for article_id in ids:
-            yield article_id, page
+            yield article_id, ref.seen_on
+        if ids and ref.path is not None:
+            yield beam.pvalue.TaggedOutput(STORED_LINKS, (ref.path, (ref.teaser_id, ids[0])))
+
+
+class _LinkStoredTeasersFn(beam.DoFn):
+    """(teaser file, [(teaser_id, article_id)]) -> the file rewritten with those teasers' `article_id` set (where
+    still null), swapped in by one rename: a reader opens the old file or the new one."""
+
+    def __init__(self, temp_dir: str):
+        self._temp_dir = temp_dir
+
+    def process(self, element) -> Iterable[str]:
+        from scrapeline.transforms.records import TEASER_SCHEMA
+        from scrapeline.transforms.storage import remove_dir
+        from scrapeline.transforms.write import write_parquet_file
+
+        path, links = element
+        ids = dict(sorted(links))
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            rows = pq.read_table(f, schema=TEASER_SCHEMA).to_pylist()
+        changed = 0
+        for row in rows:
+            if row["article_id"] is None and row["teaser_id"] in ids:
+                row["article_id"] = ids[row["teaser_id"]]
+                changed += 1
+        if not changed:
+            return
+        temp_dir = f"{self._temp_dir}-{uuid.uuid4().hex}"
+        temp = join(temp_dir, "rewrite.parquet")
+        write_parquet_file(temp, rows, TEASER_SCHEMA, "zstd")
+        FileSystems.rename([temp], [path])
+        remove_dir(temp_dir)
+        count("teasers.stored_linked", changed)
+        yield path
 
 
 def _teaser_links(element) -> Iterable[tuple[str, str]]:
@@ -201,15 +252,17 @@ class LinkTeasers(beam.PTransform):
     ones taken into account. `output`: where the stored articles and teasers are read (only the keys this run
     has are kept: one pass over the stored teasers' url and dek columns, and over the articles' url column)."""
 
-    def __init__(self, output: str, teasers: beam.PCollection):
+    def __init__(self, output: str, teasers: beam.PCollection, run_id: str = "link"):
         super().__init__()
         self._output = output
         self._teasers = teasers
+        self._rewrite = _LinkStoredTeasersFn(join(output, "_temporary", f"{run_id}-teasers"))
 
     def expand(self, articles):
         p = articles.pipeline
         article_keys = articles | "ArticleKeys" >> beam.FlatMap(lambda a: [(k, a.article_id) for k in a.link_keys])
-        teaser_pages = self._teasers | "TeaserPages" >> beam.FlatMap(lambda t: [(k, t.seen_on) for k in t.link_keys])
+        teaser_pages = self._teasers | "TeaserPages" >> beam.FlatMap(
+            lambda t: [(k, _TeaserRef(t.seen_on)) for k in t.link_keys])
         stored_pages = (
             p
             | "StoredTeaserFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"))
@@ -217,10 +270,16 @@ class LinkTeasers(beam.PTransform):
                 _stored_teaser_refs, wanted=_wanted(article_keys, "ArticleKeySet"))
         )
         pages = (teaser_pages, stored_pages) | "AllTeaserPages" >> beam.Flatten()
-        teased = (
+        joined = (
             {"articles": article_keys, "teasers": pages}
             | "JoinArticleKeys" >> beam.CoGroupByKey()
-            | "PagesPerArticle" >> beam.FlatMap(_pairs)
+            | "PagesPerArticle" >> beam.FlatMap(_pairs).with_outputs(STORED_LINKS, main="pages")
+        )
+        teased = joined.pages
+        _ = (
+            joined[STORED_LINKS]
+            | "ByTeaserFile" >> beam.GroupByKey()
+            | "LinkStoredTeasers" >> beam.ParDo(self._rewrite)
         )
         linked_articles = (
             {"articles": articles | "ById" >> beam.Map(lambda a: (a.article_id, a)), "pages": teased}

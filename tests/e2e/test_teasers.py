@@ -58,9 +58,15 @@ def test_teasers_are_their_own_table_and_link_to_articles_ingested_later_or_earl
     by_title = {a["title"]: a for a in _table(out, "articles")}
     assert by_title["Chips were smuggled"]["teased_on"] == [SITE + "open-models"]
     assert by_title["China keeps buying oil"]["teased_on"] == []
-    oil_card = [t for t in _table(out, "teasers") if t["seen_on_url"] == SITE + "oil"]
-    assert [t["article_id"] for t in oil_card] == [by_title["Open models"]["article_id"]]
+    cards = {(t["seen_on_url"], t["title"]): t for t in _table(out, "teasers")}
+    assert cards[(SITE + "oil", "Open models")]["article_id"] == by_title["Open models"]["article_id"]
+    # the card stored by the first run now names the article that arrived after it; the other stays unlinked
+    assert cards[(SITE + "open-models", "Chips were smuggled")]["article_id"] == by_title["Chips were smuggled"][
+        "article_id"]
+    assert cards[(SITE + "open-models", "A story we never see")]["article_id"] is None
     assert second.record["teasers"]["linked_to_articles"] == 1 and second.record["teasers"]["articles_teased"] == 1
+    assert second.record["teasers"]["stored_teasers_linked"] == 1
+    assert not list((out / "_temporary").glob("*teasers*"))
 
     # a rerun adds no teaser (and no article) twice
     again = api.run([str(tmp_path / "day1"), str(tmp_path / "day2")], str(out), fetched_at=FETCHED)
