@@ -9,7 +9,8 @@ DIR has the layout of the WCXB dev set (`html/<id>.html.gz`, `ground-truth.json`
 one), joined back by file name, scored with the AEB shingle metric (benchmarks/aeb_metric.py); title exact after
 whitespace normalisation; publisher right when the row's `source_name` and the gold publisher contain one
 another (case-folded, `www.` and a `.com`-like suffix ignored); `source=unknown` share. Beside it, on the same
-pages: trafilatura.extract defaults, `favor_precision`, `favor_recall`, `include_tables=False`, and our own
+pages: trafilatura.extract defaults, `favor_precision`, `favor_recall`, `include_tables=False`, readability-lxml
+when installed (a second opinion; not a dependency), and our own
 extraction with the layout-table unwrapping off (an ablation). Prints figures; asserts nothing.
 """
 
@@ -99,6 +100,22 @@ def main() -> int:
         t = time.perf_counter()
         pairs = [(trafilatura.extract(raw[i], **kw) or "", gold[i]["articleBody"]) for i in ids]
         _row(name, pairs, time.perf_counter() - t, len(ids))
+
+    try:  # a second opinion, if installed (`pip install readability-lxml`; not a dependency of the project)
+        from lxml import html as lxml_html
+        from readability import Document
+
+        def readability_text(html: str) -> str:
+            summary = lxml_html.fromstring(Document(html).summary(html_partial=True))
+            blocks = summary.xpath("//p | //li | //h1 | //h2 | //h3 | //h4 | //pre | //td")
+            text = [" ".join(b.text_content().split()) for b in blocks] or [summary.text_content()]
+            return "\n".join(t for t in text if t)
+
+        t = time.perf_counter()
+        pairs = [(readability_text(text[i]), gold[i]["articleBody"]) for i in ids]
+        _row("readability-lxml Document.summary", pairs, time.perf_counter() - t, len(ids))
+    except ImportError:
+        print("readability-lxml not installed: skipped")
 
     real = H.unwrap_layout_tables
     H.unwrap_layout_tables = lambda tree: 0
