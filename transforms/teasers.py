@@ -33,7 +33,7 @@ from apache_beam.io.filesystems import FileSystems
 from scrapeline.transforms.hashing import normalise_words
 from scrapeline.transforms.metrics import count
 from scrapeline.transforms.records import Article, Teaser
-from scrapeline.transforms.write import CommittedFiles, join
+from scrapeline.transforms.write import CommittedFiles, SkipStoredIds, join
 
 __all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "block_role", "is_card",
            "link_density",
@@ -313,34 +313,28 @@ def _stored_teaser_ids(path: str, wanted) -> Iterable[str]:
     yield from (i for i in ids if i in wanted)
 
 
-def _not_stored(t: Teaser, stored) -> Iterable[Teaser]:
-    if t.teaser_id in stored:
-        count("teasers.already_in_output")
-        return
-    yield t
+def _teaser_id_of(t: Teaser) -> str:
+    return t.teaser_id
+
+
+def _first_seen(teasers: Iterable[Teaser]) -> Teaser:
+    return min(teasers, key=lambda t: (t.input_uri, t.record_index, t.position))
 
 
 class SkipStoredTeasers(beam.PTransform):
-    """Teasers -> those the output does not hold yet (by `teaser_id`): a rerun adds no teaser twice."""
+    """Teasers -> one per `teaser_id` (the same card twice on one page), and only those the output does not hold
+    yet: a rerun adds no teaser twice."""
 
     def __init__(self, output: str):
         super().__init__()
         self._output = output
 
     def expand(self, teasers):
-        distinct = (
+        return (
             teasers
             | "ById" >> beam.Map(lambda t: (t.teaser_id, t))
-            | "OnePerId" >> beam.CombinePerKey(lambda ts: min(ts, key=lambda t: (t.input_uri, t.record_index,
-                                                                                  t.position)))
+            | "OnePerId" >> beam.CombinePerKey(_first_seen)
             | "Teasers" >> beam.Values()
+            | "NotStored" >> SkipStoredIds(self._output, "teasers", _teaser_id_of, _stored_teaser_ids,
+                                           "teasers.already_in_output")
         )
-        wanted = _wanted(distinct | "Ids" >> beam.Map(lambda t: (t.teaser_id, None)), "IdSet")
-        stored = (
-            teasers.pipeline
-            | "CommittedFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"))
-            | "ReadStoredIds" >> beam.FlatMap(_stored_teaser_ids, wanted=wanted)
-            | "DistinctStored" >> beam.Distinct()
-            | "StoredKeys" >> beam.Map(lambda k: (k, None))
-        )
-        return distinct | "NotStored" >> beam.FlatMap(_not_stored, stored=beam.pvalue.AsDict(stored))

@@ -46,6 +46,7 @@ from scrapeline.transforms.spill import article_bands
 
 __all__ = [
     "CommittedFiles",
+    "SkipStoredIds",
     "ReadExistingStories",
     "RecordLateDuplicates",
     "SkipStoredDeadLetters",
@@ -445,32 +446,44 @@ def _stored_dead_letter_ids(path: str, wanted) -> Iterable[str]:
             yield from (i for i in ids if i in wanted)
 
 
-def _not_stored(d: DeadLetter, stored) -> Iterable[DeadLetter]:
-    if d.dead_letter_id in stored:
-        count("dead_letters.already_in_output")
+def _not_stored(record, stored, id_of: Callable, counter: str) -> Iterable:
+    if id_of(record) in stored:
+        count(counter)
         return
-    yield d
+    yield record
 
 
-class SkipStoredDeadLetters(beam.PTransform):
-    """Dead letters -> those the output does not hold yet: re-running an input (after a kill, a watch restart,
-    or on purpose) adds no dead letter that is already stored, as it adds no article.
+class SkipStoredIds(beam.PTransform):
+    """Records -> those whose id the output's `table` does not hold yet: re-running an input (after a kill, a
+    `watch` restart, or on purpose) adds nothing already stored. Only the stored ids equal to one of this run's
+    are kept (`read_ids(path, wanted)` reads one column per file), like the story keys of ReadExistingStories;
+    each record skipped is counted under `counter`."""
 
-    Identity is `dead_letter_id` (stage, reason, lineage, excerpt). Only the stored ids equal to one of this
-    run's are read back (one column per file), like the story keys of ReadExistingStories.
-    """
-
-    def __init__(self, output: str):
+    def __init__(self, output: str, table: str, id_of: Callable, read_ids: Callable, counter: str):
         super().__init__()
-        self._glob = join(output, "dead_letters", "**", "*.parquet")
+        self._glob = join(output, table, "**", "*.parquet")
+        self._id_of, self._read_ids, self._counter = id_of, read_ids, counter
 
-    def expand(self, dead):
-        wanted = _key_set(dead | "Ids" >> beam.Map(lambda d: d.dead_letter_id))
+    def expand(self, records):
+        wanted = _key_set(records | "Ids" >> beam.Map(self._id_of))
         stored = (
-            dead.pipeline
+            records.pipeline
             | "CommittedFiles" >> CommittedFiles(self._glob)
-            | "ReadStoredIds" >> beam.FlatMap(_stored_dead_letter_ids, wanted=wanted)
+            | "ReadStoredIds" >> beam.FlatMap(self._read_ids, wanted=wanted)
             | "DistinctStored" >> beam.Distinct()
             | "StoredKeys" >> beam.Map(lambda k: (k, None))
         )
-        return dead | "NotStored" >> beam.FlatMap(_not_stored, stored=beam.pvalue.AsDict(stored))
+        return records | "NotStored" >> beam.FlatMap(_not_stored, stored=beam.pvalue.AsDict(stored),
+                                                     id_of=self._id_of, counter=self._counter)
+
+
+def _dead_letter_id_of(d: DeadLetter) -> str:
+    return d.dead_letter_id
+
+
+class SkipStoredDeadLetters(SkipStoredIds):
+    """Dead letters -> those the output does not hold yet, by `dead_letter_id` (stage, reason, lineage, excerpt)."""
+
+    def __init__(self, output: str):
+        super().__init__(output, "dead_letters", _dead_letter_id_of, _stored_dead_letter_ids,
+                         "dead_letters.already_in_output")
