@@ -91,6 +91,9 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
     }
 
 
+_PARTITION_LINES = 20
+
+
 def render_summary(s: dict) -> str:
     lines = [
         f"scrapeline run {s['run_id']} -> {s['output']}",
@@ -128,8 +131,12 @@ def render_summary(s: dict) -> str:
         )
     if s.get("dead_letters_already_in_output"):
         lines.append(f"  dead letters already in the output (not written again): {s['dead_letters_already_in_output']}")
-    for part, n in s["rows_per_partition"].items():
+    parts = list(s["rows_per_partition"].items())
+    for part, n in parts[:_PARTITION_LINES]:
         lines.append(f"  {part}: {n} rows")
+    if len(parts) > _PARTITION_LINES:  # a run over many sites writes hundreds: the record has them all
+        rest = parts[_PARTITION_LINES:]
+        lines.append(f"  ... and {len(rest)} more partitions ({sum(n for _, n in rest)} rows; all in the run record)")
     if s["articles_written"] == 0 and s["duplicates_already_in_output"]:
         lines.append(
             f"  no new rows: the {s['duplicates_already_in_output']} article(s) of this input are copies of stories "
