@@ -131,13 +131,14 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
             )
         )
     new_teasers = extracted.teasers | "SkipStoredTeasers" >> SkipStoredTeasers(spec.output)
-    unique, teasers = unique | "LinkTeasers" >> LinkTeasers(spec.output, new_teasers, spec.run_id)
+    link = LinkTeasers(spec.output, new_teasers, spec.run_id, config.compression)
+    unique, teasers = unique | "LinkTeasers" >> link
     teasers_written = teasers | "WriteTeasers" >> WritePartitionedParquet(
         spec.output, "teasers", TEASER_SCHEMA, teaser_partition, spec.run_id, config.max_rows_per_file,
         config.compression,
     )
     updated = late | "RecordLateDuplicates" >> RecordLateDuplicates(
-        spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression
+        spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression, after=link.stored_articles_read
     )
     written = (
         unique

@@ -43,7 +43,7 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
     prefixed = lambda p: {k[len(p):]: v for k, v in sorted(c.items()) if k.startswith(p) and v}  # noqa: E731
     filtered = prefixed("filtered.")
     dead = {k: v for k, v in prefixed("dead_letters.").items() if k != "already_in_output"}
-    article_dead = {k: v for k, v in dead.items() if k.split(".")[0] not in {"read", "split"}}
+    article_dead = {k: v for k, v in dead.items() if k.split(".")[0] not in {"read", "split", "teaser"}}
     extracted = c["articles_extracted"]
     written = c["articles_written"]
     near_run, near_out = c["duplicates.near_in_run"], c["duplicates.near_in_output"]

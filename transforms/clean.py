@@ -113,17 +113,23 @@ def clean_line_text(line: str) -> str:
     return _SPACES.sub(" ", _INVISIBLE.sub("", line)).strip()
 
 
+def _heading_like(line: str) -> bool:
+    """Short, and not a sentence: "Comments (12)", "Leave a reply", not "Two responses to it were filed."."""
+    return len(line.split()) <= 10 and not line.rstrip("”\"'’»)").endswith((".", "!", "?", "…"))
+
+
 def _cut_tail(lines: list[str], tail: tuple[regex.Pattern, ...], removed: Counter) -> list[str]:
     """The lines before a comment section ("Comments (12)", "Leave a reply", "#1 Kommentar von ..."): the first
-    line past the body's first half that fully matches a tail marker, and all after it, are dropped. Only past
-    the first half: an early "Comments" heading is more likely a section of the article than its end."""
+    line past the body's first half that is heading-like (short, not a sentence) and fully matches a tail marker,
+    and all after it, are dropped. Only past the first half: an early "Comments" heading is more likely a section
+    of the article than its end."""
     if not tail:
         return lines
     texts = [clean_line_text(x) for x in lines]
     total = sum(len(t.split()) for t in texts)
     seen = 0
     for i, t in enumerate(texts):
-        if seen >= total / 2 and t and _fullmatch_any(tail, t):
+        if seen >= total / 2 and t and _heading_like(t) and _fullmatch_any(tail, t):
             removed["tail_cut_lines"] += len(lines) - i
             return lines[:i]
         seen += len(t.split())

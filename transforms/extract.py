@@ -223,8 +223,8 @@ def extract_page(
             count("teasers_extracted")
             try:
                 yield build_teaser(page, raw, split.site, main, rules, cfg, ingested_at, version)
-            except Exception as e:
-                yield make_dead_letter("extract", "unexpected_error", page.input_uri, page.record_index, e,
+            except Exception as e:  # its own stage: a teaser is not an article, and not in the article identity
+                yield make_dead_letter("teaser", "unexpected_error", page.input_uri, page.record_index, e,
                                        "\n".join((raw.title, *raw.body_lines)), position=raw.position,
                                        excerpt_chars=cfg.excerpt_chars)
             continue

@@ -272,26 +272,35 @@ def _name_like(s: str) -> bool:
 
 def _title_affix(title: str, headlines: list[str]) -> str | None:
     """The site name glued to a `<title>`: "icScotland - More Britons in blood scandal", "Kemble quits - World -
-    Sport - The Age". The end part (first or last) that is not the headline; with no headline known, the shorter
-    end, when it is name-sized (at most 5 words, 40 characters)."""
-    parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    Sport - The Age". When one end of the title is the headline (another source says so), the other end, if it is
+    name-sized and not longer than the headline. With no headline known, the clearly shorter end (at most 3
+    words, against at least 2 more). Otherwise none: a wrong guess would name the publisher after a headline
+    ("Fire destroys warehouse - Springfield Gazette Online") and cut the headline out of the title."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return None
-    keys = [_key(h) for h in headlines if h and len(h) >= 3]
-    ends = [parts[-1], parts[0]]
-    if keys:
-        first_is_headline = any(_key(parts[0]) and (_key(parts[0]) in k or k in _key(parts[0])) for k in keys)
-        last_is_headline = any(_key(parts[-1]) and (_key(parts[-1]) in k or k in _key(parts[-1])) for k in keys)
-        if first_is_headline and not last_is_headline:
-            ends = [parts[-1]]
-        elif last_is_headline and not first_is_headline:
-            ends = [parts[0]]
-    ends = sorted(ends, key=len) if len(ends) == 2 else ends
-    for end in ends:
-        end = end.strip()
-        if 2 <= len(end) <= 40 and len(end.split()) <= 5 and not any(k == _key(end) for k in keys) \
-                and _name_like(end):
-            return end
+    whole = _key(title)
+    keys = [k for k in (_key(h) for h in headlines if h and len(h) >= 3) if k and k != whole]
+    first, last = parts[0], parts[-1]
+
+    def is_headline(part: str) -> bool:
+        k = _key(part)
+        return bool(k) and any(k in h or h in k for h in keys)
+
+    def name_sized(part: str) -> bool:
+        return 2 <= len(part) <= 40 and len(part.split()) <= 5 and _name_like(part)
+
+    first_h, last_h = is_headline(first), is_headline(last)
+    if first_h != last_h:
+        headline, other = (first, last) if first_h else (last, first)
+        if name_sized(other) and len(other.split()) <= len(headline.split()) and not is_headline(other):
+            return other
+        return None
+    if first_h and last_h:
+        return None
+    short, long_ = sorted((first, last), key=lambda p: len(p.split()))
+    if name_sized(short) and len(short.split()) <= 3 and len(long_.split()) >= len(short.split()) + 2:
+        return short
     return None
 
 
@@ -335,7 +344,8 @@ def _publisher_without_metadata(title: str, headlines: list[str], tree, page_url
     return None
 
 
-def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages: tuple[str, ...]) -> str | None:
+def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages: tuple[str, ...],
+                     counter: str = "dates.refused") -> str | None:
     """The first candidate that is a real publication date (see page_metadata); refusals are counted."""
     when = fetched_at or dt.datetime.now(dt.timezone.utc)
     for value in candidates:
@@ -344,7 +354,7 @@ def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages
         t, why = published_time(value.strip(), when, languages)
         if t is not None:
             return value.strip()
-        count(f"dates.refused.{why}")
+        count(f"{counter}.{why}")
     return None
 
 
@@ -399,7 +409,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
             candidates.append(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
     published = _first_real_date(candidates, fetched_at, languages)
     updated = _first_real_date([main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META],
-                               fetched_at, languages)
+                               fetched_at, languages, "dates.refused_updated")
     authors = _names(main_ld.get("author")) if main_ld else []
     if not authors:
         a = _first(meta, "author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
@@ -597,6 +607,9 @@ def _parse(html: str):
         return None
 
 
+_SAME_STORY_MIN_WORDS = 50
+
+
 def _same_story(body_lines: tuple[str, ...], main_text: str, share: float = 0.5) -> bool:
     """A related block that is the page's own story again: at least half of its 5-word shingles are in the main
     text. On the dev pages every related block over 260 words was one (hand-labelled: the story under a section
@@ -604,9 +617,10 @@ def _same_story(body_lines: tuple[str, ...], main_text: str, share: float = 0.5)
     section of it, so the test is one way: the block in the main text, not the main text in the block."""
     def shingles(words: list[str]) -> set[tuple[str, ...]]:
         return {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
-    mine = shingles(normalise_words(" ".join(body_lines)))
-    if not mine:
+    words = normalise_words(" ".join(body_lines))
+    if len(words) < _SAME_STORY_MIN_WORDS:  # a card's dek that trafilatura folded into the main text stays a card
         return False
+    mine = shingles(words)
     return len(mine & shingles(normalise_words(main_text))) >= share * len(mine)
 
 

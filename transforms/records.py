@@ -421,8 +421,9 @@ _ARTICLE_DOCS = {
                          "`near_duplicate` (Jaccard of 5-word shingles), `contained` (share of the smaller copy's "
                          "shingles in the larger); `matched_to` is the copy it was compared with; null in files "
                          "written before the column existed",
-    "teased_on": "pages (url, else `input_uri#record_index`) that carried a teaser (link card) of this article, in "
-                 "this run or an earlier one; null in files written before 0.3",
+    "teased_on": "pages (url, else `input_uri#record_index`) that carried a teaser (link card) of this article, "
+                 "seen in the run that wrote the row or an earlier one (a teaser seen later does not update a stored "
+                 "row: its `article_id` names the row); null in files written before 0.3",
     "ingested_at": "when the run that wrote the row started",
     "pipeline_version": "the scrapeline version that wrote the row",
     "source": "publisher slug `[a-z0-9-]`, at most 80 characters",
@@ -444,8 +445,9 @@ _TEASER_DOCS = {
     "input_uri": "lineage: the dump the page came from",
     "record_index": "lineage: the record in the dump",
     "fetched_at": "when the page was fetched",
-    "article_id": "the full article in `articles` the card leads to (same normalised url, or its body holds the "
-                  "dek), when the output held it at the run that wrote the card",
+    "article_id": "the full article in `articles` the card leads to: same normalised url (preferred), or the dek's "
+                  "first 8 words open one of its first 3 paragraphs; set when that article is in the same run, "
+                  "already stored (matched by url), or arrives in a later run (the stored teaser is rewritten)",
     "ingested_at": "when the run that wrote the row started",
     "pipeline_version": "the scrapeline version that wrote the row",
     "source": "slug of the publisher of the page that carried the card",
@@ -462,7 +464,7 @@ _DEAD_LETTER_DOCS = {
     "occurred_at": "when it was dead-lettered",
     "dead_letter_id": "xxh3-64 of stage, reason, lineage and excerpt: the same bad record has the same id in every "
                       "run; null in files written before 0.2",
-    "stage": "where it failed: read, split, extract, filter (filtered articles are kept here too)",
+    "stage": "where it failed: read, split, extract, filter (filtered articles are kept here too), teaser",
     "date": "the day it occurred (UTC)",
 }
 

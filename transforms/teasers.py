@@ -42,7 +42,8 @@ __all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys",
 LEAD_WORDS = 8
 """Words of a dek (or a paragraph) that make its lead key: 8 words in the same order are not a coincidence."""
 _LEAD_PARAGRAPHS = 3
-_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|ocid|cmpid|icid|ito|ref|src|source|cid|mc_[a-z]+|smid|partner)$", re.I)
+# Only parameters that never name the content: `cid`, `src`, `ref` or `id` pick the article on many legacy sites
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|ocid|cmpid|icid|ito|mc_[a-z]+|smid|_ga|yclid)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def teaser_link_keys(url: str | None, dek: str) -> tuple[str, ...]:
 
 def teaser_id(page_id: str, url: str | None, title: str) -> str:
     """The same card on the same page has the same id in every run."""
-    return xxhash.xxh3_64_hexdigest(f"{page_id}\x1f{normalise_url(url) or title}".encode("utf-8"))
+    return xxhash.xxh3_64_hexdigest(f"{page_id}\x1f{normalise_url(url) or url or title}".encode("utf-8"))
 
 
 # --- linking ---------------------------------------------------------------------------------------------------
@@ -153,11 +154,12 @@ def _stored_teaser_refs(path: str, wanted) -> Iterable[tuple[str, _TeaserRef]]:
                                          "article_id"]).to_pylist()
     for r in rows:
         seen = r["seen_on_url"] or f"{r['input_uri']}#{r['record_index']}"
-        for k in teaser_link_keys(r["url"], r["dek"]):
-            if k in wanted:
-                count("teasers.stored_read")
-                unlinked = r["article_id"] is None
-                yield k, _TeaserRef(seen, path if unlinked else None, r["teaser_id"] if unlinked else None)
+        keys = [k for k in teaser_link_keys(r["url"], r["dek"]) if k in wanted]
+        if keys:
+            count("teasers.stored_read")
+        unlinked = r["article_id"] is None
+        for k in keys:
+            yield k, _TeaserRef(seen, path if unlinked else None, r["teaser_id"] if unlinked else None)
 
 
 def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
@@ -173,25 +175,36 @@ def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
 STORED_LINKS = "stored_links"
 
 
+def _rank(key: str) -> int:
+    """Which link wins when a teaser meets several articles: the url (0), then the dek's lead (1)."""
+    return 0 if key.startswith("u:") else 1
+
+
+def _best(links: Iterable[tuple[int, str]]) -> str:
+    """The article a teaser names: best rank, then the smallest id (one rule in every path)."""
+    return min(links)[1]
+
+
 def _pairs(element) -> Iterable:
     """(article_id, page) for each article a teaser under the same key leads to; and, tagged STORED_LINKS,
     (file, (teaser_id, article_id)) for each stored teaser that had no article yet."""
-    _, groups = element
+    key, groups = element
     ids = sorted(set(groups["articles"]))
     refs = sorted(set(groups["teasers"]), key=lambda r: (r.seen_on, r.path or "", r.teaser_id or ""))
     for ref in refs:
         for article_id in ids:
             yield article_id, ref.seen_on
         if ids and ref.path is not None:
-            yield beam.pvalue.TaggedOutput(STORED_LINKS, (ref.path, (ref.teaser_id, ids[0])))
+            yield beam.pvalue.TaggedOutput(STORED_LINKS, (ref.path, (ref.teaser_id, (_rank(key), ids[0]))))
 
 
 class _LinkStoredTeasersFn(beam.DoFn):
     """(teaser file, [(teaser_id, article_id)]) -> the file rewritten with those teasers' `article_id` set (where
     still null), swapped in by one rename: a reader opens the old file or the new one."""
 
-    def __init__(self, temp_dir: str):
+    def __init__(self, temp_dir: str, compression: str):
         self._temp_dir = temp_dir
+        self._compression = compression
 
     def process(self, element) -> Iterable[str]:
         from scrapeline.transforms.records import TEASER_SCHEMA
@@ -199,7 +212,10 @@ class _LinkStoredTeasersFn(beam.DoFn):
         from scrapeline.transforms.write import write_parquet_file
 
         path, links = element
-        ids = dict(sorted(links))
+        by_teaser: dict[str, list] = {}
+        for teaser, link in links:
+            by_teaser.setdefault(teaser, []).append(link)
+        ids = {teaser: _best(found) for teaser, found in by_teaser.items()}
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
             rows = pq.read_table(f, schema=TEASER_SCHEMA).to_pylist()
         changed = 0
@@ -211,20 +227,20 @@ class _LinkStoredTeasersFn(beam.DoFn):
             return
         temp_dir = f"{self._temp_dir}-{uuid.uuid4().hex}"
         temp = join(temp_dir, "rewrite.parquet")
-        write_parquet_file(temp, rows, TEASER_SCHEMA, "zstd")
+        write_parquet_file(temp, rows, TEASER_SCHEMA, self._compression)
         FileSystems.rename([temp], [path])
         remove_dir(temp_dir)
         count("teasers.stored_linked", changed)
         yield path
 
 
-def _teaser_links(element) -> Iterable[tuple[str, str]]:
-    """(teaser_id, article_id) for each teaser whose key an article has (the first id in order, for one answer)."""
-    _, groups = element
+def _teaser_links(element) -> Iterable[tuple[str, tuple[int, str]]]:
+    """(teaser_id, (rank of the key, article_id)) for each teaser whose key an article has."""
+    key, groups = element
     ids = sorted(set(groups["articles"]))
     if ids:
         for t in set(groups["teasers"]):
-            yield t, ids[0]
+            yield t, (_rank(key), ids[0])
 
 
 def _with_teased_on(element) -> Iterable[Article]:
@@ -239,11 +255,11 @@ def _with_teased_on(element) -> Iterable[Article]:
 
 def _with_article(element) -> Iterable[Teaser]:
     _, groups = element
-    ids = sorted(set(groups["ids"]))
+    links = list(groups["ids"])
     for t in groups["teasers"]:
-        if ids:
+        if links:
             count("teasers.linked")
-            t = dataclasses.replace(t, article_id=ids[0])
+            t = dataclasses.replace(t, article_id=_best(links))
         yield t
 
 
@@ -252,11 +268,14 @@ class LinkTeasers(beam.PTransform):
     ones taken into account. `output`: where the stored articles and teasers are read (only the keys this run
     has are kept: one pass over the stored teasers' url and dek columns, and over the articles' url column)."""
 
-    def __init__(self, output: str, teasers: beam.PCollection, run_id: str = "link"):
+    def __init__(self, output: str, teasers: beam.PCollection, run_id: str = "link", compression: str = "zstd"):
         super().__init__()
         self._output = output
         self._teasers = teasers
-        self._rewrite = _LinkStoredTeasersFn(join(output, "_temporary", f"{run_id}-teasers"))
+        self._rewrite = _LinkStoredTeasersFn(join(output, "_temporary", f"{run_id}-teasers"), compression)
+        self.stored_articles_read: beam.PCollection | None = None
+        """Once expanded: one element when the stored articles' urls have been read (a rewrite of article files,
+        RecordLateDuplicates, waits for it: on an object store a file rewritten under a reader can tear the read)."""
 
     def expand(self, articles):
         p = articles.pipeline
@@ -304,6 +323,7 @@ class LinkTeasers(beam.PTransform):
             | "JoinArticleId" >> beam.CoGroupByKey()
             | "WithArticle" >> beam.FlatMap(_with_article)
         )
+        self.stored_articles_read = stored_articles | "StoredUrlsRead" >> beam.combiners.Count.Globally()
         return linked_articles, linked_teasers
 
 

@@ -318,17 +318,22 @@ class RecordLateDuplicates(beam.PTransform):
     Run by one writer at a time (a batch run or the watcher), like every commit to the output.
     """
 
-    def __init__(self, output: str, run_id: str, schema: pa.Schema, compression: str = "zstd"):
+    def __init__(self, output: str, run_id: str, schema: pa.Schema, compression: str = "zstd",
+                 after: beam.PCollection | None = None):
+        """`after`: rewrite only once that PCollection is complete (another reader of the stored article files)."""
         super().__init__()
         self._fn = _RewriteFileFn(join(output, "_temporary", f"{run_id}-rewrite"), schema, compression)
+        self._after = after
 
     def expand(self, late):
-        return (
+        grouped = (
             late
             | "ByFile" >> beam.Map(lambda ld: (ld.path, ld))
             | "GroupByFile" >> beam.GroupByKey()
-            | "Rewrite" >> beam.ParDo(self._fn)
         )
+        if self._after is not None:
+            grouped = grouped | "AfterReaders" >> beam.Map(lambda kv, _: kv, beam.pvalue.AsList(self._after))
+        return grouped | "Rewrite" >> beam.ParDo(self._fn)
 
 
 def band_index_rows(a: Article, settings: NearDupSettings, partition: str) -> Iterable[dict]:

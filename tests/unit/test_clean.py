@@ -116,3 +116,12 @@ def test_legacy_copyright_and_tool_bars_are_boilerplate_but_copyright_in_running
              "Copyright 2008, The Associated Press. All rights reserved.",
              "Copyright law was changed in 2008 after a long campaign by artists.", "Print media is in decline."]
     assert clean_body(lines, config.cleaning).body == "\n".join(lines[3:])
+
+
+@pytest.mark.parametrize("sentence", [
+    "Two responses to the proposal were filed by neighbourhood associations before the deadline.",
+    "No replies to the letter came from the ministry.", "Three reactions to the verdict: …",
+    "3 comments by the minister drew criticism from …"])
+def test_a_sentence_about_comments_or_responses_is_not_a_comment_section(config, sentence):
+    lines = STORY[:4] + [sentence] + STORY[4:]
+    assert clean_body(lines, config.cleaning).body == "\n".join(lines)

@@ -101,6 +101,9 @@ def test_publisher_without_metadata_from_the_title_affix_then_the_copyright_line
     assert meta.site == "harbour-news.example"
     meta, _ = _meta(legacy.format(title="Council approves budget", h1="", foot=""))
     assert meta.site is None  # nothing names it: unknown, and counted
+    # two ends of equal size, no headline known: no guess (it would name the publisher after the headline)
+    meta, _ = _meta(legacy.format(title="Fire destroys warehouse - Springfield Gazette Online", h1="", foot=""))
+    assert meta.site is None
     meta, _ = _meta("<html><head><meta property='og:site_name' content='The Paper'><title>A - B</title></head>"
                     "<body></body></html>")
     assert meta.site == "The Paper"  # metadata first

@@ -128,3 +128,16 @@ def test_updated_date_beside_the_original_and_a_placeholder_date_yields_to_the_n
             '<meta property="article:published_time" content="2025-08-04T08:00:00Z">')
     main = split_html_page(_page("", head), "https://daily.example/news/open-models", ("en",), FETCHED).articles[0]
     assert (main.published_raw, main.updated_raw) == ("2025-08-04T08:00:00Z", "2025-08-05T09:30:00Z")
+
+
+def test_a_teaser_meeting_two_articles_names_the_one_its_url_leads_to():
+    from scrapeline.transforms.teasers import _best, _teaser_links
+
+    by_dek = list(_teaser_links(("d:lead", {"articles": ["aaa"], "teasers": ["t1"]})))
+    by_url = list(_teaser_links(("u:x.example/a", {"articles": ["zzz"], "teasers": ["t1"]})))
+    assert _best([link for _, link in by_dek + by_url]) == "zzz"
+
+
+def test_cards_with_content_parameters_or_relative_links_stay_apart():
+    assert normalise_url("http://ex.example/view.php?cid=1") != normalise_url("http://ex.example/view.php?cid=2")
+    assert teaser_id("p", "/story/1", "Video") != teaser_id("p", "/story/2", "Video")
