@@ -82,6 +82,12 @@ def exact_match(copy: Article | ExistingStory, kept_id: str, kept_words: int, ke
     return CopyMatch(copy.location, "truncation", round(short / max(long, 1), 4), kept_location)
 
 
+def _link_keys(members) -> tuple[str, ...]:
+    """What a teaser of any copy may carry (transforms/teasers.py): a card linking to a dropped copy's url leads to
+    the story that was kept."""
+    return tuple(sorted({k for m in members for k in m.link_keys}))
+
+
 def _merged(rep: Article, members: list[Article]) -> Article:
     others = [m for m in members if m is not rep]
     return dataclasses.replace(
@@ -91,6 +97,7 @@ def _merged(rep: Article, members: list[Article]) -> Article:
         duplicate_urls=tuple(sorted({m.url for m in members if m.url})),
         duplicate_sources=tuple(sorted({m.source_name for m in members})),
         duplicate_locations=tuple(sorted(m.location for m in others)),
+        link_keys=_link_keys(members),
         duplicate_matches=tuple(sorted(
             (exact_match(m, rep.article_id, rep.word_count, rep.location, m.word_count) for m in others),
             key=lambda c: c.location,
@@ -329,6 +336,7 @@ def resolve_near(new: list[Article], stored: list[ExistingStory], s: NearDupSett
         duplicate_count=rep.duplicate_count + sum(1 + a.duplicate_count for a, _ in copies),
         duplicate_titles=titles, duplicate_urls=urls, duplicate_sources=sources,
         duplicate_locations=locs, duplicate_matches=all_matches,
+        link_keys=_link_keys([rep, *(a for a, _ in copies)]),
     )
     return Resolution((kept,), len(copies), 0)
 

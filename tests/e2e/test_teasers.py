@@ -83,3 +83,17 @@ def test_in_one_run_the_teaser_and_its_article_link_both_ways(tmp_path):
     cards = {t["title"]: t for t in _table(out, "teasers")}
     assert cards["Chips were smuggled"]["article_id"] == articles["Chips were smuggled"]["article_id"]
     assert cards["A story we never see"]["article_id"] is None
+
+
+def test_a_card_linking_to_a_copy_that_dedup_dropped_leads_to_the_story_kept(tmp_path):
+    out = tmp_path / "out"
+    copy_a = _page("chips", "Chips were smuggled", NVIDIA_CHIPS, [])
+    copy_b = _page("wire/chips-copy", "Chips were smuggled (wire)", NVIDIA_CHIPS, [])
+    teasing = _page("open-models", "Open models", META_OPEN_SOURCE,
+                    [("wire/chips-copy", "Chips, the wire copy", "Two nationals were arrested.")])
+    s = api.run([_write(tmp_path / "in", a=copy_a, b=copy_b, open=teasing)], str(out), fetched_at=FETCHED)
+    assert s.duplicates_in_run == 1
+    story = next(a for a in _table(out, "articles") if a["title"].startswith("Chips"))
+    assert story["teased_on"] == [SITE + "open-models"]
+    card = next(t for t in _table(out, "teasers") if t["title"] == "Chips, the wire copy")
+    assert card["article_id"] == story["article_id"]
