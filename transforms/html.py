@@ -615,13 +615,17 @@ def _same_story(body_lines: tuple[str, ...], main_text: str, share: float = 0.5)
     text. On the dev pages every related block over 260 words was one (hand-labelled: the story under a section
     heading, a banner such as "BREAKING NEWS", a table of contents, the standfirst), often covering only one
     section of it, so the test is one way: the block in the main text, not the main text in the block."""
-    def shingles(words: list[str]) -> set[tuple[str, ...]]:
-        return {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
     words = normalise_words(" ".join(body_lines))
     if len(words) < _SAME_STORY_MIN_WORDS:  # a card's dek that trafilatura folded into the main text stays a card
         return False
-    mine = shingles(words)
-    return len(mine & shingles(normalise_words(main_text))) >= share * len(mine)
+    mine = _shingles(tuple(words))
+    return len(mine & _shingles(tuple(normalise_words(main_text)))) >= share * len(mine)
+
+
+@lru_cache(maxsize=4)
+def _shingles(words: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    """5-word shingles; cached, so a page with many long related blocks shingles its main text once."""
+    return frozenset(words[i:i + 5] for i in range(len(words) - 4))
 
 
 def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",),
