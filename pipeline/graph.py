@@ -137,6 +137,7 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         spec.output, "teasers", TEASER_SCHEMA, teaser_partition, spec.run_id, config.max_rows_per_file,
         config.compression,
     )
+    late = (late, link.late_teased) | "LateCopiesAndTeasers" >> beam.Flatten()
     updated = late | "RecordLateDuplicates" >> RecordLateDuplicates(
         spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression, after=link.stored_articles_read
     )

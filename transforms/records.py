@@ -232,6 +232,9 @@ class LateDuplicate:
     sources: tuple[str, ...]
     locations: tuple[str, ...]
     matches: tuple[CopyMatch, ...] = ()
+    teased_on: tuple[str, ...] = ()
+    """Pages that carried a teaser of the stored story, seen after it was committed (a record with only these is
+    a teaser arriving late, not a copy: transforms/teasers.py)."""
 
 
 @dataclass(frozen=True)
@@ -422,8 +425,8 @@ _ARTICLE_DOCS = {
                          "shingles in the larger); `matched_to` is the copy it was compared with; null in files "
                          "written before the column existed",
     "teased_on": "pages (url, else `input_uri#record_index`) that carried a teaser (link card) of this article, "
-                 "seen in the run that wrote the row or an earlier one (a teaser seen later does not update a stored "
-                 "row: its `article_id` names the row); null in files written before 0.3",
+                 "seen before, with or after it (a stored row is updated when a teaser of it arrives later); null "
+                 "in files written before 0.3",
     "ingested_at": "when the run that wrote the row started",
     "pipeline_version": "the scrapeline version that wrote the row",
     "source": "publisher slug `[a-z0-9-]`, at most 80 characters",

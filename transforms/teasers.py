@@ -11,8 +11,9 @@ They are written to their own table (`<output>/teasers/`, records.Teaser), never
 - **Linking** (`LinkTeasers`): a teaser leads to an article when their normalised urls are equal, or when the
   dek's first words open one of the article's first paragraphs (a dek is often the lead). The article row lists
   the pages that teased it (`teased_on`); the teaser row names the article (`article_id`). Both directions look
-  at the output too: an article ingested after its teasers finds them among the stored teasers, and a teaser
-  ingested after its article finds the stored article by url.
+  at the output too: an article ingested after its teasers finds them among the stored teasers (which are
+  rewritten with its id), and a teaser ingested after its article finds the stored article by url (whose row
+  gets the page, through RecordLateDuplicates).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from scrapeline.transforms.hashing import normalise_words
 from scrapeline.transforms.metrics import count
-from scrapeline.transforms.records import Article, Teaser
+from scrapeline.transforms.records import Article, LateDuplicate, Teaser
 from scrapeline.transforms.write import CommittedFiles, SkipStoredIds, join
 
 __all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "block_role", "is_card",
@@ -162,14 +163,14 @@ def _stored_teaser_refs(path: str, wanted) -> Iterable[tuple[str, _TeaserRef]]:
             yield k, _TeaserRef(seen, path if unlinked else None, r["teaser_id"] if unlinked else None)
 
 
-def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, str]]:
-    """(url key, article_id) of the stored articles of one file whose url is in `wanted`."""
+def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, tuple[str, str]]]:
+    """(url key, (article_id, file)) of the stored articles of one file whose url is in `wanted`."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         rows = pq.read_table(f, columns=["url", "article_id"]).to_pylist()
     for r in rows:
         k = _url_key(r["url"])
         if k and k in wanted:
-            yield k, r["article_id"]
+            yield k, (r["article_id"], path)
 
 
 STORED_LINKS = "stored_links"
@@ -234,13 +235,24 @@ class _LinkStoredTeasersFn(beam.DoFn):
         yield path
 
 
-def _teaser_links(element) -> Iterable[tuple[str, tuple[int, str]]]:
-    """(teaser_id, (rank of the key, article_id)) for each teaser whose key an article has."""
+LATE_TEASED = "late_teased"
+
+
+def _teaser_links(element) -> Iterable:
+    """(teaser_id, (rank of the key, article_id)) for each teaser whose key an article (of this run, or stored)
+    has; and, tagged LATE_TEASED, a LateDuplicate carrying only the teaser's page for each stored article under
+    the key: its row's `teased_on` is updated by RecordLateDuplicates, with the late copies."""
     key, groups = element
-    ids = sorted(set(groups["articles"]))
-    if ids:
-        for t in set(groups["teasers"]):
-            yield t, (_rank(key), ids[0])
+    articles = sorted(set(groups["articles"]), key=lambda a: (a[0], a[1] or ""))
+    if not articles:
+        return
+    best = min(a for a, _ in articles)
+    for teaser_id, seen_on in sorted(set(groups["teasers"])):
+        yield teaser_id, (_rank(key), best)
+        for article_id, path in articles:
+            if path is not None:
+                yield beam.pvalue.TaggedOutput(LATE_TEASED, LateDuplicate(
+                    path, article_id, (), (), (), (), teased_on=(seen_on,)))
 
 
 def _with_teased_on(element) -> Iterable[Article]:
@@ -273,6 +285,9 @@ class LinkTeasers(beam.PTransform):
         self._output = output
         self._teasers = teasers
         self._rewrite = _LinkStoredTeasersFn(join(output, "_temporary", f"{run_id}-teasers"), compression)
+        self.late_teased: beam.PCollection | None = None
+        """Once expanded: LateDuplicates carrying the pages of this run's teasers of stored articles (their rows'
+        `teased_on` is updated with the late copies, by RecordLateDuplicates)."""
         self.stored_articles_read: beam.PCollection | None = None
         """Once expanded: one element when the stored articles' urls have been read (a rewrite of article files,
         RecordLateDuplicates, waits for it: on an object store a file rewritten under a reader can tear the read)."""
@@ -306,18 +321,22 @@ class LinkTeasers(beam.PTransform):
             | "TeasedOn" >> beam.FlatMap(_with_teased_on)
         )
 
-        teaser_keys = self._teasers | "TeaserKeys" >> beam.FlatMap(lambda t: [(k, t.teaser_id) for k in t.link_keys])
+        teaser_keys = self._teasers | "TeaserKeys" >> beam.FlatMap(
+            lambda t: [(k, (t.teaser_id, t.seen_on)) for k in t.link_keys])
         stored_articles = (
             p
             | "StoredArticleFiles" >> CommittedFiles(join(self._output, "articles", "**", "*.parquet"))
             | "ReadStoredUrls" >> beam.FlatMap(
                 _stored_article_refs, wanted=_wanted(teaser_keys, "TeaserKeySet"))
         )
-        ids = (
-            {"articles": (article_keys, stored_articles) | "AllArticleKeys" >> beam.Flatten(), "teasers": teaser_keys}
+        in_run = article_keys | "WithoutFile" >> beam.Map(lambda kv: (kv[0], (kv[1], None)))
+        links = (
+            {"articles": (in_run, stored_articles) | "AllArticleKeys" >> beam.Flatten(), "teasers": teaser_keys}
             | "JoinTeaserKeys" >> beam.CoGroupByKey()
-            | "ArticlePerTeaser" >> beam.FlatMap(_teaser_links)
+            | "ArticlePerTeaser" >> beam.FlatMap(_teaser_links).with_outputs(LATE_TEASED, main="ids")
         )
+        ids = links.ids
+        self.late_teased = links[LATE_TEASED]
         linked_teasers = (
             {"teasers": self._teasers | "TeaserById" >> beam.Map(lambda t: (t.teaser_id, t)), "ids": ids}
             | "JoinArticleId" >> beam.CoGroupByKey()

@@ -255,17 +255,22 @@ def _read_stories(path: str, wanted=None, key: str = "story_key") -> Iterable[tu
                 )
 
 
-def merge_late_duplicates(rows: list[dict], late: list[LateDuplicate]) -> int:
-    """Record late copies on their stored rows (in place); returns how many rows changed. Idempotent: a copy
-    whose location is already recorded changes nothing, so re-running an input never inflates the counts."""
+def merge_late_duplicates(rows: list[dict], late: list[LateDuplicate]) -> tuple[int, int]:
+    """Record late copies, and late teasers' pages, on their stored rows (in place); returns (rows given new
+    copies, rows given new teaser pages). Idempotent: a copy whose location, or a page, already recorded changes
+    nothing, so re-running an input never inflates the counts."""
     by_id: dict[str, list[LateDuplicate]] = defaultdict(list)
     for ld in late:
         by_id[ld.article_id].append(ld)
-    changed = 0
+    changed = teased = 0
     for row in rows:
         lds = by_id.get(row["article_id"])
         if not lds:
             continue
+        pages = set(row.get("teased_on") or ()) | {p for ld in lds for p in ld.teased_on}
+        if pages != set(row.get("teased_on") or ()):
+            row["teased_on"] = sorted(pages)
+            teased += 1
         own = f"{row['input_uri']}#{row['record_index']}/{row['position']}"
         locations = set(row["duplicate_locations"]) | {loc for ld in lds for loc in ld.locations}
         locations.discard(own)
@@ -283,7 +288,7 @@ def merge_late_duplicates(rows: list[dict], late: list[LateDuplicate]) -> int:
                     matches.setdefault(m.location, dataclasses.asdict(m))
         row["duplicate_matches"] = [matches[k] for k in sorted(matches)]
         changed += 1
-    return changed
+    return changed, teased
 
 
 class _RewriteFileFn(beam.DoFn):
@@ -299,8 +304,8 @@ class _RewriteFileFn(beam.DoFn):
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
             table = pq.read_table(f, schema=self._schema)
         rows = table.to_pylist()
-        changed = merge_late_duplicates(rows, list(late))
-        if not changed:
+        changed, teased = merge_late_duplicates(rows, list(late))
+        if not changed and not teased:
             return
         temp_dir = f"{self._temp_dir}-{uuid.uuid4().hex}"
         temp = join(temp_dir, "rewrite.parquet")
@@ -309,6 +314,7 @@ class _RewriteFileFn(beam.DoFn):
         FileSystems.rename([temp], [path])
         remove_dir(temp_dir)
         count("duplicates.recorded_on_stored_rows", changed)
+        count("teasers.recorded_on_stored_articles", teased)
         yield path
 
 

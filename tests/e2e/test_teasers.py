@@ -58,6 +58,7 @@ def test_teasers_are_their_own_table_and_link_to_articles_ingested_later_or_earl
     by_title = {a["title"]: a for a in _table(out, "articles")}
     assert by_title["Chips were smuggled"]["teased_on"] == [SITE + "open-models"]
     assert by_title["China keeps buying oil"]["teased_on"] == []
+    assert by_title["Open models"]["teased_on"] == [SITE + "oil"]  # stored first, teased later: its row updated
     cards = {(t["seen_on_url"], t["title"]): t for t in _table(out, "teasers")}
     assert cards[(SITE + "oil", "Open models")]["article_id"] == by_title["Open models"]["article_id"]
     # the card stored by the first run now names the article that arrived after it; the other stays unlinked
@@ -66,12 +67,15 @@ def test_teasers_are_their_own_table_and_link_to_articles_ingested_later_or_earl
     assert cards[(SITE + "open-models", "A story we never see")]["article_id"] is None
     assert second.record["teasers"]["linked_to_articles"] == 1 and second.record["teasers"]["articles_teased"] == 1
     assert second.record["teasers"]["stored_teasers_linked"] == 1
+    assert second.record["teasers"]["stored_articles_teased"] == 1
     assert not list((out / "_temporary").glob("*teasers*"))
 
     # a rerun adds no teaser (and no article) twice
     again = api.run([str(tmp_path / "day1"), str(tmp_path / "day2")], str(out), fetched_at=FETCHED)
     assert again.teasers_written == 0 and again.record["teasers"]["already_in_output"] == 3
     assert again.articles_written == 0 and len(_table(out, "teasers")) == 3
+    assert again.record["teasers"]["stored_articles_teased"] == 0  # the page is already recorded
+    assert again.record["stored_rows_updated_with_new_copies"] == 0
 
 
 def test_in_one_run_the_teaser_and_its_article_link_both_ways(tmp_path):
