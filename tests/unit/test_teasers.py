@@ -133,9 +133,13 @@ def test_updated_date_beside_the_original_and_a_placeholder_date_yields_to_the_n
 def test_a_teaser_meeting_two_articles_names_the_one_its_url_leads_to():
     from scrapeline.transforms.teasers import _best, _teaser_links
 
-    by_dek = list(_teaser_links(("d:lead", {"articles": ["aaa"], "teasers": ["t1"]})))
-    by_url = list(_teaser_links(("u:x.example/a", {"articles": ["zzz"], "teasers": ["t1"]})))
-    assert _best([link for _, link in by_dek + by_url]) == "zzz"
+    by_dek = list(_teaser_links(("d:lead", {"articles": [("aaa", None)], "teasers": [("t1", "page")]})))
+    by_url = list(_teaser_links(("u:x.example/a", {"articles": [("zzz", "stored.parquet")],
+                                                   "teasers": [("t1", "page")]})))
+    links = [x for x in by_dek + by_url if isinstance(x, tuple)]
+    assert _best([link for _, link in links]) == "zzz"
+    late = [x.value for x in by_url if not isinstance(x, tuple)]  # the stored article gets the page
+    assert [(ld.path, ld.article_id, ld.teased_on) for ld in late] == [("stored.parquet", "zzz", ("page",))]
 
 
 def test_cards_with_content_parameters_or_relative_links_stay_apart():
