@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 import scrapeline.transforms.html as H  # noqa: E402
 from scrapeline.pipeline.config import load_config  # noqa: E402
+from scrapeline.transforms.neardup import body_shingles  # noqa: E402
 from scrapeline.transforms.teasers import CardRules, block_role  # noqa: E402
 
 KEEP_ALL = CardRules(article_min_words=0, article_min_paragraphs=0, max_link_density=1.0)
@@ -47,18 +48,20 @@ def blocks(dev: Path, gold: dict, pid: str) -> list[dict]:
     try:
         tags = H._related_from_article_tags(tree, meta.url, meta.title, KEEP_ALL)
         main_text = "\n".join(H.split_html_page(html, gold[pid]["url"], cards=KEEP_ALL).articles[0].body_lines)
+        main_shingles = body_shingles(main_text, H._SHINGLE_WORDS)[0]
     finally:
         H.block_role = real
     out = []
     for r, (words, paragraphs, density, linked) in zip(tags, features):
         out.append({"url": r.url, "title": r.title, "words": words, "paragraphs": paragraphs, "link_density": density,
-                    "heading_linked": linked, "kind": "article_tag", "same_story": H._same_story(r.body_lines, main_text)})
+                    "heading_linked": linked, "kind": "article_tag",
+                    "same_story": H._same_story(r.body_lines, main_shingles)})
     for r in H._related_from_jsonld(ld, meta.url, KEEP_ALL):
         body = [o for o in ld if (o.get("headline") or o.get("name")) == r.title]
         full = body[0].get("articleBody") if body and isinstance(body[0].get("articleBody"), str) else ""
         out.append({"url": r.url, "title": r.title, "words": len(full.split()), "paragraphs": 99 if full else 0,
                     "link_density": 0.0, "heading_linked": True, "kind": "jsonld",
-                    "same_story": H._same_story(r.body_lines, main_text)})
+                    "same_story": H._same_story(r.body_lines, main_shingles)})
     return out
 
 

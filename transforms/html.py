@@ -29,11 +29,12 @@ from html import unescape
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import numpy as np
 from bs4 import BeautifulSoup
 from lxml import etree
 from lxml import html as lxml_html
 
-from scrapeline.transforms.hashing import normalise_words
+from scrapeline.transforms.neardup import body_shingles
 from scrapeline.transforms.metadata import EARLIEST_DATE, published_time
 from scrapeline.transforms.metrics import count
 from scrapeline.transforms.records import RawArticle
@@ -608,24 +609,19 @@ def _parse(html: str):
 
 
 _SAME_STORY_MIN_WORDS = 50
+_SHINGLE_WORDS = 5
 
 
-def _same_story(body_lines: tuple[str, ...], main_text: str, share: float = 0.5) -> bool:
-    """A related block that is the page's own story again: at least half of its 5-word shingles are in the main
-    text. On the dev pages every related block over 260 words was one (hand-labelled: the story under a section
-    heading, a banner such as "BREAKING NEWS", a table of contents, the standfirst), often covering only one
-    section of it, so the test is one way: the block in the main text, not the main text in the block."""
-    words = normalise_words(" ".join(body_lines))
-    if len(words) < _SAME_STORY_MIN_WORDS:  # a card's dek that trafilatura folded into the main text stays a card
+def _same_story(body_lines: tuple[str, ...], main_shingles, share: float = 0.5) -> bool:
+    """A related block that is the page's own story again: at least half of its 5-word shingles (neardup's, as
+    dedup uses them) are in the main text's (`main_shingles`, shingled once per page). On the dev pages every
+    related block over 260 words was one (hand-labelled: the story under a section heading, a banner such as
+    "BREAKING NEWS", a table of contents, the standfirst), often covering only one section of it, so the test is
+    one way: the block in the main text, not the main text in the block."""
+    mine, words = body_shingles(" ".join(body_lines), _SHINGLE_WORDS)
+    if words < _SAME_STORY_MIN_WORDS:  # a card's dek that trafilatura folded into the main text stays a card
         return False
-    mine = _shingles(tuple(words))
-    return len(mine & _shingles(tuple(normalise_words(main_text)))) >= share * len(mine)
-
-
-@lru_cache(maxsize=4)
-def _shingles(words: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
-    """5-word shingles; cached, so a page with many long related blocks shingles its main text once."""
-    return frozenset(words[i:i + 5] for i in range(len(words) - 4))
+    return int(np.isin(mine, main_shingles, assume_unique=True).sum()) >= share * len(mine)
 
 
 def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",),
@@ -654,10 +650,11 @@ def split_html_page(html: str, url: str | None = None, date_languages: tuple[str
     )
     seen_urls = {meta.url}
     articles = [main]
+    main_shingles = body_shingles(main_text, _SHINGLE_WORDS)[0] if related else None
     for r in related:
         if r.url in seen_urls:
             continue
-        if _same_story(r.body_lines, main_text):  # cards too: the page's own standfirst is not a teaser
+        if _same_story(r.body_lines, main_shingles):  # cards too: the page's own standfirst is not a teaser
             count("related.same_as_main")
             continue
         seen_urls.add(r.url)
