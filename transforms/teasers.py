@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -33,8 +32,8 @@ from apache_beam.io.filesystems import FileSystems
 
 from scrapeline.transforms.hashing import normalise_words
 from scrapeline.transforms.metrics import count
-from scrapeline.transforms.records import Article, LateDuplicate, Teaser
-from scrapeline.transforms.write import CommittedFiles, SkipStoredIds, join
+from scrapeline.transforms.records import TEASER_SCHEMA, Article, LateDuplicate, Teaser
+from scrapeline.transforms.write import CommittedFiles, SkipStoredIds, join, key_set, read_rows, replace_rows
 
 __all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "block_role", "is_card",
            "link_density",
@@ -132,13 +131,6 @@ def teaser_id(page_id: str, url: str | None, title: str) -> str:
 
 # --- linking ---------------------------------------------------------------------------------------------------
 
-def _wanted(pairs: beam.PCollection, label: str):
-    """The distinct keys of (key, value) `pairs` as a dict side input: what a reader of stored files keeps."""
-    return beam.pvalue.AsDict(
-        pairs | f"{label}Keys" >> beam.Keys() | f"{label}Distinct" >> beam.Distinct()
-        | f"{label}AsDict" >> beam.Map(lambda k: (k, None)))
-
-
 @dataclass(frozen=True)
 class _TeaserRef:
     """A teaser under a link key: the page it was seen on; for a stored one still unlinked, where it lives."""
@@ -208,17 +200,12 @@ class _LinkStoredTeasersFn(beam.DoFn):
         self._compression = compression
 
     def process(self, element) -> Iterable[str]:
-        from scrapeline.transforms.records import TEASER_SCHEMA
-        from scrapeline.transforms.storage import remove_dir
-        from scrapeline.transforms.write import write_parquet_file
-
         path, links = element
         by_teaser: dict[str, list] = {}
         for teaser, link in links:
             by_teaser.setdefault(teaser, []).append(link)
         ids = {teaser: _best(found) for teaser, found in by_teaser.items()}
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            rows = pq.read_table(f, schema=TEASER_SCHEMA).to_pylist()
+        rows = read_rows(path, TEASER_SCHEMA)
         changed = 0
         for row in rows:
             if row["article_id"] is None and row["teaser_id"] in ids:
@@ -226,11 +213,7 @@ class _LinkStoredTeasersFn(beam.DoFn):
                 changed += 1
         if not changed:
             return
-        temp_dir = f"{self._temp_dir}-{uuid.uuid4().hex}"
-        temp = join(temp_dir, "rewrite.parquet")
-        write_parquet_file(temp, rows, TEASER_SCHEMA, self._compression)
-        FileSystems.rename([temp], [path])
-        remove_dir(temp_dir)
+        replace_rows(path, rows, TEASER_SCHEMA, self._compression, self._temp_dir)
         count("teasers.stored_linked", changed)
         yield path
 
@@ -301,7 +284,8 @@ class LinkTeasers(beam.PTransform):
             p
             | "StoredTeaserFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"))
             | "ReadStoredTeasers" >> beam.FlatMap(
-                _stored_teaser_refs, wanted=_wanted(article_keys, "ArticleKeySet"))
+                _stored_teaser_refs,
+                wanted=key_set(article_keys | "ArticleKeySetKeys" >> beam.Keys(), "ArticleKeySet"))
         )
         pages = (teaser_pages, stored_pages) | "AllTeaserPages" >> beam.Flatten()
         joined = (
@@ -327,7 +311,8 @@ class LinkTeasers(beam.PTransform):
             p
             | "StoredArticleFiles" >> CommittedFiles(join(self._output, "articles", "**", "*.parquet"))
             | "ReadStoredUrls" >> beam.FlatMap(
-                _stored_article_refs, wanted=_wanted(teaser_keys, "TeaserKeySet"))
+                _stored_article_refs,
+                wanted=key_set(teaser_keys | "TeaserKeySetKeys" >> beam.Keys(), "TeaserKeySet"))
         )
         in_run = article_keys | "WithoutFile" >> beam.Map(lambda kv: (kv[0], (kv[1], None)))
         links = (

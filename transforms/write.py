@@ -47,6 +47,9 @@ from scrapeline.transforms.spill import article_bands
 __all__ = [
     "CommittedFiles",
     "SkipStoredIds",
+    "key_set",
+    "read_rows",
+    "replace_rows",
     "ReadExistingStories",
     "RecordLateDuplicates",
     "SkipStoredDeadLetters",
@@ -225,10 +228,11 @@ class CommittedFiles(beam.PTransform):
         )
 
 
-def _key_set(keys: beam.PCollection):
+def key_set(keys: beam.PCollection, label: str = ""):
     """A side input holding the distinct `keys` (a dict whose keys are they): what a reader of stored files
-    looks up its hits in."""
-    return beam.pvalue.AsDict(keys | "DistinctKeys" >> beam.Distinct() | "AsKeys" >> beam.Map(lambda k: (k, None)))
+    looks up its hits in. `label` prefixes the transforms' labels, for a composite that needs two."""
+    return beam.pvalue.AsDict(keys | f"{label}DistinctKeys" >> beam.Distinct()
+                              | f"{label}AsKeys" >> beam.Map(lambda k: (k, None)))
 
 
 def _read_stories(path: str, wanted=None, key: str = "story_key") -> Iterable[tuple[str, ExistingStory]]:
@@ -291,6 +295,22 @@ def merge_late_duplicates(rows: list[dict], late: list[LateDuplicate]) -> tuple[
     return changed, teased
 
 
+def read_rows(path: str, schema: pa.Schema) -> list[dict]:
+    """The rows of one committed file, read with `schema` (a column it lacks, from an older layout, is null)."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        return pq.read_table(f, schema=schema).to_pylist()
+
+
+def replace_rows(path: str, rows: list[dict], schema: pa.Schema, compression: str, temp_prefix: str) -> None:
+    """Write `rows` aside (under `temp_prefix-<uuid>/`), then rename them over `path`: same name, new content, so
+    a reader opens either the old file or the new one, never a mix or neither."""
+    temp_dir = f"{temp_prefix}-{uuid.uuid4().hex}"
+    temp = join(temp_dir, "rewrite.parquet")
+    write_parquet_file(temp, rows, schema, compression)
+    FileSystems.rename([temp], [path])
+    remove_dir(temp_dir)
+
+
 class _RewriteFileFn(beam.DoFn):
     """(path, late duplicates) -> the file rewritten with them recorded, swapped in by one atomic rename."""
 
@@ -301,18 +321,11 @@ class _RewriteFileFn(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[LateDuplicate]]) -> Iterable[str]:
         path, late = element
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            table = pq.read_table(f, schema=self._schema)
-        rows = table.to_pylist()
+        rows = read_rows(path, self._schema)
         changed, teased = merge_late_duplicates(rows, list(late))
         if not changed and not teased:
             return
-        temp_dir = f"{self._temp_dir}-{uuid.uuid4().hex}"
-        temp = join(temp_dir, "rewrite.parquet")
-        write_parquet_file(temp, rows, self._schema, self._compression)
-        # Same name, new content: a reader opens either the old file or the new one, never a mix or neither.
-        FileSystems.rename([temp], [path])
-        remove_dir(temp_dir)
+        replace_rows(path, rows, self._schema, self._compression, self._temp_dir)
         count("duplicates.recorded_on_stored_rows", changed)
         count("teasers.recorded_on_stored_articles", teased)
         yield path
@@ -378,7 +391,7 @@ class ReadStoredBands(beam.PTransform):
         self._keys = run_keys
 
     def expand(self, pbegin):
-        wanted = _key_set(self._keys)
+        wanted = key_set(self._keys)
         return (
             pbegin
             | "CommittedFiles" >> CommittedFiles(self._glob)
@@ -435,7 +448,7 @@ class ReadExistingStories(beam.PTransform):
         )
         if self._keys is None:
             return paths | "ReadStories" >> beam.FlatMap(_read_stories)
-        wanted = _key_set(self._keys)
+        wanted = key_set(self._keys)
         return paths | "ReadCollidingStories" >> beam.FlatMap(_read_stories, wanted=wanted)
 
 
@@ -476,7 +489,7 @@ class SkipStoredIds(beam.PTransform):
         self._id_of, self._read_ids, self._counter = id_of, read_ids, counter
 
     def expand(self, records):
-        wanted = _key_set(records | "Ids" >> beam.Map(self._id_of))
+        wanted = key_set(records | "Ids" >> beam.Map(self._id_of))
         stored = (
             records.pipeline
             | "CommittedFiles" >> CommittedFiles(self._glob)
