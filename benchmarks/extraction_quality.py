@@ -61,6 +61,14 @@ def write_warc(path: Path, pages: dict[str, bytes], urls: dict[str, str]) -> Non
             writer.write_record(rec)
 
 
+def copy_loose(dev: Path, ids: list[str], dest: Path) -> Path:
+    """The pages `ids` of a dev set as loose `.html.gz` files in `dest` (the pipeline's input)."""
+    dest.mkdir()
+    for i in ids:
+        (dest / f"{i}.html.gz").write_bytes((dev / "html" / f"{i}.html.gz").read_bytes())
+    return dest
+
+
 def run_pipeline(inp: Path, out: Path, beam_args: list[str]) -> float:
     t = time.perf_counter()
     code = cli_main(["run", str(inp), "--output", str(out), *beam_args])
@@ -173,10 +181,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        loose = tmp / "loose"
-        loose.mkdir()
-        for i in ids:
-            (loose / f"{i}.html.gz").write_bytes((dev / "html" / f"{i}.html.gz").read_bytes())
+        loose = copy_loose(dev, ids, tmp / "loose")
         warc_dir = tmp / "warc"
         warc_dir.mkdir()
         write_warc(warc_dir / "dev.warc.gz", raw, urls)

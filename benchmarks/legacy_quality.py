@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.aeb_metric import corpus_score  # noqa: E402
-from benchmarks.extraction_quality import _norm, predictions, run_pipeline  # noqa: E402
+from benchmarks.extraction_quality import _norm, copy_loose, predictions, run_pipeline  # noqa: E402
 from scrapeline.transforms.containers import decode_html  # noqa: E402
 
 _SUFFIX = re.compile(r"\.(?:com|co\.uk|org|net|co|ie|au|nz|ca|in)(?:\.\w\w)?$")
@@ -62,10 +62,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        loose = tmp / "in"
-        loose.mkdir()
-        for i in ids:
-            (loose / f"{i}.html.gz").write_bytes((dev / "html" / f"{i}.html.gz").read_bytes())
+        loose = copy_loose(dev, ids, tmp / "in")
         seconds = run_pipeline(loose, tmp / "out", beam_args + ["--fetched-at", "2008-02-01T00:00:00Z"])
         preds = predictions(tmp / "out", lambda uri, rec, url: Path(uri).name.split(".")[0])
         rows = ds.dataset(str(tmp / "out" / "articles"), format="parquet", partitioning="hive").to_table(
