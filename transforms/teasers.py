@@ -36,8 +36,7 @@ from scrapeline.transforms.records import TEASER_SCHEMA, Article, LateDuplicate,
 from scrapeline.transforms.write import CommittedFiles, SkipStoredIds, join, key_set, read_rows, replace_rows
 
 __all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "block_role", "is_card",
-           "link_density",
-           "normalise_url", "teaser_id", "teaser_link_keys"]
+           "link_density", "normalise_url", "teaser_id", "teaser_link_keys"]
 
 LEAD_WORDS = 8
 """Words of a dek (or a paragraph) that make its lead key: 8 words in the same order are not a coincidence."""
