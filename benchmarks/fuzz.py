@@ -40,7 +40,7 @@ def _work(args: tuple[int, int, int]) -> tuple[collections.Counter, collections.
     start, stop, n_dev = args
     logging.disable(logging.CRITICAL)
     from scrapeline.pipeline.config import load_config
-    from scrapeline.transforms.read import ReadSettings
+    from scrapeline.transforms.read.settings import ReadSettings
 
     config = load_config()
     settings = ReadSettings(None, LIMIT_MB * MB, 500, config.jsonl)

@@ -8,7 +8,7 @@ import time
 
 import xxhash
 
-from scrapeline.transforms.hashing import normalise_words
+from scrapeline.transforms.core.keys import normalise_words
 
 BODY = open(__file__.replace("benchmarks/hashing.py", "samples/000_8208ed624176e593.txt"), encoding="utf-8").read()
 CANDIDATES = {

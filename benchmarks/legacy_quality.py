@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.aeb_metric import corpus_score  # noqa: E402
 from benchmarks.extraction_quality import _norm, copy_loose, predictions, run_pipeline  # noqa: E402
-from scrapeline.transforms.containers import decode_html  # noqa: E402
+from scrapeline.transforms.read.containers import decode_html
 
 _SUFFIX = re.compile(r"\.(?:com|co\.uk|org|net|co|ie|au|nz|ca|in)(?:\.\w\w)?$")
 
@@ -89,7 +89,7 @@ def main() -> int:
 
     import trafilatura
 
-    import scrapeline.transforms.html as H
+    import scrapeline.transforms.extract.html as H
 
     for name, kw in (("trafilatura defaults", {}), ("trafilatura favor_precision", {"favor_precision": True}),
                      ("trafilatura favor_recall", {"favor_recall": True}),

@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 import xxhash
 
-from scrapeline.transforms import neardup
-from scrapeline.transforms.hashing import normalise_words
+from scrapeline.transforms.dedup import near as neardup
+from scrapeline.transforms.core.keys import normalise_words
 
 t0 = time.perf_counter()
 import datasketch  # noqa: E402  (timed: it imports scipy)

@@ -43,9 +43,9 @@ def main() -> int:
     a = ap.parse_args()
     logging.disable(logging.WARNING)
     from scrapeline.pipeline.config import load_config
-    from scrapeline.transforms.containers import decode_html
-    from scrapeline.transforms.extract import extract_page
-    from scrapeline.transforms.records import Article, Page
+    from scrapeline.transforms.read.containers import decode_html
+    from scrapeline.transforms.extract.articles import extract_page
+    from scrapeline.transforms.core.records import Article, Page
 
     dev = Path(a.dev_dir)
     gold = json.loads((dev / "ground-truth.json").read_text())

@@ -38,10 +38,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from scrapeline.pipeline.config import load_config  # noqa: E402
-from scrapeline.transforms.hashing import article_id, normalise_words, story_key  # noqa: E402
-from scrapeline.transforms.neardup import article_band_keys  # noqa: E402
-from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, Article  # noqa: E402
-from scrapeline.transforms.write import ROW_GROUP_ROWS  # noqa: E402
+from scrapeline.transforms.core.keys import article_id, normalise_words, story_key
+from scrapeline.transforms.dedup.near import article_band_keys
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, Article
+from scrapeline.transforms.output.write import ROW_GROUP_ROWS
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ _ARTS: list = []
 def stage_cost(bodies, n: int, repeats: int = 3) -> dict:
     import apache_beam as beam
 
-    from scrapeline.transforms.dedup import DedupByContentHash, DedupNearDuplicates
+    from scrapeline.transforms.dedup.exact import DedupByContentHash, DedupNearDuplicates
 
     cfg = load_config()
     rng = random.Random(7)
@@ -169,7 +169,7 @@ def build_stored(root: Path, n: int, real: list[tuple[str, str]], cfg) -> None:
     d = root / "articles" / "source=real/date=2025-01-01"
     d.mkdir(parents=True)
     real_arts = [make_article(t, b, i, cfg.lead_words) for i, (t, b) in enumerate(real)]
-    from scrapeline.transforms.records import record_to_row
+    from scrapeline.transforms.core.records import record_to_row
 
     pq.write_table(pa.Table.from_pylist([record_to_row(a) for a in real_arts], schema=ARTICLE_SCHEMA),
                    d / "part-bench-00000.parquet")

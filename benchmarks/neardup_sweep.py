@@ -30,8 +30,10 @@ sys.path.insert(0, str(REPO))
 from benchmarks.neardup_quality import file_rows, load_or_build, read_rows, run_pipeline  # noqa: E402
 from benchmarks.neardup_set import DEFAULT_DEV_DIR  # noqa: E402
 from scrapeline.pipeline.config import load_config  # noqa: E402
-from scrapeline.transforms.dedup import BandEntry, candidate_pairs  # noqa: E402
-from scrapeline.transforms.neardup import body_shingles, clusters, compare, shingle_band_keys  # noqa: E402
+from scrapeline.transforms.core.records import BandEntry
+from scrapeline.transforms.dedup.exact import candidate_pairs
+from scrapeline.transforms.core.keys import body_shingles
+from scrapeline.transforms.dedup.near import clusters, compare, shingle_band_keys
 
 import numpy as np  # noqa: E402
 

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/plain_loop.py INPUT_FILE OUTPUT_DIR [--fetched-at 2026-04-01T00:00:00Z]
 
 Reads one dump file with `read_dump`, extracts with `extract_page`, resolves exact copies with `resolve_group`,
-near-duplicates with the functions of transforms/neardup.py and `resolve_near` (band keys, candidate pairs,
+near-duplicates with the functions of transforms/dedup/near.py and `resolve_near` (band keys, candidate pairs,
 verification, components), and writes one Parquet file per partition with `write_parquet_file`. Everything is in
 memory (no spill, no shuffles, no cross-run reads: an empty output): what the pipeline does, minus what Beam and
 flat memory cost. Prints seconds, pages and rows. benchmarks/scale.py runs it beside the pipeline.
@@ -22,13 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scrapeline.pipeline.config import load_config  # noqa: E402
 from scrapeline.pipeline.graph import article_partition  # noqa: E402
-from scrapeline.transforms.dedup import BandEntry, candidate_pairs, resolve_group, resolve_near  # noqa: E402
-from scrapeline.transforms.extract import extract_page  # noqa: E402
-from scrapeline.transforms.neardup import body_shingles, clusters, compare  # noqa: E402
-from scrapeline.transforms.read import ReadSettings, read_dump  # noqa: E402
-from scrapeline.transforms.records import ARTICLE_SCHEMA, Article, Page  # noqa: E402
-from scrapeline.transforms.spill import article_bands  # noqa: E402
-from scrapeline.transforms.write import write_parquet_file  # noqa: E402
+from scrapeline.transforms.core.records import BandEntry
+from scrapeline.transforms.dedup.exact import candidate_pairs, resolve_group, resolve_near
+from scrapeline.transforms.extract.articles import extract_page
+from scrapeline.transforms.core.keys import body_shingles
+from scrapeline.transforms.dedup.near import clusters, compare
+from scrapeline.transforms.read.settings import ReadSettings
+from scrapeline.transforms.read.dumps import read_dump
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA, Article, Page
+from scrapeline.transforms.dedup.spill import article_bands
+from scrapeline.transforms.output.write import write_parquet_file
 
 
 def run(path: str, out: Path, fetched_at: dt.datetime) -> tuple[int, int]:
@@ -63,7 +66,7 @@ def run(path: str, out: Path, fetched_at: dt.datetime) -> tuple[int, int]:
             (members[roots[a.article_id]].append(a) if a.article_id in roots else single.append(a))
         unique = single + [k for m in members.values() for k in resolve_near(m, [], s).kept]
     parts: dict[str, list[dict]] = defaultdict(list)
-    from scrapeline.transforms.records import record_to_row
+    from scrapeline.transforms.core.records import record_to_row
 
     for a in unique:
         parts[article_partition(a)].append(record_to_row(a))

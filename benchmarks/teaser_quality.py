@@ -1,4 +1,4 @@
-"""Card or article: the teaser rule (transforms/teasers.py, `teasers:` in configs/default.yaml) against blocks
+"""Card or article: the teaser rule (transforms/link.py, `teasers:` in configs/default.yaml) against blocks
 labelled by hand, and a sweep of its thresholds.
 
     .venv/bin/python benchmarks/teaser_quality.py --labels benchmarks/labels/teasers-a [--dev-dir DIR]
@@ -26,10 +26,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import scrapeline.transforms.html as H  # noqa: E402
+import scrapeline.transforms.extract.html as H  # noqa: E402
 from scrapeline.pipeline.config import load_config  # noqa: E402
-from scrapeline.transforms.neardup import body_shingles  # noqa: E402
-from scrapeline.transforms.teasers import CardRules, block_role  # noqa: E402
+from scrapeline.transforms.core.keys import body_shingles
+from scrapeline.transforms.extract.settings import CardRules
+from scrapeline.transforms.extract.cards import block_role
 
 KEEP_ALL = CardRules(article_min_words=0, article_min_paragraphs=0, max_link_density=1.0)
 

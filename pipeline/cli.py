@@ -162,7 +162,7 @@ def resolve_inputs(inputs: list[str]) -> tuple[list[str], list[dict]]:
     """
     from apache_beam.io.filesystems import FileSystems
 
-    from scrapeline.transforms.read import is_dump_path
+    from scrapeline.transforms.read.dumps import is_dump_path
 
     patterns: list[str] = []
     files: dict[str, dict] = {}
@@ -217,7 +217,7 @@ def _check_output(output: str) -> str:
 def _parse_fetched_at(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
-    from scrapeline.transforms.metadata import parse_timestamp
+    from scrapeline.transforms.core.times import parse_timestamp
 
     try:
         return parse_timestamp(value)
@@ -354,7 +354,7 @@ def execute(inv: Invocation, patterns: list[str], files: list[dict], quiet: bool
     from scrapeline.pipeline import __version__
     from scrapeline.pipeline.graph import RunSpec, build_pipeline
     from scrapeline.pipeline.summary import build_summary, counters_of, render_summary
-    from scrapeline.transforms.write import join
+    from scrapeline.transforms.core.storage import join
 
     ingested_at = dt.datetime.now(dt.timezone.utc)
     run_id = run_id or new_run_id(ingested_at)
@@ -473,7 +473,7 @@ def _run_args(parser: argparse.ArgumentParser) -> None:
 def _check_run_id(run_id: str, output: str) -> str:
     from apache_beam.io.filesystems import FileSystems
 
-    from scrapeline.transforms.write import join
+    from scrapeline.transforms.core.storage import join
 
     if not _RUN_ID.fullmatch(run_id):
         raise UsageError(f"--run-id {run_id!r}: letters, digits, '.', '_' and '-' only, starting with a letter or "
@@ -555,7 +555,7 @@ def _watch_args(parser: argparse.ArgumentParser) -> None:
 
 
 def watch(argv: list[str]) -> int:
-    from scrapeline.pipeline.watch import FileState, Watcher
+    from scrapeline.pipeline.watch import FileState
 
     if _print_help(argv, "scrapeline watch", _watch_args):
         return 0

@@ -27,8 +27,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scrapeline.transforms.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA
-from scrapeline.transforms.write import ROW_GROUP_ROWS
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA
+from scrapeline.transforms.output.write import ROW_GROUP_ROWS
 
 __all__ = ["CompactRefused", "compact_command", "compact_output", "compact_partition", "exchange_dirs"]
 

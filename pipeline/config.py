@@ -1,5 +1,5 @@
 """Typed, frozen run configuration, loaded from YAML under configs/ (the types and their checks are in
-transforms/settings.py, beside the transforms they configure; this module reads and merges the YAML).
+transforms/core/checks.py, beside the transforms they configure; this module reads and merges the YAML).
 
 The config is loaded once, validated here, and shipped to the workers inside the DoFns that need it (it is a tree
 of frozen dataclasses, so it pickles with the graph): workers never read configs/ themselves, which is what lets
@@ -16,44 +16,48 @@ given; the CLI turns it into exit 2):
 * Config files are plain YAML under 1 MiB, without anchors/aliases (alias bombs) or duplicate keys.
 * Every pattern compiles on the `regex` engine the transforms run it on, and is probed at load with adversarial
   inputs under a 50 ms bound: one that backtracks catastrophically is refused. At run time each match is
-  bounded again (transforms/clean.py, transforms/split.py).
+  bounded again (transforms/extract/clean.py, transforms/extract/split.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from scrapeline.transforms.neardup import NearDupSettings
-from scrapeline.transforms.teasers import CardRules
-from scrapeline.transforms.settings import (  # the typed settings, and the checks the loader applies to YAML values
-    COMPRESSIONS,
-    CleaningRules,
-    Config,
+from scrapeline.transforms.core.checks import (  # the checks the loader applies to YAML values
+    SLUG,
     ConfigError,
+    check_bool,
+    check_fraction,
+    check_int,
+    check_languages,
+    check_mapping,
+    check_names,
+    check_pattern,
+    check_patterns,
+    check_text,
+    describe,
+    pattern_groups,
+)
+from scrapeline.transforms.dedup.settings import NearDupSettings
+from scrapeline.transforms.extract.settings import (
     HEAD_FIELDS,
+    CardRules,
+    CleaningRules,
+    ExtractSettings,
     HeadLine,
     InlineRule,
-    JsonlFields,
     LayoutProfile,
-    _SLUG,
-    _bool,
-    _fraction,
-    _given,
-    _groups,
-    _int,
-    _languages,
-    _mapping,
-    _names,
-    _pattern,
-    _patterns,
-    _text,
 )
+from scrapeline.transforms.output.write import COMPRESSIONS
+from scrapeline.transforms.read.settings import JsonlFields
 
 __all__ = [
     "CleaningRules",
@@ -67,6 +71,59 @@ __all__ = [
     "MAX_CONFIG_BYTES",
     "load_config",
 ]
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs besides its inputs and Beam options: the stages' settings, read from one YAML file
+    merged over configs/default.yaml. Each transform takes its own part (`extract`, `near`, `jsonl`, ...)."""
+
+    layouts: tuple[LayoutProfile, ...]
+    """Tried in order; the first whose `detect` patterns all match is used."""
+    cleaning: CleaningRules
+    """Shared cleaning rules, applied to every body."""
+    sources: tuple[tuple[str, str], ...]
+    """(casefolded name, domain or abbreviation) -> slug pairs."""
+    lead_words: int
+    """Leading words hashed into story_key; also the minimum length of a copy that counts as a truncation."""
+    min_body_words: int
+    """Articles with fewer body words are filtered (kept as dead letters, reason too_short)."""
+    max_file_bytes: int
+    """Larger (decompressed) inputs are dead-lettered instead of read into memory."""
+    excerpt_chars: int
+    """How much raw text a dead letter keeps."""
+    max_rows_per_file: int
+    """Parquet files are cut at this many rows."""
+    compression: str
+    date_languages: tuple[str, ...]
+    """Languages dateparser tries for published times (fewer = faster and fewer false readings)."""
+    jsonl: JsonlFields
+    """Field names of JSONL records."""
+    near: NearDupSettings
+    """The near-duplicate stage (dedup.near): shingles, band keys, match thresholds."""
+    cards: CardRules
+    """`teasers:`: when a related block of an HTML page is an article rather than a link card."""
+
+    def __post_init__(self) -> None:
+        _ = self.extract  # its own checks
+        check_int(self.max_file_bytes, "read.max_file_bytes", 1)
+        check_int(self.max_rows_per_file, "write.max_rows_per_file", 1)
+        if self.compression not in COMPRESSIONS:
+            raise ConfigError(f"write.compression: expected one of {', '.join(COMPRESSIONS)}, "
+                              f"got {describe(self.compression)}")
+
+    @functools.cached_property
+    def extract(self) -> ExtractSettings:
+        """The extract stage's part."""
+        return ExtractSettings(self.layouts, self.cleaning, self.sources, self.lead_words, self.min_body_words,
+                               self.excerpt_chars, self.date_languages, self.cards)
+
+    def layout(self, name: str) -> LayoutProfile:
+        return self.extract.layout(name)
+
+    @property
+    def source_slugs(self) -> dict[str, str]:
+        return self.extract.source_slugs
+
 
 DEFAULT_CONFIG = Path(str(files("scrapeline.configs"))) / "default.yaml"
 """The shipped config, package data of `scrapeline.configs` (found from any directory, in a wheel too)."""
@@ -126,7 +183,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{_show(path)}: expected a mapping at the top level, got {_given(data)}")
+        raise ConfigError(f"{_show(path)}: expected a mapping at the top level, got {describe(data)}")
     return data
 
 
@@ -136,84 +193,84 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def _cleaning(data: Any, file: str, key: str = "") -> CleaningRules:
     """Cleaning rules from a mapping: cleaning.yaml (key "") or a layout's `cleaning:` (key "cleaning")."""
     at = f"{file}: {key}." if key else f"{file}: "
-    data = _mapping(data, f"{file}: {key}" if key else file,
+    data = check_mapping(data, f"{file}: {key}" if key else file,
                     {"boilerplate_lines", "caption_lines", "inline", "tail_markers"})
     inline_raw = data.get("inline")
     if inline_raw is None:
         inline_raw = []
     if not isinstance(inline_raw, list):
-        raise ConfigError(f"{at}inline: expected a list of {{name, pattern}} rules, got {_given(inline_raw)}")
+        raise ConfigError(f"{at}inline: expected a list of {{name, pattern}} rules, got {describe(inline_raw)}")
     inline = []
     for i, r in enumerate(inline_raw):
         rule = f"{at}inline[{i}]"
-        r = _mapping(r, rule, {"name", "pattern"})
+        r = check_mapping(r, rule, {"name", "pattern"})
         for k in ("name", "pattern"):
             if k not in r:
                 raise ConfigError(f"{rule}: a rule needs a name and a pattern; {k} is missing")
-        inline.append(InlineRule(_text(r["name"], f"{rule}.name"), _pattern(r["pattern"], f"{rule}.pattern")))
+        inline.append(InlineRule(check_text(r["name"], f"{rule}.name"), check_pattern(r["pattern"], f"{rule}.pattern")))
     return CleaningRules(
-        _patterns(data.get("boilerplate_lines"), f"{at}boilerplate_lines"),
-        _patterns(data.get("caption_lines"), f"{at}caption_lines"),
+        check_patterns(data.get("boilerplate_lines"), f"{at}boilerplate_lines"),
+        check_patterns(data.get("caption_lines"), f"{at}caption_lines"),
         tuple(inline),
-        _patterns(data.get("tail_markers"), f"{at}tail_markers"),
+        check_patterns(data.get("tail_markers"), f"{at}tail_markers"),
     )
 
 
 def _head_line(value: Any, where: str) -> HeadLine:
-    h = _mapping(value, where, {"pattern", "optional", "ignore_case"})
+    h = check_mapping(value, where, {"pattern", "optional", "ignore_case"})
     if "pattern" not in h:
         raise ConfigError(f"{where}: each related.head entry needs a pattern")
-    ignore_case = _bool(h.get("ignore_case", False), f"{where}.ignore_case")
-    pattern = _pattern(h["pattern"], f"{where}.pattern", ignore_case)
-    unknown = _groups(pattern, ignore_case) - HEAD_FIELDS
+    ignore_case = check_bool(h.get("ignore_case", False), f"{where}.ignore_case")
+    pattern = check_pattern(h["pattern"], f"{where}.pattern", ignore_case)
+    unknown = pattern_groups(pattern, ignore_case) - HEAD_FIELDS
     if unknown:
         raise ConfigError(
             f"{where}.pattern: unknown field group(s) {sorted(unknown)}; expected groups named from "
             f"{sorted(HEAD_FIELDS)}"
         )
-    return HeadLine(pattern, _bool(h.get("optional", False), f"{where}.optional"), ignore_case)
+    return HeadLine(pattern, check_bool(h.get("optional", False), f"{where}.optional"), ignore_case)
 
 
 def _layout(path: Path) -> LayoutProfile:
     f = _show(path)
-    data = _mapping(_read_yaml(path), f, {"name", "description", "detect", "site_line", "main", "related",
+    data = check_mapping(_read_yaml(path), f, {"name", "description", "detect", "site_line", "main", "related",
                                           "cleaning"})
     if "name" not in data:
         raise ConfigError(f"{f}: name: a layout needs a name")
-    name = _text(data["name"], f"{f}: name")
+    name = check_text(data["name"], f"{f}: name")
     description = data.get("description")
     if description is not None and not isinstance(description, str):
-        raise ConfigError(f"{f}: description: expected a string, got {_given(description)}")
-    main = _mapping(data.get("main"), f"{f}: main", {"end_at"})
-    related = _mapping(data.get("related"), f"{f}: related", {"start_after", "head", "body"})
+        raise ConfigError(f"{f}: description: expected a string, got {describe(description)}")
+    main = check_mapping(data.get("main"), f"{f}: main", {"end_at"})
+    related = check_mapping(data.get("related"), f"{f}: related", {"start_after", "head", "body"})
     site_line = data.get("site_line")
     if site_line is not None:
-        _pattern(site_line, f"{f}: site_line")
-        if "site" not in _groups(site_line):
+        check_pattern(site_line, f"{f}: site_line")
+        if "site" not in pattern_groups(site_line):
             raise ConfigError(f"{f}: site_line: expected a pattern with a (?P<site>...) group, got {site_line!r}")
     start_after = related.get("start_after")
     if start_after is not None:
-        _pattern(start_after, f"{f}: related.start_after")
+        check_pattern(start_after, f"{f}: related.start_after")
     head_raw = related.get("head")
     if head_raw is None:
         head_raw = []
     if not isinstance(head_raw, list):
         raise ConfigError(f"{f}: related.head: expected a list of {{pattern, optional, ignore_case}}, "
-                          f"got {_given(head_raw)}")
+                          f"got {describe(head_raw)}")
     body = related.get("body", "paragraphs")
     if body not in ("paragraphs", "line"):
-        raise ConfigError(f"{f}: related.body: expected 'paragraphs' or 'line', got {_given(body)}")
+        raise ConfigError(f"{f}: related.body: expected 'paragraphs' or 'line', got {describe(body)}")
     head = tuple(_head_line(h, f"{f}: related.head[{i}]") for i, h in enumerate(head_raw))
     if start_after is not None and not head:
         raise ConfigError(f"{f}: related.head: expected head lines, since related.start_after is set")
-    if head and not any("title" in _groups(h.pattern, h.ignore_case) for h in head):
+    if head and not any("title" in pattern_groups(h.pattern, h.ignore_case) for h in head):
         raise ConfigError(f"{f}: related.head: expected a line with a (?P<title>...) group")
     return LayoutProfile(
         name=name,
         description=description or "",
-        detect=_patterns(data.get("detect"), f"{f}: detect"),
+        detect=check_patterns(data.get("detect"), f"{f}: detect"),
         site_line=site_line,
-        main_end_at=_patterns(main.get("end_at"), f"{f}: main.end_at"),
+        main_end_at=check_patterns(main.get("end_at"), f"{f}: main.end_at"),
         related_start_after=start_after,
         related_head=head,
         related_body=body,
@@ -225,10 +282,10 @@ def _sources(path: Path) -> tuple[tuple[str, str], ...]:
     f = _show(path)
     pairs: dict[str, str] = {}
     for slug, names in _read_yaml(path).items():
-        if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
             raise ConfigError(f"{f}: {slug!r}: expected a slug (lowercase letters, digits and inner hyphens, "
-                              f"at most 80 characters), got {_given(slug)}")
-        for name in [slug, *_names(names, f"{f}: {slug}", allow_empty=True)]:
+                              f"at most 80 characters), got {describe(slug)}")
+        for name in [slug, *check_names(names, f"{f}: {slug}", allow_empty=True)]:
             key = name.casefold().strip()
             if pairs.get(key, slug) != slug:
                 raise ConfigError(f"{f}: {slug}: name {name!r} is already listed under {pairs[key]!r}")
@@ -251,16 +308,16 @@ _RUN_KEYS = {
 def _run_file(path: Path) -> dict[str, Any]:
     """A run config file, its keys checked and its file references made absolute (relative to the file)."""
     f = _show(path)
-    data = dict(_mapping(_read_yaml(path), f, set(_RUN_KEYS)))
+    data = dict(check_mapping(_read_yaml(path), f, set(_RUN_KEYS)))
     for section, keys in _RUN_KEYS.items():
         if keys is not None and section in data:
-            _mapping(data[section], f"{f}: {section}", keys)
+            check_mapping(data[section], f"{f}: {section}", keys)
     base = path.parent
     if "layouts" in data:
-        data["layouts"] = [str(base / p) for p in _names(data["layouts"], f"{f}: layouts", allow_empty=True)]
+        data["layouts"] = [str(base / p) for p in check_names(data["layouts"], f"{f}: layouts", allow_empty=True)]
     for key in ("cleaning", "sources"):
         if data.get(key) is not None:
-            data[key] = str(base / _text(data[key], f"{f}: {key}", "a file name (a string)"))
+            data[key] = str(base / check_text(data[key], f"{f}: {key}", "a file name (a string)"))
     return data
 
 
@@ -293,11 +350,11 @@ def load_config(path: str | Path | None = None) -> Config:
         raise AssertionError("unreachable: () is always in origins")
 
     def section(name: str) -> dict[str, Any]:
-        return _mapping(data.get(name), where(name), _RUN_KEYS[name])
+        return check_mapping(data.get(name), where(name), _RUN_KEYS[name])
 
     if not data.get("layouts"):
         raise ConfigError(f"{where('layouts')}: expected a non-empty list of layout files, got "
-                          f"{_given(data.get('layouts'))}: no layout profiles configured")
+                          f"{describe(data.get('layouts'))}: no layout profiles configured")
     layouts = tuple(_layout(Path(p)) for p in data["layouts"])
     names = [lp.name for lp in layouts]
     if len(set(names)) != len(names):
@@ -313,26 +370,26 @@ def load_config(path: str | Path | None = None) -> Config:
     compression = write.get("compression", "zstd")
     if compression not in COMPRESSIONS:
         raise ConfigError(f"{where('write', 'compression')}: expected one of {', '.join(COMPRESSIONS)}, "
-                          f"got {_given(compression)}")
+                          f"got {describe(compression)}")
     return Config(
         layouts=layouts,
         cleaning=cleaning,
         sources=sources,
-        lead_words=_int(dedup.get("lead_words", 40), where("dedup", "lead_words"), 8),
-        min_body_words=_int(filt.get("min_body_words", 10), where("filter", "min_body_words"), 0),
-        max_file_bytes=_int(read.get("max_file_bytes", 256 << 20), where("read", "max_file_bytes"), 1),
-        excerpt_chars=_int(read.get("excerpt_chars", 500), where("read", "excerpt_chars"), 0),
-        max_rows_per_file=_int(write.get("max_rows_per_file", 100_000), where("write", "max_rows_per_file"), 1),
+        lead_words=check_int(dedup.get("lead_words", 40), where("dedup", "lead_words"), 8),
+        min_body_words=check_int(filt.get("min_body_words", 10), where("filter", "min_body_words"), 0),
+        max_file_bytes=check_int(read.get("max_file_bytes", 256 << 20), where("read", "max_file_bytes"), 1),
+        excerpt_chars=check_int(read.get("excerpt_chars", 500), where("read", "excerpt_chars"), 0),
+        max_rows_per_file=check_int(write.get("max_rows_per_file", 100_000), where("write", "max_rows_per_file"), 1),
         compression=compression,
-        date_languages=_languages(dates.get("languages", ["en"]), where("dates", "languages")),
-        jsonl=JsonlFields(**{k: _names(v, where("jsonl", k)) for k, v in jsonl.items()}),
+        date_languages=check_languages(dates.get("languages", ["en"]), where("dates", "languages")),
+        jsonl=JsonlFields(**{k: check_names(v, where("jsonl", k)) for k, v in jsonl.items()}),
         near=_near(dedup.get("near"), lambda k: where("dedup", "near", k)),
         cards=CardRules(
-            article_min_words=_int(teasers.get("article_min_words", CardRules.article_min_words),
+            article_min_words=check_int(teasers.get("article_min_words", CardRules.article_min_words),
                                    where("teasers", "article_min_words"), 1),
-            article_min_paragraphs=_int(teasers.get("article_min_paragraphs", CardRules.article_min_paragraphs),
+            article_min_paragraphs=check_int(teasers.get("article_min_paragraphs", CardRules.article_min_paragraphs),
                                         where("teasers", "article_min_paragraphs"), 1),
-            max_link_density=_fraction(teasers.get("max_link_density", CardRules.max_link_density),
+            max_link_density=check_fraction(teasers.get("max_link_density", CardRules.max_link_density),
                                        where("teasers", "max_link_density")),
         ),
     )
@@ -345,15 +402,15 @@ def _near(value: Any, where) -> NearDupSettings:
     """dedup.near: each key optional (the defaults are NearDupSettings'), each typed and bounded."""
     unknown = sorted(str(k) for k in value if k not in _NEAR_KEYS) if isinstance(value, dict) else []
     at = where(unknown[0])[: -len(unknown[0]) - 1] if unknown else where("")[:-1]  # the file that set the bad key
-    near = _mapping(value, at, _NEAR_KEYS)
+    near = check_mapping(value, at, _NEAR_KEYS)
     d = NearDupSettings()
     return NearDupSettings(
-        enabled=_bool(near.get("enabled", d.enabled), where("enabled")),
-        shingle_words=_int(near.get("shingle_words", d.shingle_words), where("shingle_words"), 1),
-        bands=_int(near.get("bands", d.bands), where("bands"), 1),
-        rows=_int(near.get("rows", d.rows), where("rows"), 1),
-        jaccard=_fraction(near.get("jaccard", d.jaccard), where("jaccard")),
-        containment=_fraction(near.get("containment", d.containment), where("containment")),
-        min_words=_int(near.get("min_words", d.min_words), where("min_words"), 1),
-        max_size_ratio=_fraction(near.get("max_size_ratio", d.max_size_ratio), where("max_size_ratio"), 1.0, 1000.0),
+        enabled=check_bool(near.get("enabled", d.enabled), where("enabled")),
+        shingle_words=check_int(near.get("shingle_words", d.shingle_words), where("shingle_words"), 1),
+        bands=check_int(near.get("bands", d.bands), where("bands"), 1),
+        rows=check_int(near.get("rows", d.rows), where("rows"), 1),
+        jaccard=check_fraction(near.get("jaccard", d.jaccard), where("jaccard")),
+        containment=check_fraction(near.get("containment", d.containment), where("containment")),
+        min_words=check_int(near.get("min_words", d.min_words), where("min_words"), 1),
+        max_size_ratio=check_fraction(near.get("max_size_ratio", d.max_size_ratio), where("max_size_ratio"), 1.0, 1000.0),
     )

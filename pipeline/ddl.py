@@ -1,6 +1,6 @@
 """`scrapeline ddl --dialect bigquery|athena|snowflake|spark|markdown [--table T] [--output URI] [--name NAME]`:
 the statements that declare an output's tables in a warehouse, generated from the one schema module
-(`transforms/records.py`, `TABLES`), so they cannot drift from the files. `markdown` prints the schema table
+(`transforms/core/records.py`, `TABLES`), so they cannot drift from the files. `markdown` prints the schema table
 the README carries (tests/unit/test_ddl.py checks that the README holds exactly that).
 
 Partition keys (`source` and `date` of `articles`, `stage` and `date` of `dead_letters`) are in the path only,
@@ -22,7 +22,7 @@ import argparse
 
 import pyarrow as pa
 
-from scrapeline.transforms.records import TABLES, Column
+from scrapeline.transforms.core.records import TABLES, Column
 
 __all__ = ["DIALECTS", "ddl", "ddl_command", "markdown_table", "sql_type"]
 

@@ -1,7 +1,7 @@
 """Graph assembly: build_pipeline(p, spec, config) wires the transforms and returns their outputs.
 
 Batch: ReadDumps -> ExtractArticles -> SpillBodies (the bodies go to spill files: the shuffles carry slim
-articles, and Hydrate reads bodies back where a step needs them; transforms/spill.py) -> DedupByContentHash
+articles, and Hydrate reads bodies back where a step needs them; transforms/dedup/spill.py) -> DedupByContentHash
 (exact copies and truncations; joined with
 ReadExistingStories) -> DedupNearDuplicates (near-duplicates and contained copies; joined with the stored stories
 that share a band key: ReadStoredBands, ReadStoriesById) -> WritePartitionedParquet(_index: the band keys of the
@@ -22,15 +22,21 @@ from dataclasses import dataclass
 import apache_beam as beam
 
 from scrapeline.pipeline.config import Config
-from scrapeline.transforms.dedup import LATE, DedupByContentHash, DedupNearDuplicates
-from scrapeline.transforms.extract import ExtractArticles
-from scrapeline.transforms.read import ReadDumps
-from scrapeline.transforms.spill import DropSpill, Hydrate, SpillBodies, spill_dir
-from scrapeline.transforms.records import (
-    ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA, Article, DeadLetter, Teaser,
+from scrapeline.transforms.dedup.exact import LATE, DedupByContentHash, DedupNearDuplicates
+from scrapeline.transforms.extract.articles import ExtractArticles
+from scrapeline.transforms.read.dumps import ReadDumps
+from scrapeline.transforms.dedup.spill import DropSpill, Hydrate, SpillBodies, spill_dir
+from scrapeline.transforms.core.records import (
+    ARTICLE_SCHEMA,
+    BAND_INDEX_SCHEMA,
+    DEAD_LETTER_SCHEMA,
+    TEASER_SCHEMA,
+    Article,
+    DeadLetter,
+    Teaser,
 )
-from scrapeline.transforms.teasers import LinkTeasers, SkipStoredTeasers
-from scrapeline.transforms.write import (
+from scrapeline.transforms.link import LinkTeasers, SkipStoredTeasers
+from scrapeline.transforms.output.write import (
     INDEX_TABLE,
     ReadExistingStories,
     ReadStoredBands,
@@ -38,8 +44,8 @@ from scrapeline.transforms.write import (
     RecordLateDuplicates,
     SkipStoredDeadLetters,
     WritePartitionedParquet,
-    band_index_rows,
 )
+from scrapeline.transforms.dedup.spill import band_index_rows
 
 __all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition",
            "teaser_partition"]
@@ -87,9 +93,9 @@ class Extracted:
 def extract(read, config: Config, spec: RunSpec, spill: str | None = None) -> Extracted:
     """ExtractArticles on both page outputs of ReadDumps (whole files' pages, spread by a reshuffle; WARC ranges'
     pages, extracted where they are read): the articles are flattened, never the pages. With `spill` (a
-    directory), their bodies are spilled where they are extracted (transforms/spill.py) and the articles go on
+    directory), their bodies are spilled where they are extracted (transforms/dedup/spill.py) and the articles go on
     slim."""
-    whole = read.pages | "ExtractArticles" >> ExtractArticles(config, spec.ingested_at, spec.version, spec.layout)
+    whole = read.pages | "ExtractArticles" >> ExtractArticles(config.extract, spec.ingested_at, spec.version, spec.layout)
     ranged = read.ranged_pages | "ExtractRangedArticles" >> ExtractArticles(
         config, spec.ingested_at, spec.version, spec.layout)
     whole_articles, ranged_articles = whole.articles, ranged.articles

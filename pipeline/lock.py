@@ -267,7 +267,7 @@ class OutputLock:
     # -- object stores: best-effort lease ---------------------------------------------------------------------
 
     def _path(self) -> str:
-        from scrapeline.transforms.write import join
+        from scrapeline.transforms.core.storage import join
 
         return join(self.output, LOCK_NAME)
 
@@ -364,7 +364,7 @@ class OutputLock:
         if self.lease:
             from apache_beam.io.filesystems import FileSystems
 
-            from scrapeline.transforms.write import join
+            from scrapeline.transforms.core.storage import join
 
             tmp = join(self.output, "_temporary")
             try:

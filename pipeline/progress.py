@@ -1,6 +1,6 @@
 """Live progress of a run on the terminal: files, pages, articles, rate and ETA (issue 10).
 
-The counts come from the run's own processes (transforms/metrics.py writes them to `$SCRAPELINE_PROGRESS_DIR`,
+The counts come from the run's own processes (transforms/core/metrics.py writes them to `$SCRAPELINE_PROGRESS_DIR`,
 which the multi-processing workers inherit). On a terminal a tqdm bar is refreshed every second; otherwise (a
 log, a scheduler) a plain line is printed every `SCRAPELINE_PROGRESS_SECONDS` (default 30). tqdm: small, no
 dependencies of its own, the usual choice for this.
@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from scrapeline.transforms.metrics import PROGRESS_ENV
+from scrapeline.transforms.core.metrics import PROGRESS_ENV
 
 __all__ = ["Progress", "progress_line", "read_counts"]
 

@@ -15,8 +15,8 @@ from collections import Counter
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 
-from scrapeline.transforms.metrics import NAMESPACE
-from scrapeline.transforms.write import join
+from scrapeline.transforms.core.metrics import NAMESPACE
+from scrapeline.transforms.core.storage import join
 
 __all__ = ["build_summary", "counters_of", "render_summary"]
 

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 from apache_beam.io.filesystems import FileSystems
 
-from scrapeline.transforms.read import is_dump_path
-from scrapeline.transforms.write import join
+from scrapeline.transforms.read.dumps import is_dump_path
+from scrapeline.transforms.core.storage import join
 
 __all__ = ["FileState", "Watcher", "ingested_files", "say", "scan"]
 

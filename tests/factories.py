@@ -6,8 +6,8 @@ import datetime as dt
 
 import apache_beam as beam
 
-from scrapeline.transforms.hashing import article_id, normalise_words, story_key
-from scrapeline.transforms.records import Article, ExistingStory
+from scrapeline.transforms.core.keys import article_id, normalise_words, story_key
+from scrapeline.transforms.core.records import Article, ExistingStory
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)

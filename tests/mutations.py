@@ -206,11 +206,18 @@ def check_case(path: Path, case: Case, config, settings) -> dict:
 
     import pyarrow as pa
 
-    from scrapeline.transforms.containers import Skipped
-    from scrapeline.transforms.extract import extract_page
-    from scrapeline.transforms.read import read_dump
-    from scrapeline.transforms.records import (
-        ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA, Article, DeadLetter, Page, Teaser, record_to_row,
+    from scrapeline.transforms.read.containers import Skipped
+    from scrapeline.transforms.extract.articles import extract_page
+    from scrapeline.transforms.read.dumps import read_dump
+    from scrapeline.transforms.core.records import (
+        ARTICLE_SCHEMA,
+        DEAD_LETTER_SCHEMA,
+        TEASER_SCHEMA,
+        Article,
+        DeadLetter,
+        Page,
+        Teaser,
+        record_to_row,
     )
 
     ingested = dt.datetime(2025, 8, 6, 12, tzinfo=dt.timezone.utc)

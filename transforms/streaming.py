@@ -37,13 +37,22 @@ from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
 
-from scrapeline.transforms.dedup import LATE, DedupByContentHash, DedupOutputs, keyed_with_stored, late_duplicate, resolve_group
-from scrapeline.transforms.metrics import count
-from scrapeline.transforms.read import is_dump_path
-from scrapeline.transforms.neardup import NearDupSettings, body_shingles, compare, shingle_band_keys
-from scrapeline.transforms.records import CopyMatch, ExistingStory, record_to_row
-from scrapeline.transforms.storage import join, remove_dir
-from scrapeline.transforms.write import write_parquet_file
+from scrapeline.transforms.dedup.exact import (
+    LATE,
+    DedupByContentHash,
+    DedupOutputs,
+    keyed_with_stored,
+    late_duplicate,
+    resolve_group,
+)
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.read.dumps import is_dump_path
+from scrapeline.transforms.dedup.settings import NearDupSettings
+from scrapeline.transforms.core.keys import body_shingles
+from scrapeline.transforms.dedup.near import compare, shingle_band_keys
+from scrapeline.transforms.core.records import CopyMatch, ExistingStory, record_to_row
+from scrapeline.transforms.core.storage import join, remove_dir
+from scrapeline.transforms.output.write import write_parquet_file
 
 __all__ = ["DedupStream", "DiscoverDumps", "WriteWindowedParquet"]
 
@@ -135,7 +144,7 @@ class _Seen:
 
 class _NearStreamFn(beam.DoFn):
     """(0, Article) -> the Article if no copy seen before (stored ones included) matches it, else a late duplicate
-    of the story of the copy it matches best. The same band keys and `compare` as batch (transforms/neardup.py).
+    of the story of the copy it matches best. The same band keys and `compare` as batch (transforms/dedup/near.py).
 
     One key holds the whole near-duplicate state, so one worker does this step: band keys narrow the comparisons
     to the copies sharing one, but the state itself is not sharded (a sharded form keys by band and needs a

@@ -16,7 +16,7 @@ import pytest
 
 from scrapeline.pipeline.cli import main
 from tests.conftest import REPO, SAMPLE_NAME
-from scrapeline.transforms.records import ARTICLE_SCHEMA
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 
 UTC = dt.timezone.utc
 BOILERPLATE = ["Hashtags", "Try Our AI Features", "Explore what", "Comments", "No comments yet", "Related Articles"]

@@ -14,7 +14,7 @@ import pytest
 from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.compact import compact_partition, exchange_dirs
 from tests.factories import article, words
-from scrapeline.transforms.records import ARTICLE_SCHEMA, record_to_row
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA, record_to_row
 
 
 def _write_small_files(out, n_files=6, rows_per_file=3):

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import REPO
 from tests.mutations import MB, check_case, mutate, seeds
-from scrapeline.transforms.read import ReadSettings
+from scrapeline.transforms.read.settings import ReadSettings
 
 SEEDS = seeds()
 LIMIT_MB = 8

@@ -20,7 +20,7 @@ import pytest
 
 from scrapeline.pipeline import api
 from scrapeline.pipeline.ddl import ddl
-from scrapeline.transforms.records import ARTICLE_SCHEMA, TABLES
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA, TABLES
 
 FETCHED = "2025-08-06T12:00:00Z"
 OLD_ID = "0" * 32

@@ -27,7 +27,7 @@ def test_the_installed_wheel_runs_from_anywhere(tmp_path):
     assert {"scrapeline/configs/default.yaml", "scrapeline/configs/environments/multiprocess.yaml",
             "scrapeline/configs/layouts/generic.yaml", "scrapeline/samples/000_8208ed624176e593.txt",
             "scrapeline/samples/000_8208ed624176e593.txt.meta.json", "scrapeline/pipeline/cli.py",
-            "scrapeline/transforms/spill.py"} <= names
+            "scrapeline/transforms/dedup/spill.py"} <= names
     assert {n.split("/")[0] for n in names if not n.startswith("scrapeline-")} == {"scrapeline"}  # one namespace
 
     # A fresh venv with only the wheel; its dependencies come from this interpreter's site-packages through a

@@ -12,11 +12,11 @@ from apache_beam.testing.util import assert_that, equal_to
 from scrapeline.pipeline.graph import article_partition
 from tests.conftest import FETCHED_AT
 from tests.factories import article, existing, words
-from scrapeline.transforms.dedup import DedupByContentHash
-from scrapeline.transforms.extract import ExtractArticles
-from scrapeline.transforms.read import ReadDumps
-from scrapeline.transforms.records import ARTICLE_SCHEMA
-from scrapeline.transforms.write import ReadExistingStories, WritePartitionedParquet
+from scrapeline.transforms.dedup.exact import DedupByContentHash
+from scrapeline.transforms.extract.articles import ExtractArticles
+from scrapeline.transforms.read.dumps import ReadDumps
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA
+from scrapeline.transforms.output.write import ReadExistingStories, WritePartitionedParquet
 
 
 def _opts():

@@ -7,9 +7,9 @@ import json
 from apache_beam.pvalue import TaggedOutput
 
 from tests.conftest import FETCHED_AT
-from scrapeline.transforms.extract import _ExtractFn
-from scrapeline.transforms.read import _ReadDumpFn
-from scrapeline.transforms.records import Article, DeadLetter, Page
+from scrapeline.transforms.extract.articles import _ExtractFn
+from scrapeline.transforms.read.dumps import _ReadDumpFn
+from scrapeline.transforms.core.records import Article, DeadLetter, Page
 
 
 def _split(outputs):

@@ -1,4 +1,4 @@
-"""Bodies off the shuffle path (transforms/spill.py): spilled and hydrated back unchanged; both dedup stages give
+"""Bodies off the shuffle path (transforms/dedup/spill.py): spilled and hydrated back unchanged; both dedup stages give
 on slim articles exactly what they give on full ones; the writer's buffer bound; nothing left behind by a run."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.graph import article_partition
 from tests.factories import article, existing, words
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
-from scrapeline.transforms.dedup import DedupByContentHash, DedupNearDuplicates
-from scrapeline.transforms.neardup import NearDupSettings
-from scrapeline.transforms.records import ARTICLE_SCHEMA
-from scrapeline.transforms import spill as spill_module
-from scrapeline.transforms.spill import Hydrate, SpillBodies, _hydrate, read_spill
-from scrapeline.transforms.write import WritePartitionedParquet
+from scrapeline.transforms.dedup.exact import DedupByContentHash, DedupNearDuplicates
+from scrapeline.transforms.dedup.settings import NearDupSettings
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA
+from scrapeline.transforms.dedup import spill as spill_module
+from scrapeline.transforms.dedup.spill import Hydrate, SpillBodies, _hydrate, read_spill
+from scrapeline.transforms.output.write import WritePartitionedParquet
 
 NEAR = NearDupSettings()
 

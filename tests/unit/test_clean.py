@@ -2,9 +2,9 @@ import time
 
 import pytest
 
-import scrapeline.transforms.clean as clean
+import scrapeline.transforms.extract.clean as clean
 from scrapeline.pipeline.config import CleaningRules, InlineRule
-from scrapeline.transforms.clean import clean_body
+from scrapeline.transforms.extract.clean import clean_body
 from tests.factories import SLOW_LINE, counter_calls
 from tests.factories import SLOW_PATTERN as SLOW
 

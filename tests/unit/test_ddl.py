@@ -10,7 +10,7 @@ import pytest
 
 from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.ddl import DIALECTS, ddl, markdown_table
-from scrapeline.transforms.records import TABLES
+from scrapeline.transforms.core.records import TABLES
 from tests.conftest import REPO
 
 sqlglot = pytest.importorskip("sqlglot")

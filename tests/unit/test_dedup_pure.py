@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import T0, article, existing, words
-from scrapeline.transforms.dedup import keep_order, resolve_group
+from scrapeline.transforms.dedup.exact import keep_order, resolve_group
 
 FULL = words(80) + " final sentence here."
 CUT = words(80)
@@ -103,7 +103,7 @@ def test_copy_cut_mid_word_keeps_the_complete_one():
 
 def _naive_clusters(items, lead):
     """Reference: every copy joins the most complete copy it is a truncation of, comparing all pairs."""
-    from scrapeline.transforms.hashing import completeness, is_truncation_of, normalise_words
+    from scrapeline.transforms.core.keys import completeness, is_truncation_of, normalise_words
 
     ws = {id(a): normalise_words(a.body) for a in items}
     order = sorted(items, key=lambda a: (tuple(-x for x in completeness(ws[id(a)])), keep_order(a), a.article_id))

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrapeline.transforms.hashing import article_id, content_keys, is_truncation_of, normalise_words, story_key
+from scrapeline.transforms.core.keys import article_id, content_keys, is_truncation_of, normalise_words, story_key
 
 words = st.lists(st.from_regex(r"[a-z0-9]{1,12}", fullmatch=True), min_size=0, max_size=120)
 

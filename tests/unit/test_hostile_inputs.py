@@ -21,12 +21,21 @@ import zstandard
 
 from tests.conftest import FETCHED_AT
 from tests.warc_builder import build_warc, html_page
-from scrapeline.transforms.containers import looks_binary
-from scrapeline.transforms.extract import extract_page, first_sentence
-from scrapeline.transforms.html import split_html_page
-from scrapeline.transforms.metadata import parse_published, published_time
-from scrapeline.transforms.read import CorruptInput, ReadSettings, decode_text, iter_decompressed, read_dump, resolve_fetched_at
-from scrapeline.transforms.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, Article, DeadLetter, Page, record_to_row
+from scrapeline.transforms.read.containers import looks_binary
+from scrapeline.transforms.extract.articles import extract_page, first_sentence
+from scrapeline.transforms.extract.html import split_html_page
+from scrapeline.transforms.extract.metadata import parse_published, published_time
+from scrapeline.transforms.read.dumps import CorruptInput, iter_decompressed, read_dump, resolve_fetched_at
+from scrapeline.transforms.read.settings import ReadSettings
+from scrapeline.transforms.read.containers import decode_text
+from scrapeline.transforms.core.records import (
+    ARTICLE_SCHEMA,
+    DEAD_LETTER_SCHEMA,
+    Article,
+    DeadLetter,
+    Page,
+    record_to_row,
+)
 
 UTC = dt.timezone.utc
 REPO = Path(__file__).resolve().parents[2]
@@ -218,8 +227,8 @@ def test_resolve_fetched_at_passes_over_unusable_record_and_sidecar_times():
 def test_an_article_whose_date_overflows_is_kept_undated(config):
     page = Page("/in/a.txt", 0, "", FETCHED_AT, "cli", "text")
     assert parse_published("0001-01-01T00:00:00+05:00", FETCHED_AT) is None
-    from scrapeline.transforms.extract import build_article
-    from scrapeline.transforms.records import RawArticle
+    from scrapeline.transforms.extract.articles import build_article
+    from scrapeline.transforms.core.records import RawArticle
 
     raw = RawArticle("main", 0, "Title", (BODY,), "Src", "0001-01-01T00:00:00+05:00")
     art = build_article(page, raw, None, config.cleaning, config, FETCHED_AT, "test")
@@ -363,15 +372,15 @@ def test_a_warc_record_with_a_wrong_length_is_said_not_silently_lost(tmp_path):
 
 def test_mojibake_in_the_source_is_repaired_and_clean_text_left_alone(config):
     """Real 2008 pages carry "Copyright Â© 2008"; ftfy repairs it (benchmarks/mojibake.py measured it)."""
-    from scrapeline.transforms.extract import repair_mojibake
+    from scrapeline.transforms.extract.articles import repair_mojibake
 
     assert repair_mojibake("Copyright Â© 2008 The Age") == "Copyright © 2008 The Age"
     assert repair_mojibake("It isnâ€™t over") == "It isn’t over"
     clean = "São Paulo à la carte — “quotes”, naïve café, 5 € … Ärger"
     assert repair_mojibake(clean) == clean
     page = Page("/in/a.txt", 0, "", FETCHED_AT, "cli", "text")
-    from scrapeline.transforms.extract import build_article
-    from scrapeline.transforms.records import RawArticle
+    from scrapeline.transforms.extract.articles import build_article
+    from scrapeline.transforms.core.records import RawArticle
 
     art = build_article(page, RawArticle("main", 0, "Itâ€™s back", (BODY + " Copyright Â© 2008",), "Src"), None,
                         config.cleaning, config, FETCHED_AT, "test")

@@ -1,6 +1,13 @@
 from bs4 import BeautifulSoup
 
-from scrapeline.transforms.html import _choose_title, _head_document, _parse, _strip_site, page_metadata, split_html_page
+from scrapeline.transforms.extract.html import (
+    _choose_title,
+    _head_document,
+    _parse,
+    _strip_site,
+    page_metadata,
+    split_html_page,
+)
 
 
 def _meta(html, url=None):
@@ -77,7 +84,7 @@ def test_byline_in_the_page_when_no_metadata_names_the_author():
 def test_htmldate_fallback_is_restricted_to_the_configured_languages():
     import htmldate.extractors as hx
 
-    from scrapeline.transforms.html import _find_date, _parse, _restrict_htmldate_languages
+    from scrapeline.transforms.extract.html import _find_date, _parse, _restrict_htmldate_languages
 
     assert _restrict_htmldate_languages(("en",)) is True  # fails loudly if htmldate moves its parser factory
     assert hx.get_external_parser()._settings.STRICT_PARSING is True

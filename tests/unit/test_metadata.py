@@ -2,7 +2,9 @@ import datetime as dt
 
 import pytest
 
-from scrapeline.transforms.metadata import UNKNOWN_SOURCE, page_id, parse_published, parse_timestamp, source_slug
+from scrapeline.transforms.extract.metadata import UNKNOWN_SOURCE, parse_published, source_slug
+from scrapeline.transforms.core.keys import page_id
+from scrapeline.transforms.core.times import parse_timestamp
 
 UTC = dt.timezone.utc
 BASE = dt.datetime(2025, 8, 6, 12, 0, tzinfo=UTC)

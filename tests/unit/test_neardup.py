@@ -15,22 +15,21 @@ import pytest
 
 from tests.factories import article, existing
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, STORIES, TARIFF_OIL
-from scrapeline.transforms.dedup import resolve_near
-from scrapeline.transforms.hashing import normalise_words
-from scrapeline.transforms.neardup import (
-    NearDupSettings,
+from scrapeline.transforms.dedup.exact import resolve_near
+from scrapeline.transforms.core.keys import normalise_words
+from scrapeline.transforms.dedup.settings import NearDupSettings
+from scrapeline.transforms.dedup.near import (
     article_band_keys,
     band_keys,
-    body_shingles,
     candidate_probability,
     clusters,
     compare,
     lowest_jaccard,
     minhash,
     optimal_bands,
-    shingles,
 )
-from scrapeline.transforms.records import ExistingStory
+from scrapeline.transforms.core.keys import body_shingles, shingles
+from scrapeline.transforms.core.records import ExistingStory
 
 S = NearDupSettings()
 TEMPLATE = (
@@ -84,7 +83,7 @@ def test_band_keys_are_stable_values():
 
 
 def test_permutations_come_from_integer_arithmetic_not_a_numpy_generator():
-    from scrapeline.transforms.neardup import _perms
+    from scrapeline.transforms.dedup.near import _perms
 
     a, b = _perms(3)
     assert a.tolist() == [6738746759021200591, 13302756791972037309, 7907323450408677767]
@@ -255,7 +254,8 @@ def test_resolve_near_without_stored_but_with_existing_factory_story_is_unchange
 
 
 def test_a_bucket_pairs_new_articles_only_with_compatible_sizes_and_skips_oversized_buckets():
-    from scrapeline.transforms.dedup import BandEntry, candidate_pairs
+    from scrapeline.transforms.core.records import BandEntry
+    from scrapeline.transforms.dedup.exact import candidate_pairs
 
     entries = [BandEntry("b", 100), BandEntry("a", 120), BandEntry("s1", 110, True, "p"), BandEntry("s2", 90, True, "p"),
                BandEntry("tiny", 10), BandEntry("a", 120)]

@@ -1,4 +1,4 @@
-"""The progress line (pipeline/progress.py) and its counts, written by the run's processes (transforms/metrics.py)."""
+"""The progress line (pipeline/progress.py) and its counts, written by the run's processes (transforms/core/metrics.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 
 from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.progress import progress_line, read_counts
-from scrapeline.transforms import metrics
+from scrapeline.transforms.core import metrics
 
 
 def test_the_line_gives_files_pages_articles_rate_and_eta():

@@ -5,15 +5,15 @@ import gzip
 import pytest
 import zstandard
 
-from scrapeline.transforms.read import (
+from scrapeline.transforms.read.dumps import (
     CorruptInput,
     container_of,
-    decode_text,
     decompress,
     detect_compression,
     is_dump_path,
     resolve_fetched_at,
 )
+from scrapeline.transforms.read.containers import decode_text
 
 UTC = dt.timezone.utc
 DATA = ("Title\nSome body text. " * 200).encode()

@@ -3,9 +3,9 @@ import time
 
 import pytest
 
-import scrapeline.transforms.split as split
+import scrapeline.transforms.extract.split as split
 from scrapeline.pipeline.config import HeadLine, LayoutProfile
-from scrapeline.transforms.split import choose_layout, split_text_dump
+from scrapeline.transforms.extract.split import choose_layout, split_text_dump
 from tests.factories import SLOW_LINE, counter_calls
 from tests.factories import SLOW_PATTERN as SLOW
 

@@ -1,4 +1,4 @@
-"""Teasers (transforms/teasers.py and the HTML splitter): card or article, url normalisation, link keys."""
+"""Teasers (transforms/link.py and the HTML splitter): card or article, url normalisation, link keys."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from lxml import html as lxml_html
 
-from scrapeline.transforms.html import split_html_page
-from scrapeline.transforms.teasers import (
-    CardRules, article_link_keys, block_role, is_card, link_density, normalise_url, teaser_id, teaser_link_keys,
-)
+from scrapeline.transforms.extract.html import split_html_page
+from scrapeline.transforms.extract.settings import CardRules
+from scrapeline.transforms.core.keys import article_link_keys, normalise_url, teaser_id, teaser_link_keys
+from scrapeline.transforms.extract.cards import block_role, is_card, link_density
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 
 FETCHED = dt.datetime(2025, 8, 6, 12, tzinfo=dt.timezone.utc)
@@ -131,7 +131,7 @@ def test_updated_date_beside_the_original_and_a_placeholder_date_yields_to_the_n
 
 
 def test_a_teaser_meeting_two_articles_names_the_one_its_url_leads_to():
-    from scrapeline.transforms.teasers import _best, _teaser_links
+    from scrapeline.transforms.link import _best, _teaser_links
 
     by_dek = list(_teaser_links(("d:lead", {"articles": [("aaa", None)], "teasers": [("t1", "page")]})))
     by_url = list(_teaser_links(("u:x.example/a", {"articles": [("zzz", "stored.parquet")],

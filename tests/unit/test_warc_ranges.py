@@ -9,8 +9,9 @@ import pytest
 
 from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 from tests.warc_builder import build_warc, html_page
-from scrapeline.transforms.read import ReadSettings, plan_ranges, read_dump
-from scrapeline.transforms.records import DeadLetter, Page
+from scrapeline.transforms.read.settings import ReadSettings
+from scrapeline.transforms.read.dumps import plan_ranges, read_dump
+from scrapeline.transforms.core.records import DeadLetter, Page
 
 S = ReadSettings(fetched_at=dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc))
 

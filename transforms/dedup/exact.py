@@ -6,7 +6,7 @@ runner). Inside a group, `resolve_group` clusters the copies: a copy joins the l
 truncation of. In a cluster that holds a story already in the output nothing is written (`duplicates.in_output`);
 otherwise the most complete copy is kept and records the titles, urls, sources and locations of all of them
 (`duplicates.in_run` counts the others). New copies of a stored story go out as `late_duplicates`, which the
-writer merges into the stored row (transforms/write.py, RecordLateDuplicates).
+writer merges into the stored row (transforms/output/write.py, RecordLateDuplicates).
 
 Which copy is kept is deterministic: longest normalised body (words, then characters), then earliest published (unknown last), then
 earliest fetched, then url (none last), then lineage (input uri, record index, position).
@@ -24,11 +24,13 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
-from scrapeline.transforms.hashing import normalise_words
-from scrapeline.transforms.neardup import NearDupSettings, body_shingles, clusters, compare, size_compatible
-from scrapeline.transforms.metrics import count
-from scrapeline.transforms.records import Article, CopyMatch, ExistingStory, LateDuplicate
-from scrapeline.transforms.spill import Hydrate, article_bands, slim
+from scrapeline.transforms.core.keys import normalise_words
+from scrapeline.transforms.dedup.settings import NearDupSettings
+from scrapeline.transforms.core.keys import body_shingles
+from scrapeline.transforms.dedup.near import clusters, compare, size_compatible
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.core.records import BandEntry, Article, CopyMatch, ExistingStory, LateDuplicate
+from scrapeline.transforms.dedup.spill import Hydrate, article_bands, slim
 
 __all__ = ["DedupByContentHash", "DedupNearDuplicates", "Resolution", "keep_order", "late_duplicate", "resolve_group",
            "resolve_near"]
@@ -83,7 +85,7 @@ def exact_match(copy: Article | ExistingStory, kept_id: str, kept_words: int, ke
 
 
 def _link_keys(members) -> tuple[str, ...]:
-    """What a teaser of any copy may carry (transforms/teasers.py): a card linking to a dropped copy's url leads to
+    """What a teaser of any copy may carry (transforms/link.py): a card linking to a dropped copy's url leads to
     the story that was kept."""
     return tuple(sorted({k for m in members for k in m.link_keys}))
 
@@ -198,7 +200,7 @@ class _ResolveFn(beam.DoFn):
         existing = list(groups["existing"])
         texts = {a.article_id: a.body for a in new if a.body is not None}
         if (existing or len({a.article_id for a in new}) > 1) and len(texts) < len({a.article_id for a in new}):
-            # Different texts to compare, and some bodies are spilled (transforms/spill.py): one copy of each text
+            # Different texts to compare, and some bodies are spilled (transforms/dedup/spill.py): one copy of each text
             # goes through Hydrate, the other copies come along slim and borrow its body (equal ids: equal text).
             if self._hydrated:
                 raise RuntimeError(f"story key {key}: texts still without their bodies after Hydrate")
@@ -258,7 +260,7 @@ class DedupByContentHash(beam.PTransform):
         )
 
 
-# --- Stage 2: near-duplicates and contained copies (transforms/neardup.py) ---------------------------------------
+# --- Stage 2: near-duplicates and contained copies (transforms/dedup/near.py) ---------------------------------------
 
 _MAX_PAIRWISE = 200
 """A cluster larger than this is audited against its kept copy only (its members' matches say `chained` when they
@@ -360,16 +362,6 @@ def _provenance(copies: list[tuple[Article, CopyMatch]], kept: Article | None = 
 def late_duplicate(path: str, article_id: str, copies: list[tuple[Article, CopyMatch]]) -> LateDuplicate:
     """New copies (each with how it matched) of the stored story `article_id` in `path`, for its row."""
     return LateDuplicate(path, article_id, *_provenance(copies))
-
-
-@dataclass(frozen=True)
-class BandEntry:
-    """What a band-key bucket holds of an article: enough to pair candidates without their bodies."""
-
-    article_id: str
-    shingles: int
-    stored: bool = False
-    partition: str = ""
 
 
 def _band_entries(a: Article, s: NearDupSettings) -> Iterable[tuple[int, BandEntry]]:
@@ -501,7 +493,7 @@ class DedupNearDuplicates(beam.PTransform):
 
     `stored_entries`: a callable (PCollection of this run's band keys) -> PCollection of (band key, BandEntry) of
     the stored stories sharing one; `stored_stories`: a callable (PCollection of wanted (article_id, partition))
-    -> PCollection of ExistingStory (transforms/write.py: ReadStoredBands, ReadStoriesById). Without them, only
+    -> PCollection of ExistingStory (transforms/output/write.py: ReadStoredBands, ReadStoriesById). Without them, only
     the run's own articles are compared.
     """
 

@@ -37,12 +37,16 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from scrapeline.transforms.metrics import count
-from scrapeline.transforms.storage import join, remove_dir
-from scrapeline.transforms.dedup import BandEntry
-from scrapeline.transforms.neardup import NearDupSettings
-from scrapeline.transforms.records import Article, DeadLetter, ExistingStory, LateDuplicate, dead_letter_id, record_to_row
-from scrapeline.transforms.spill import article_bands
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.core.storage import join, remove_dir
+from scrapeline.transforms.core.records import BandEntry
+from scrapeline.transforms.core.records import (
+    DeadLetter,
+    ExistingStory,
+    LateDuplicate,
+    dead_letter_id,
+    record_to_row,
+)
 
 __all__ = [
     "CommittedFiles",
@@ -355,13 +359,6 @@ class RecordLateDuplicates(beam.PTransform):
         return grouped | "Rewrite" >> beam.ParDo(self._fn)
 
 
-def band_index_rows(a: Article, settings: NearDupSettings, partition: str) -> Iterable[dict]:
-    """The band-index rows of one written article (none for bodies too short to take part)."""
-    keys, n_shingles = article_bands(a, settings)
-    for k in keys:
-        yield {"band": k, "article_id": a.article_id, "partition": partition, "shingles": n_shingles}
-
-
 def _stored_band_entries(path: str, wanted) -> Iterable[tuple[int, BandEntry]]:
     """The entries of one index file whose band key is in `wanted`: the band column is scanned (8 bytes an
     entry), the other columns are read only for the hits."""
@@ -511,3 +508,6 @@ class SkipStoredDeadLetters(SkipStoredIds):
     def __init__(self, output: str):
         super().__init__(output, "dead_letters", _dead_letter_id_of, _stored_dead_letter_ids,
                          "dead_letters.already_in_output")
+
+
+COMPRESSIONS = ("zstd", "snappy", "gzip", "none")

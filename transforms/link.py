@@ -19,113 +19,22 @@ They are written to their own table (`<output>/teasers/`, records.Teaser), never
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-import xxhash
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from scrapeline.transforms.hashing import normalise_words
-from scrapeline.transforms.metrics import count
-from scrapeline.transforms.records import TEASER_SCHEMA, Article, LateDuplicate, Teaser
-from scrapeline.transforms.write import CommittedFiles, SkipStoredIds, join, key_set, read_rows, replace_rows
+from scrapeline.transforms.core.keys import teaser_link_keys, url_key
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.core.records import TEASER_SCHEMA, Article, LateDuplicate, Teaser
+from scrapeline.transforms.output.write import CommittedFiles, SkipStoredIds, key_set, read_rows, replace_rows
+from scrapeline.transforms.core.storage import join
 
 __all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "block_role", "is_card",
            "link_density", "normalise_url", "teaser_id", "teaser_link_keys"]
-
-LEAD_WORDS = 8
-"""Words of a dek (or a paragraph) that make its lead key: 8 words in the same order are not a coincidence."""
-_LEAD_PARAGRAPHS = 3
-# Only parameters that never name the content: `cid`, `src`, `ref` or `id` pick the article on many legacy sites
-_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|ocid|cmpid|icid|ito|mc_[a-z]+|smid|_ga|yclid)$", re.I)
-
-
-@dataclass(frozen=True)
-class CardRules:
-    """`teasers:` of a run config: when a related block of an HTML page is an article rather than a card."""
-
-    article_min_words: int = 150
-    """Fewer words than this: a card."""
-    article_min_paragraphs: int = 2
-    """Fewer paragraphs than this: a card."""
-    max_link_density: float = 0.5
-    """A block whose text is more than this share links (characters inside `<a>`) is a list of links: a card."""
-
-
-def is_card(words: int, paragraphs: int, link_share: float, rules: CardRules) -> bool:
-    """A related block is a card (teaser) unless it has an article's body."""
-    return words < rules.article_min_words or paragraphs < rules.article_min_paragraphs or \
-        link_share > rules.max_link_density
-
-
-def block_role(words: int, paragraphs: int, link_share: float, heading_linked: bool, rules: CardRules) -> str | None:
-    """What a related `<article>` block of an HTML page is: "teaser" (a card), "related" (an article of its own),
-    or None: a long block under a heading that links nowhere ("Instructions", "Key Takeaways") is a section of
-    the page (its link is one from its text), neither a story of its own nor a card."""
-    if is_card(words, paragraphs, link_share, rules):
-        return "teaser"
-    return "related" if heading_linked else None
-
-
-def link_density(element) -> float:
-    """The share of an lxml element's text that is inside links."""
-    total = len(" ".join(element.text_content().split()))
-    if not total:
-        return 0.0
-    linked = sum(len(" ".join(a.text_content().split())) for a in element.xpath(".//a[not(ancestor::a)]"))
-    return min(1.0, linked / total)
-
-
-def normalise_url(url: str | None) -> str | None:
-    """A url as two links to one article both spell it: no scheme, no `www.`, no fragment, no tracking
-    parameters, no trailing slash, host in lower case. None for what is not an http(s) url."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not _TRACKING.match(k)))
-    path = parts.path.rstrip("/") or "/"
-    return host.removeprefix("www.") + path + (f"?{query}" if query else "")
-
-
-def _lead_key(text: str) -> str | None:
-    words = normalise_words(text)[:LEAD_WORDS]
-    if len(words) < LEAD_WORDS:
-        return None
-    return "d:" + xxhash.xxh3_64_hexdigest(" ".join(words).encode("utf-8"))
-
-
-def _url_key(url: str | None) -> str | None:
-    n = normalise_url(url)
-    return "u:" + n if n else None
-
-
-def article_link_keys(url: str | None, body: str) -> tuple[str, ...]:
-    """What a teaser of this article may carry: its url, the leads of its first paragraphs."""
-    paragraphs = [p for p in body.split("\n") if p.strip()][:_LEAD_PARAGRAPHS]
-    keys = [_url_key(url), *(_lead_key(p) for p in paragraphs)]
-    return tuple(dict.fromkeys(k for k in keys if k))
-
-
-def teaser_link_keys(url: str | None, dek: str) -> tuple[str, ...]:
-    keys = [_url_key(url), _lead_key(dek)]
-    return tuple(k for k in keys if k)
-
-
-def teaser_id(page_id: str, url: str | None, title: str) -> str:
-    """The same card on the same page has the same id in every run."""
-    return xxhash.xxh3_64_hexdigest(f"{page_id}\x1f{normalise_url(url) or url or title}".encode("utf-8"))
 
 
 # --- linking ---------------------------------------------------------------------------------------------------
@@ -159,7 +68,7 @@ def _stored_article_refs(path: str, wanted) -> Iterable[tuple[str, tuple[str, st
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         rows = pq.read_table(f, columns=["url", "article_id"]).to_pylist()
     for r in rows:
-        k = _url_key(r["url"])
+        k = url_key(r["url"])
         if k and k in wanted:
             yield k, (r["article_id"], path)
 

@@ -19,36 +19,15 @@ from urllib.parse import urlsplit
 import xxhash
 from slugify import slugify
 
+from scrapeline.transforms.core.times import parse_timestamp, plausible_time
+
 __all__ = [
     "EARLIEST_DATE", "UNKNOWN_SOURCE", "page_id", "parse_published", "parse_timestamp", "plausible_time",
     "published_time", "source_slug",
 ]
 
 UNKNOWN_SOURCE = "unknown"
-EARLIEST_DATE = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
-"""No news page in a web scrape was published (or fetched) before this: earlier dates are placeholders."""
 _SLUG_OK = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
-
-
-def parse_timestamp(value: str) -> dt.datetime:
-    """An ISO-8601 timestamp as an aware UTC datetime (naive means UTC). Raises ValueError otherwise."""
-    s = value.strip()
-    if s.endswith(("Z", "z")):
-        s = s[:-1] + "+00:00"
-    t = dt.datetime.fromisoformat(s)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(dt.timezone.utc)
-
-
-def plausible_time(t: dt.datetime, latest: dt.datetime) -> str | None:
-    """Why `t` cannot be a real publication (or fetch) time: `before_1990`, `after_fetch` (more than a day
-    after `latest`, the fetch time or now), or None when it can."""
-    if t < EARLIEST_DATE:
-        return "before_1990"
-    if t > latest + dt.timedelta(days=1):
-        return "after_fetch"
-    return None
 
 
 def published_time(
@@ -129,6 +108,3 @@ def source_slug(name: str | None, slugs: dict[str, str], url: str | None = None)
     return slug if _SLUG_OK.fullmatch(slug) else UNKNOWN_SOURCE
 
 
-def page_id(input_uri: str, record_index: int) -> str:
-    """A stable id of one page of one input: xxh3-64 hex of its lineage."""
-    return xxhash.xxh3_64_hexdigest(f"{input_uri}#{record_index}".encode("utf-8"))

@@ -15,9 +15,9 @@ from functools import lru_cache
 # lookbehind or backreferences): see REGEX_TIMEOUT.
 import regex
 
-from scrapeline.transforms.settings import LayoutProfile
-from scrapeline.transforms.metrics import count
-from scrapeline.transforms.records import RawArticle
+from scrapeline.transforms.extract.settings import LayoutProfile
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.core.records import RawArticle
 
 __all__ = ["REGEX_TIMEOUT", "Rejection", "SplitResult", "choose_layout", "split_text_dump"]
 

@@ -24,10 +24,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 import xxhash
+
+from scrapeline.transforms.core.metrics import count, utcnow
 
 __all__ = [
     "ARTICLE_SCHEMA",
@@ -80,7 +84,7 @@ def _sanitise(record) -> None:
             object.__setattr__(record, f.name, new)
             replaced += n
     if replaced:
-        from scrapeline.transforms.metrics import count  # lazy: metrics imports this module
+        from scrapeline.transforms.core.metrics import count
 
         count("sanitised.surrogates", replaced)
 
@@ -180,18 +184,18 @@ class Article:
     """How each copy in duplicate_locations matched (one entry per location)."""
     updated_at: dt.datetime | None = None
     teased_on: tuple[str, ...] = ()
-    """The pages (url, else `input_uri#record_index`) that carried a teaser of this article (transforms/teasers.py)."""
+    """The pages (url, else `input_uri#record_index`) that carried a teaser of this article (transforms/link.py)."""
     # Not columns (record_to_row leaves them out): what the batch graph carries while the body is spilled.
     body_ref: str | None = field(default=None, metadata={"column": False})
-    """The spill file that holds the body (transforms/spill.py). While `body` is None the article is *slim*: it
+    """The spill file that holds the body (transforms/dedup/spill.py). While `body` is None the article is *slim*: it
     crosses the dedup shuffles without its text, and `spill.Hydrate` reads the text back where it is needed."""
     band_keys: tuple[int, ...] | None = field(default=None, metadata={"column": False})
-    """The LSH band keys of the body (transforms/neardup.py), computed before it was spilled; None: not computed."""
+    """The LSH band keys of the body (transforms/dedup/near.py), computed before it was spilled; None: not computed."""
     shingle_count: int = field(default=0, metadata={"column": False})
     """The size of the body's shingle set, with `band_keys`."""
     link_keys: tuple[str, ...] = field(default=(), metadata={"column": False})
     """What a teaser of this article may carry: its normalised url, the leads of its first paragraphs
-    (transforms/teasers.py)."""
+    (transforms/link.py)."""
 
     def __post_init__(self) -> None:
         _sanitise(self)
@@ -234,7 +238,7 @@ class LateDuplicate:
     matches: tuple[CopyMatch, ...] = ()
     teased_on: tuple[str, ...] = ()
     """Pages that carried a teaser of the stored story, seen after it was committed (a record with only these is
-    a teaser arriving late, not a copy: transforms/teasers.py)."""
+    a teaser arriving late, not a copy: transforms/link.py)."""
 
 
 @dataclass(frozen=True)
@@ -344,7 +348,7 @@ DEAD_LETTER_SCHEMA = pa.schema(
 @dataclass(frozen=True)
 class Teaser:
     """A link card seen on a page (a heading, a dek, a url, an image caption): a row of `teasers`, never of
-    `articles`. `article_id` links it to the full article once that is in the output (transforms/teasers.py)."""
+    `articles`. `article_id` links it to the full article once that is in the output (transforms/link.py)."""
 
     teaser_id: str
     title: str
@@ -365,7 +369,7 @@ class Teaser:
     pipeline_version: str
     article_id: str | None = None
     link_keys: tuple[str, ...] = field(default=(), metadata={"column": False})
-    """Its normalised url and the lead of its dek (transforms/teasers.py)."""
+    """Its normalised url and the lead of its dek (transforms/link.py)."""
 
     def __post_init__(self) -> None:
         _sanitise(self)
@@ -491,7 +495,7 @@ def record_to_row(record: Article | DeadLetter | dict) -> dict:
 
 BAND_INDEX_SCHEMA = pa.schema(
     [
-        pa.field("band", pa.int64(), nullable=False),  # an LSH band key (transforms/neardup.py)
+        pa.field("band", pa.int64(), nullable=False),  # an LSH band key (transforms/dedup/near.py)
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("partition", pa.string(), nullable=False),  # source=…/date=… of the article's row
         pa.field("shingles", pa.int32(), nullable=False),  # size of its shingle set
@@ -507,3 +511,43 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "dead_letters": _columns(DEAD_LETTER_SCHEMA, _DEAD_LETTER_DOCS, [("stage", pa.string()), ("date", pa.date32())]),
 }
 """The tables a warehouse reads, in column order: file columns, then partition columns (path only)."""
+
+
+@dataclass(frozen=True)
+class BandEntry:
+    """What a band-key bucket holds of an article: enough to pair candidates without their bodies."""
+
+    article_id: str
+    shingles: int
+    stored: bool = False
+    partition: str = ""
+
+
+def make_dead_letter(
+    stage: str,
+    reason: str,
+    input_uri: str,
+    record_index: int | None,
+    error: str | BaseException,
+    excerpt: str | bytes,
+    position: int | None = None,
+    excerpt_chars: int = 500,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> DeadLetter:
+    """A DeadLetter, counted under `dead_letters.<stage>.<reason>` (or `filtered.<reason>` for stage filter)."""
+    if isinstance(error, BaseException):
+        tb = "".join(traceback.format_exception_only(type(error), error)).strip()
+        error = tb
+    if isinstance(excerpt, bytes):
+        excerpt = excerpt[:excerpt_chars].decode("utf-8", errors="replace")
+    count(f"filtered.{reason}" if stage == "filter" else f"dead_letters.{stage}.{reason}")
+    return DeadLetter(
+        stage=stage,
+        reason=reason,
+        input_uri=input_uri,
+        record_index=record_index,
+        position=position,
+        error=str(error)[:2000],
+        excerpt=excerpt[:excerpt_chars],
+        occurred_at=clock(),
+    )

@@ -33,10 +33,11 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from scrapeline.transforms.metrics import count
-from scrapeline.transforms.neardup import NearDupSettings, article_band_keys
-from scrapeline.transforms.records import Article
-from scrapeline.transforms.storage import remove_dir
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.dedup.settings import NearDupSettings
+from scrapeline.transforms.dedup.near import article_band_keys
+from scrapeline.transforms.core.records import Article
+from scrapeline.transforms.core.storage import remove_dir
 
 __all__ = ["DropSpill", "Hydrate", "SpillBodies", "article_bands", "read_spill", "slim", "spill_dir"]
 
@@ -183,3 +184,10 @@ class DropSpill(beam.PTransform):
             | "Once" >> beam.Create([None])
             | "Drop" >> beam.FlatMap(_drop, directory=self._dir, after=beam.pvalue.AsList(self._after))
         )
+
+
+def band_index_rows(a: Article, settings: NearDupSettings, partition: str) -> Iterable[dict]:
+    """The band-index rows of one written article (none for bodies too short to take part)."""
+    keys, n_shingles = article_bands(a, settings)
+    for k in keys:
+        yield {"band": k, "article_id": a.article_id, "partition": partition, "shingles": n_shingles}

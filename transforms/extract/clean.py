@@ -14,8 +14,8 @@ from functools import lru_cache
 # Configured patterns run on `regex`, not `re`: see REGEX_TIMEOUT. The fixed patterns below stay on `re`.
 import regex
 
-from scrapeline.transforms.settings import CleaningRules
-from scrapeline.transforms.metrics import count
+from scrapeline.transforms.extract.settings import CleaningRules
+from scrapeline.transforms.core.metrics import count
 
 __all__ = ["REGEX_TIMEOUT", "CleanedBody", "clean_body", "clean_line_text"]
 

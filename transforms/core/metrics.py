@@ -12,13 +12,10 @@ import json
 import os
 import threading
 import time
-import traceback
 from collections import Counter
-from collections.abc import Callable
 
 from apache_beam.metrics import Metrics
 
-from scrapeline.transforms.records import DeadLetter
 
 __all__ = ["NAMESPACE", "PROGRESS_ENV", "count", "flush_progress", "make_dead_letter", "utcnow"]
 
@@ -80,31 +77,3 @@ def flush_progress() -> None:
     _progress(None)
 
 
-def make_dead_letter(
-    stage: str,
-    reason: str,
-    input_uri: str,
-    record_index: int | None,
-    error: str | BaseException,
-    excerpt: str | bytes,
-    position: int | None = None,
-    excerpt_chars: int = 500,
-    clock: Callable[[], dt.datetime] = utcnow,
-) -> DeadLetter:
-    """A DeadLetter, counted under `dead_letters.<stage>.<reason>` (or `filtered.<reason>` for stage filter)."""
-    if isinstance(error, BaseException):
-        tb = "".join(traceback.format_exception_only(type(error), error)).strip()
-        error = tb
-    if isinstance(excerpt, bytes):
-        excerpt = excerpt[:excerpt_chars].decode("utf-8", errors="replace")
-    count(f"filtered.{reason}" if stage == "filter" else f"dead_letters.{stage}.{reason}")
-    return DeadLetter(
-        stage=stage,
-        reason=reason,
-        input_uri=input_uri,
-        record_index=record_index,
-        position=position,
-        error=str(error)[:2000],
-        excerpt=excerpt[:excerpt_chars],
-        occurred_at=clock(),
-    )

@@ -11,7 +11,7 @@ How a file is read (`read_dump`, a pure generator under the thin `_ReadDumpFn`):
   counted under `decode.replaced_chars`); else with the charset charset-normalizer detects; else as UTF-8 with
   replacement characters;
 - the container (text, html, jsonl, warc/arc) is known by extension, else by sniffing the first bytes, and
-  its records are read by transforms/containers.py; WARC is streamed record by record, never loaded whole;
+  its records are read by transforms/read/containers.py; WARC is streamed record by record, never loaded whole;
 - every record has its own fate: a record that cannot be read becomes one dead letter and the next record goes
   on; a file that yields nothing at all is a dead letter too;
 - `fetched_at` comes from, in order: the record's own metadata (JSONL field, WARC-Date), a sidecar file
@@ -39,8 +39,8 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from scrapeline.transforms.settings import JsonlFields
-from scrapeline.transforms.containers import (  # decode_text: re-exported (its callers read it from here)
+from scrapeline.transforms.read.settings import JsonlFields, ReadSettings
+from scrapeline.transforms.read.containers import (
     RecordError,
     Skipped,
     decode_text,
@@ -50,9 +50,10 @@ from scrapeline.transforms.containers import (  # decode_text: re-exported (its 
     one_page,
     warc_record_offsets,
 )
-from scrapeline.transforms.metadata import plausible_time, parse_timestamp
-from scrapeline.transforms.metrics import count, make_dead_letter
-from scrapeline.transforms.records import DeadLetter, Page
+from scrapeline.transforms.core.times import plausible_time, parse_timestamp
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.core.records import make_dead_letter
+from scrapeline.transforms.core.records import DeadLetter, Page
 
 __all__ = [
     "CorruptInput",
@@ -300,17 +301,6 @@ def _read_sidecar(path: str) -> dict | None:
                 raise ValueError(f"{candidate}: expected a JSON object")
             return meta
     return None
-
-
-@dataclass(frozen=True)
-class ReadSettings:
-    """How `read_dump` reads: limits, the run's fetch time, JSONL field names."""
-
-    fetched_at: dt.datetime | None = None
-    max_file_bytes: int = 256 * 1024 * 1024
-    """At most this many decompressed bytes from a file (from each record of a WARC)."""
-    excerpt_chars: int = 500
-    jsonl: JsonlFields = JsonlFields()
 
 
 class _Limited(io.RawIOBase):

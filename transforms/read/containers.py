@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from scrapeline.transforms.settings import JsonlFields
+from scrapeline.transforms.read.settings import JsonlFields
 
 
 def decode_text(data: bytes) -> tuple[str, str, int]:

@@ -34,11 +34,13 @@ from bs4 import BeautifulSoup
 from lxml import etree
 from lxml import html as lxml_html
 
-from scrapeline.transforms.neardup import body_shingles
-from scrapeline.transforms.metadata import EARLIEST_DATE, published_time
-from scrapeline.transforms.metrics import count
-from scrapeline.transforms.records import RawArticle
-from scrapeline.transforms.teasers import CardRules, block_role, is_card, link_density
+from scrapeline.transforms.core.keys import body_shingles
+from scrapeline.transforms.core.times import EARLIEST_DATE
+from scrapeline.transforms.extract.metadata import published_time
+from scrapeline.transforms.core.metrics import count
+from scrapeline.transforms.core.records import RawArticle
+from scrapeline.transforms.extract.settings import CardRules
+from scrapeline.transforms.extract.cards import block_role, is_card, link_density
 
 __all__ = ["HtmlSplit", "PageMeta", "extract_main_text", "page_metadata", "split_html_page"]
 

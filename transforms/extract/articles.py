@@ -15,15 +15,18 @@ from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 
-from scrapeline.transforms.settings import CleaningRules, Config, LayoutProfile
-from scrapeline.transforms.clean import clean_body, clean_line_text
-from scrapeline.transforms.hashing import article_id, normalise_words, story_key
-from scrapeline.transforms.metadata import UNKNOWN_SOURCE, page_id, published_time, source_slug
-from scrapeline.transforms.metrics import count, flush_progress, make_dead_letter
-from scrapeline.transforms.records import Article, DeadLetter, Page, RawArticle, Teaser
-from scrapeline.transforms.teasers import article_link_keys, teaser_id, teaser_link_keys
-from scrapeline.transforms.html import split_html_page
-from scrapeline.transforms.split import SplitResult, choose_layout, split_text_dump
+from scrapeline.transforms.extract.settings import CleaningRules, LayoutProfile
+from scrapeline.transforms.extract.settings import ExtractSettings
+from scrapeline.transforms.extract.clean import clean_body, clean_line_text
+from scrapeline.transforms.core.keys import article_id, normalise_words, story_key
+from scrapeline.transforms.extract.metadata import UNKNOWN_SOURCE, published_time, source_slug
+from scrapeline.transforms.core.keys import page_id
+from scrapeline.transforms.core.metrics import count, flush_progress
+from scrapeline.transforms.core.records import make_dead_letter
+from scrapeline.transforms.core.records import Article, DeadLetter, Page, RawArticle, Teaser
+from scrapeline.transforms.core.keys import article_link_keys, teaser_id, teaser_link_keys
+from scrapeline.transforms.extract.html import split_html_page
+from scrapeline.transforms.extract.split import SplitResult, choose_layout, split_text_dump
 
 __all__ = ["ExtractArticles", "Filtered", "build_article", "build_teaser", "extract_page", "first_sentence",
            "repair_mojibake"]
@@ -105,7 +108,7 @@ def build_article(
     raw: RawArticle,
     site: str | None,
     rules: CleaningRules,
-    config: Config,
+    config: ExtractSettings,
     ingested_at: dt.datetime,
     version: str,
 ) -> Article | Filtered:
@@ -169,7 +172,7 @@ def build_article(
 
 
 def build_teaser(page: Page, raw: RawArticle, site: str | None, seen_on: RawArticle | None, rules: CleaningRules,
-                 config: Config, ingested_at: dt.datetime, version: str) -> Teaser:
+                 config: ExtractSettings, ingested_at: dt.datetime, version: str) -> Teaser:
     """A link card of `page` as a row of `teasers` (its dek cleaned like a body; no minimum length). `seen_on`:
     the page's main article, whose url (the page's canonical one) and title say where the card was seen."""
     cleaned = clean_body(tuple(map(repair_mojibake, raw.body_lines)), rules)
@@ -190,7 +193,7 @@ def build_teaser(page: Page, raw: RawArticle, site: str | None, seen_on: RawArti
 
 
 def extract_page(
-    page: Page, config: Config, layout: LayoutProfile | None, ingested_at: dt.datetime, version: str
+    page: Page, config: ExtractSettings, layout: LayoutProfile | None, ingested_at: dt.datetime, version: str
 ) -> Iterator[Article | Teaser | DeadLetter]:
     """One page -> its articles and teasers, and a dead letter for whatever could not become one. Never raises:
     a failing page is one dead letter, a failing article one more, and the page's other articles go on."""
@@ -245,7 +248,7 @@ def extract_page(
 
 
 class _ExtractFn(beam.DoFn):
-    def __init__(self, config: Config, layout_name: str | None, ingested_at: dt.datetime, version: str):
+    def __init__(self, config: ExtractSettings, layout_name: str | None, ingested_at: dt.datetime, version: str):
         self._config = config
         self._layout = config.layout(layout_name) if layout_name else None
         self._ingested_at = ingested_at
@@ -268,7 +271,7 @@ class ExtractArticles(beam.PTransform):
     """Pages -> Articles (not yet deduplicated), with a `teasers` output (link cards, records.Teaser) and a
     `dead_letters` output (stages split, extract, filter)."""
 
-    def __init__(self, config: Config, ingested_at: dt.datetime, version: str, layout: str | None = None):
+    def __init__(self, config: ExtractSettings, ingested_at: dt.datetime, version: str, layout: str | None = None):
         super().__init__()
         if layout is not None:
             config.layout(layout)  # fails now, with the known names, rather than on a worker

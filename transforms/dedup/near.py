@@ -40,7 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from scrapeline.transforms.hashing import normalise_words
+from scrapeline.transforms.core.keys import body_shingles
+from scrapeline.transforms.dedup.settings import NearDupSettings
 
 __all__ = [
     "NearDupSettings",
@@ -56,26 +57,7 @@ __all__ = [
 ]
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-_POLY = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier combining the words of a window
 _SEED = 20261204
-
-
-@dataclass(frozen=True)
-class NearDupSettings:
-    """The near-duplicate stage's thresholds (configs/default.yaml `dedup.near`, where each is justified)."""
-
-    enabled: bool = True
-    shingle_words: int = 5
-    bands: int = 32
-    rows: int = 2
-    jaccard: float = 0.8
-    containment: float = 0.7
-    min_words: int = 50
-    max_size_ratio: float = 5.0
-
-    @property
-    def num_perm(self) -> int:
-        return self.bands * self.rows
 
 
 _PERMS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -97,26 +79,6 @@ def _perms(n: int) -> tuple[np.ndarray, np.ndarray]:
         b = np.array([_splitmix64(_SEED * 1_000_003 + 2 * i + 1) for i in range(n)], dtype=np.uint64)
         _PERMS[n] = (a, b)
     return _PERMS[n]
-
-
-def shingles(words: list[str], k: int) -> np.ndarray:
-    """The sorted, distinct 64-bit hashes of the k-word windows of `words` (one window when shorter than k)."""
-    if not words:
-        return np.empty(0, dtype=np.uint64)
-    h = np.fromiter((xxhash.xxh3_64_intdigest(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
-    k = min(k, len(h))
-    n = len(h) - k + 1
-    acc = h[:n].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, k):
-            acc = acc * _POLY + h[j : j + n]
-    return np.unique(acc)
-
-
-def body_shingles(body: str, k: int) -> tuple[np.ndarray, int]:
-    """(shingle hashes, word count) of an article body."""
-    words = normalise_words(body)
-    return shingles(words, k), len(words)
 
 
 def minhash(sh: np.ndarray, num_perm: int) -> np.ndarray:
