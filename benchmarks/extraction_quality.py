@@ -1,4 +1,4 @@
-"""Extraction quality and speed of the real pipeline on the dev pages, side by side with trafilatura.
+"""Extraction quality and speed of the real pipeline on the WCXB dev-set pages, side by side with trafilatura.
 
     .venv/bin/python benchmarks/extraction_quality.py [--dev-dir ../shared/data/wcxb-dev-articles]
         [--limit N] [Beam options, e.g. --env multiprocess]
@@ -37,7 +37,7 @@ from benchmarks.aeb_metric import corpus_score  # noqa: E402
 from scrapeline.pipeline.cli import main as cli_main  # noqa: E402
 
 _WS = re.compile(r"\s+")
-# When the dev pages were fetched, as far as they tell: after their newest gold date (2026-03-12). A fetch time
+# When the WCXB dev-set pages were fetched, as far as they tell: after their newest gold date (2026-03-12). A fetch time
 # before a page's date makes the pipeline refuse that date (a page is not published after it was fetched).
 FETCHED_AT = "2026-04-01T00:00:00Z"
 

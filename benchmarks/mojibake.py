@@ -1,4 +1,4 @@
-"""Should scrapeline repair mojibake ("Copyright Â© 2008") with ftfy? Measured on the dev pages, as issue 7 asks:
+"""Should scrapeline repair mojibake ("Copyright Â© 2008") with ftfy? Measured on the WCXB dev-set pages, as issue 7 asks:
 keep it only if it fixes more than it breaks.
 
     .venv/bin/python benchmarks/mojibake.py [--dev-dir ../shared/data/wcxb-dev-articles] [--limit N]

@@ -6,7 +6,7 @@
 1. Stage cost. 10,000 articles (dev-page bodies, each with mutated copies: a third are copies) go through
    DedupByContentHash alone and DedupByContentHash + DedupNearDuplicates on DirectRunner, in one process, same
    run, median of 3; the difference is the near-duplicate stage's time per 10,000 articles. Set beside it: the
-   whole pipeline's time per 10,000 articles measured on the dev pages in the same run (`run` on the 709 pages,
+   whole pipeline's time per 10,000 articles measured on the WCXB dev-set pages in the same run (`run` on the 709 pages,
    scaled), so the stage's share of a run is printed.
 2. Against stored outputs. An output holding N synthetic stored stories (their rows in 1,000 partitions, and
    their band-index entries; 20 of them real dev bodies with real band keys) is built for each N; then a

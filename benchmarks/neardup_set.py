@@ -16,7 +16,7 @@ split (gold body >= 150 words), shuffled with the seed (`--limit N`: the first N
   - a negative pool (25 %), each story used once, so no negative shares text with any positive:
       * neg_same_site: groups of 3 different stories in the same template, all with the same 2-3 template lines
         leaked into the body container;
-      * neg_short: groups of 3 different short articles (a gold body cut to 40-90 words; the dev pages whose
+      * neg_short: groups of 3 different short articles (a gold body cut to 40-90 words; the WCXB dev-set pages whose
         whole gold body is 40-149 words join this pool) in the same template with the same leaked line(s);
 Further negatives: neg_scores / neg_stocks, groups of 3 synthetic pages of one site listing 15-25 football scores
 or share prices with the same names and different numbers under a one-sentence intro; and same_domain_real,

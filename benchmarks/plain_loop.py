@@ -1,4 +1,4 @@
-"""The batch job's own functions in a plain Python loop, without Beam: the yardstick for Beam's overhead (issue 9).
+"""The batch job's own functions in a plain Python loop, without Beam: the yardstick for Beam's overhead.
 
     .venv/bin/python benchmarks/plain_loop.py INPUT_FILE OUTPUT_DIR [--fetched-at 2026-04-01T00:00:00Z]
 

@@ -1,4 +1,4 @@
-"""Speed and memory at scale (issue 9): the pipeline on one WARC of N news pages, at 1 and 2 workers.
+"""Speed and memory at scale: the pipeline on one WARC of N news pages, at 1 and 2 workers.
 
     .venv/bin/python benchmarks/scale.py [--pages 181,905,1810] [--workers 1,2] [--repeats 1]
         [--distinct 181] [--dev-dir ../shared/data/wcxb-dev-articles] [--datatrove-python /tmp/dtvenv/bin/python]

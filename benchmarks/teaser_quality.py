@@ -3,7 +3,7 @@ labelled by hand, and a sweep of its thresholds.
 
     .venv/bin/python benchmarks/teaser_quality.py --labels benchmarks/labels/teasers-a [--dev-dir DIR]
 
-DIR holds `related_tune.jsonl` and `related_holdout.jsonl`: one object per related block of the dev pages
+DIR holds `related_tune.jsonl` and `related_holdout.jsonl`: one object per related block of the WCXB dev-set pages
 ({"page", "position", "url", "title", "label": "card" | "article" | "other", ...}), labelled by reading each block.
 For each page the HTML splitter's related blocks are found again (with a rule that keeps every block, so the
 features can be measured: words, paragraphs, link density, JSON-LD or `<article>`, whether it is the page's own

@@ -16,7 +16,6 @@ runs. The "a partition that gained a file is left as it is" check stays, for wri
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import errno
 import os
@@ -27,12 +26,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from scrapeline.pipeline.errors import UsageError
+from scrapeline.pipeline.lock import OutputLock
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA
+from scrapeline.transforms.core.storage import is_remote
 from scrapeline.transforms.output.write import ROW_GROUP_ROWS
 
-__all__ = ["CompactRefused", "compact_command", "compact_output", "compact_partition", "exchange_dirs"]
+__all__ = ["TABLES", "compact_output", "compact_partition", "exchange_dirs"]
 
-_SCHEMAS = {"articles": ARTICLE_SCHEMA, "teasers": TEASER_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA,
+TABLES = {"articles": ARTICLE_SCHEMA, "teasers": TEASER_SCHEMA, "dead_letters": DEAD_LETTER_SCHEMA,
             "_index": BAND_INDEX_SCHEMA}
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -61,7 +63,7 @@ def _up_to_date(files: list[Path], schema: pa.Schema) -> bool:
 
 def compact_partition(output: Path, table: str, partition: Path, max_rows: int, compression: str = "zstd") -> tuple[int, int] | None:
     """Merge one partition directory's files; (files before, files after), or None when left as it is."""
-    schema = _SCHEMAS[table]
+    schema = TABLES[table]
     files = _parquet_files(partition)
     if _up_to_date(files, schema):
         return None
@@ -90,53 +92,24 @@ def compact_partition(output: Path, table: str, partition: Path, max_rows: int, 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def compact_command(argv: list[str]) -> int:
-    """`scrapeline compact ...`: the argument parsing over `api.compact` (its UsageError is exit 2, in cli.main)."""
-    from scrapeline.pipeline.api import compact
-
-    ap = argparse.ArgumentParser(prog="scrapeline compact", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("output", help="The output directory of `run`/`watch` (local).")
-    ap.add_argument("--partition", action="append", default=[],
-                    help="Only this partition, e.g. source=reuters/date=2025-08-06 (repeatable). Default: all.")
-    ap.add_argument("--table", choices=sorted(_SCHEMAS), default="articles")
-    ap.add_argument("--config", default=None, help="Run config (for write.max_rows_per_file and compression).")
-    args = ap.parse_args(argv)
-    result = compact(args.output, args.partition, args.table, args.config)
-    for part, before, after in result.merged:
-        print(f"  {part}: {before} files -> {after}")
-    for part in result.changed:
-        print(f"  {part}: changed while being merged, left as it was")
-    print(f"scrapeline compact: {len(result.merged)} partition(s) merged, {result.already_compact} already compact"
-          + (f", {len(result.changed)} changed meanwhile (left as they were)" if result.changed else ""))
-    return 0
-
-
-class CompactRefused(ValueError):
-    """The arguments or the output's lock do not allow compaction (api.compact makes it a UsageError)."""
-
-
 def compact_output(output: str, partitions: list[str], table: str, config) -> tuple[list, int, list]:
     """Validate, take the output's lock, merge: ([(partition, files before, after)], already compact, [changed]).
-    Raises CompactRefused naming what is wrong with the arguments (api.compact makes it a UsageError)."""
-    if "://" in output:
-        raise CompactRefused("compact works on local outputs only (no atomic directory swap on object stores)")
+    Raises UsageError naming what is wrong with the arguments, or the writer that holds the output."""
+    if is_remote(output):
+        raise UsageError("compact works on local outputs only (no atomic directory swap on object stores)")
     out = Path(output).resolve()
     root = out / table
     if not root.is_dir():
-        raise CompactRefused(f"{root} does not exist")
+        raise UsageError(f"{root} does not exist")
     named = []
     for part in partitions:
         d = (root / part).resolve()
         if root not in d.parents or not d.is_dir():
-            raise CompactRefused(f"no partition {part!r} under {root}")
+            raise UsageError(f"no partition {part!r} under {root}")
         named.append(d)
-    from scrapeline.pipeline.lock import LockError, OutputLock, OutputLocked
-
-    try:  # before listing partitions: what a writer still running would add is not ours to merge
-        lock = OutputLock(str(out), "compact").acquire()
-    except (OutputLocked, LockError) as e:
-        raise CompactRefused(str(e)) from None
+    # before listing partitions: what a writer still running would add is not ours to merge (a held lock is a
+    # UsageError naming its holder)
+    lock = OutputLock(str(out), "compact").acquire()
     try:
         found = named or sorted({p.parent for p in root.rglob("*.parquet")})
         return _compact_all(out, root, table, found, config)
@@ -147,7 +120,7 @@ def compact_output(output: str, partitions: list[str], table: str, config) -> tu
 def _compact_all(output: Path, root: Path, table: str, partitions: list[Path], config) -> tuple[list, int, list]:
     merged, compact, changed = [], 0, []
     for d in partitions:
-        if _up_to_date(_parquet_files(d), _SCHEMAS[table]):
+        if _up_to_date(_parquet_files(d), TABLES[table]):
             compact += 1
             continue
         result = compact_partition(output, table, d, config.max_rows_per_file, config.compression)

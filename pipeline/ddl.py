@@ -18,13 +18,11 @@ External tables do not enforce NOT NULL, so none is declared; the README's table
 
 from __future__ import annotations
 
-import argparse
-
 import pyarrow as pa
 
 from scrapeline.transforms.core.records import TABLES, Column
 
-__all__ = ["DIALECTS", "ddl", "ddl_command", "markdown_table", "sql_type"]
+__all__ = ["DIALECTS", "ddl", "markdown_table", "sql_type"]
 
 DIALECTS = ("bigquery", "athena", "snowflake", "spark", "markdown")
 _DEFAULT_OUTPUT = {"bigquery": "gs://YOUR_BUCKET/out", "athena": "s3://YOUR_BUCKET/out",
@@ -142,16 +140,3 @@ def ddl(dialect: str, table: str = "articles", output: str | None = None, name: 
     name = name or table
     return {"bigquery": _bigquery, "athena": _athena, "spark": _spark, "snowflake": _snowflake}[dialect](
         name, TABLES[table], root)
-
-
-def ddl_command(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="scrapeline ddl", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dialect", required=True, choices=DIALECTS)
-    ap.add_argument("--table", default="articles", choices=sorted(TABLES))
-    ap.add_argument("--output", default=None, help="The output's root (gs://b/out, s3://b/out, @stage/out, a path). "
-                                                    "Default: a placeholder to fill in.")
-    ap.add_argument("--name", default=None, help="Table name (BigQuery: dataset.table). Default: the table's.")
-    args = ap.parse_args(argv)
-    print(ddl(args.dialect, args.table, args.output, args.name), end="")
-    return 0

@@ -55,6 +55,9 @@ import time
 import uuid
 from collections.abc import Callable
 
+from scrapeline.pipeline.errors import UsageError
+from scrapeline.transforms.core.storage import is_remote, join
+
 __all__ = ["LockError", "OutputLock", "OutputLocked", "describe_holder"]
 
 LOCK_NAME = "_lock.json"
@@ -63,8 +66,8 @@ CONFIRM_DELAY = 2.0
 _REFUSE_WAIT = 1.0  # how long a refused contender waits for the holder to write its record (it does at once)
 
 
-class OutputLocked(Exception):
-    """Another writer holds this output; the message names it."""
+class OutputLocked(UsageError):
+    """Another writer holds this output; the message names it (a usage error: exit 2)."""
 
     def __init__(self, output: str, holder: dict):
         self.output = output
@@ -72,8 +75,8 @@ class OutputLocked(Exception):
         super().__init__(f"output {output} is being written by {describe_holder(holder)}; one writer per output")
 
 
-class LockError(Exception):
-    """The lock cannot be taken at all (unreadable lock file, filesystem without lock support)."""
+class LockError(UsageError):
+    """The lock cannot be taken at all (unreadable lock file, filesystem without lock support): exit 2."""
 
 
 def describe_holder(holder: dict) -> str:
@@ -133,10 +136,10 @@ class OutputLock:
                  clock: Callable[[], float] = time.time):
         if ttl <= 0 or confirm_delay < 0:
             raise ValueError("ttl must be > 0 and confirm_delay >= 0")
-        self.output = output.rstrip("/") if "://" in output else output
+        self.output = output.rstrip("/") if is_remote(output) else output
         self.command = command
         self.run_id = run_id
-        self.lease = ("://" in output) if lease is None else lease
+        self.lease = is_remote(output) if lease is None else lease
         self.ttl = ttl
         self.confirm_delay = confirm_delay
         self._clock = clock
@@ -267,8 +270,6 @@ class OutputLock:
     # -- object stores: best-effort lease ---------------------------------------------------------------------
 
     def _path(self) -> str:
-        from scrapeline.transforms.core.storage import join
-
         return join(self.output, LOCK_NAME)
 
     def _read_object(self) -> dict | None:
@@ -363,8 +364,6 @@ class OutputLock:
         writers that died before their commit (their files were never published)."""
         if self.lease:
             from apache_beam.io.filesystems import FileSystems
-
-            from scrapeline.transforms.core.storage import join
 
             tmp = join(self.output, "_temporary")
             try:

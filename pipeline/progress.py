@@ -1,4 +1,4 @@
-"""Live progress of a run on the terminal: files, pages, articles, rate and ETA (issue 10).
+"""Live progress of a run on the terminal: files, pages, articles, rate and ETA.
 
 The counts come from the run's own processes (transforms/core/metrics.py writes them to `$SCRAPELINE_PROGRESS_DIR`,
 which the multi-processing workers inherit). On a terminal a tqdm bar is refreshed every second; otherwise (a

@@ -1,4 +1,4 @@
-"""`scrapeline report OUTPUT [--to FILE]`: one self-contained HTML page about an output (issue 10).
+"""`scrapeline report OUTPUT [--to FILE]`: one self-contained HTML page about an output.
 
 Rows per source and per day (inline SVG bar charts), duplicate clusters (largest first, with their sources and
 how the copies matched), dead letters by stage and reason with examples, and the run history (status, duration,
@@ -9,17 +9,18 @@ Every text from the data is HTML-escaped (the data is scraped from the web). Def
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import html
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pyarrow.dataset as ds
 
-__all__ = ["build_report", "report_command"]
+from scrapeline.pipeline.errors import UsageError
+from scrapeline.transforms.core.storage import is_remote
+
+__all__ = ["build_report", "write_report"]
 
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -135,20 +136,13 @@ def build_report(output: str | Path, max_clusters: int = 50, max_sources: int = 
     return "\n".join(parts)
 
 
-def report_command(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="scrapeline report", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("output", help="The output directory of `run`/`watch` (local).")
-    ap.add_argument("--to", default=None, help="Where to write the page. Default: OUTPUT/_report.html.")
-    args = ap.parse_args(argv)
-    if "://" in args.output:
-        print("scrapeline: error: report reads local outputs only", file=sys.stderr)
-        return 2
-    output = Path(args.output)
-    if not (output / "articles").is_dir() and not (output / "_runs").is_dir():
-        print(f"scrapeline: error: {output} is not a scrapeline output (no articles/ or _runs/)", file=sys.stderr)
-        return 2
-    target = Path(args.to) if args.to else output / "_report.html"
-    target.write_text(build_report(output), encoding="utf-8")
-    print(f"scrapeline report: {target}")
-    return 0
+def write_report(output: str, to: str | None = None) -> Path:
+    """Write the report page of a local output; where it went. UsageError for what is not a local output."""
+    if is_remote(output):
+        raise UsageError("report reads local outputs only")
+    out = Path(output)
+    if not (out / "articles").is_dir() and not (out / "_runs").is_dir():
+        raise UsageError(f"{out} is not a scrapeline output (no articles/ or _runs/)")
+    target = Path(to) if to else out / "_report.html"
+    target.write_text(build_report(out), encoding="utf-8")
+    return target

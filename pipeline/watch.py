@@ -1,6 +1,6 @@
 """`scrapeline watch`: continuous ingestion as micro-batches of the batch graph, driven by a file watcher.
 
-Why micro-batches here (../shared/notes/beam-local-runners.md, measured on Beam 2.77): on the local runners a
+Why micro-batches here (measured on Beam 2.77, docs/streaming.md): on the local runners a
 streaming graph cannot both deduplicate across everything and commit files in small batches — GroupByKey and
 WriteToFiles emit only when the source stops, event-time timers fire after every bundle. So locally the watcher
 polls the location, and every batch of newly settled files is one bounded run of exactly the graph `run` uses
@@ -20,8 +20,7 @@ been modified for `--settle` seconds, so a file still being written is never rea
 Stopping: SIGINT/SIGTERM let the batch in flight finish its commit, then the watcher exits 0; a second signal
 exits at once (an uncommitted batch leaves only `_temporary/`, and its files are ingested on the next start).
 
-One writer: the watcher is started holding the output's lock (pipeline/lock.py, taken by `cli.watch` before the
-Watcher reads `_runs/`) and keeps it until it exits, so a `run`, `compact` or second `watch` on the output is
+One writer: `watch()` takes the output's lock (pipeline/lock.py) before the Watcher reads `_runs/` and keeps it until it exits, so a `run`, `compact` or second `watch` on the output is
 refused (exit 2) for the watcher's whole lifetime, and what `ingested_files` read on start cannot change
 behind its back.
 """
@@ -36,14 +35,16 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from apache_beam.io.filesystems import FileSystems
 
-from scrapeline.transforms.read.dumps import is_dump_path
-from scrapeline.transforms.core.storage import join
+from scrapeline.pipeline.errors import UsageError
+from scrapeline.pipeline.lock import OutputLock
+from scrapeline.pipeline.run import Request, execute, glob_escape, holds, input_pattern, new_run_id
+from scrapeline.transforms.core.storage import is_remote, join
+from scrapeline.transforms.read import DumpFile, list_dumps
 
-__all__ = ["FileState", "Watcher", "ingested_files", "say", "scan"]
+__all__ = ["Watcher", "ingested_files", "say", "scan", "watch"]
 
 
 def say(message: str) -> None:
@@ -53,32 +54,13 @@ def say(message: str) -> None:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class FileState:
-    path: str
-    size: int
-    mtime: float
-
-    @property
-    def key(self) -> tuple[str, int, float]:
-        return (self.path, int(self.size), round(float(self.mtime), 3))
-
-    def as_dict(self) -> dict:
-        return {"path": self.path, "size": self.size, "mtime": self.mtime}
-
-
-def scan(pattern: str) -> dict[str, FileState]:
+def scan(pattern: str) -> dict[str, DumpFile]:
     """Every dump file under `pattern` (a `dir/**` glob), with its size and modification time."""
     try:
-        matched = FileSystems.match([pattern])[0].metadata_list
+        return {d.path: d for d in list_dumps(pattern)}
     except Exception as e:  # a location that vanished or a remote hiccup: try again at the next poll
         log.warning("cannot list %s: %s", pattern, e)
         return {}
-    return {
-        m.path: FileState(m.path, m.size_in_bytes, m.last_updated_in_seconds)
-        for m in matched
-        if is_dump_path(m.path)
-    }
 
 
 def ingested_files(output: str) -> set[tuple[str, int, float]]:
@@ -97,7 +79,7 @@ def ingested_files(output: str) -> set[tuple[str, int, float]]:
             continue
         for fi in summary.get("files") or ():
             if fi.get("mtime") is not None:
-                done.add(FileState(fi["path"], fi["size"], fi["mtime"]).key)
+                done.add(DumpFile(fi["path"], fi["size"], fi["mtime"]).key)
     return done
 
 
@@ -108,7 +90,7 @@ class Watcher:
         self,
         pattern: str,
         output: str,
-        run_batch: Callable[[list[FileState]], int],
+        run_batch: Callable[[list[DumpFile]], int],
         poll_interval: float = 1.0,
         settle: float = 2.0,
         run_seconds: float | None = None,
@@ -129,25 +111,25 @@ class Watcher:
         self._max = max_batch_files
         self._clock = clock
         self._sleep = sleep
-        self._seen: dict[str, FileState] = {}
-        self._done = ingested_files(output)
+        self._seen: dict[str, DumpFile] = {}
+        self.ingested = ingested_files(output)
         self.stop_requested = False
         self.batches = 0
         self.pending = 0
         """Files seen but not ingested yet (still being written or settling): the watcher is not idle meanwhile."""
 
-    def ready(self) -> list[FileState]:
+    def ready(self) -> list[DumpFile]:
         """Files that settled since the last poll and were never ingested, oldest first."""
         now = self._clock()
         current = scan(self.pattern)
         ready = [
             st for path, st in current.items()
-            if st.key not in self._done
+            if st.key not in self.ingested
             and self._seen.get(path) == st  # unchanged since the previous poll
             and now - st.mtime >= self._settle
         ]
         self._seen = current
-        self.pending = sum(1 for st in current.values() if st.key not in self._done)
+        self.pending = sum(1 for st in current.values() if st.key not in self.ingested)
         return sorted(ready, key=lambda st: (st.mtime, st.path))[: self._max]
 
     def request_stop(self, signum=None, frame=None) -> None:
@@ -175,7 +157,7 @@ class Watcher:
                     code = self._run_batch(batch)
                     if code != 0:
                         return code
-                    self._done.update(st.key for st in batch)
+                    self.ingested.update(st.key for st in batch)
                     self.batches += 1
                     last_activity = self._clock()
                     continue  # more may be waiting: poll again at once
@@ -191,3 +173,76 @@ class Watcher:
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
         return 0
+
+
+def watch(req: Request, poll_interval: float = 1.0, settle: float = 2.0, run_seconds: float | None = None,
+          idle_timeout: float | None = None, max_batch_files: int = 1000, streaming: bool = False) -> int:
+    """Watch `req.inputs[0]` (a directory, local or remote) and ingest what lands there into `req.output`, holding
+    the output's lock for the whole lifetime; the exit code (0, or 1 when a batch failed or the lease was lost).
+    `streaming`: submit the streaming graph instead (Dataflow, Flink)."""
+    if len(req.inputs) != 1:
+        raise UsageError("watch takes exactly one INPUT_LOCATION (a directory, local or remote)")
+    location = req.inputs[0]
+    if is_remote(location):
+        pattern = location.rstrip("/") + "/**"
+    elif os.path.isdir(location):
+        pattern = input_pattern(location)
+    else:
+        raise UsageError(f"watch location {location!r} is not a directory")
+    lock = OutputLock(req.output, "watch").acquire()  # for the watcher's whole lifetime, --streaming included
+    try:
+        code = _streaming(req, pattern, run_seconds, poll_interval) if streaming else \
+            _loop(req, pattern, location, lock, poll_interval, settle, run_seconds, idle_timeout, max_batch_files)
+        if not holds(lock):
+            say(f"scrapeline: error: another writer took the lease on {req.output} while this one wrote; check the "
+                f"output for duplicated rows")
+            return max(code, 1)
+        return code
+    finally:
+        lock.release()
+
+
+def _loop(req: Request, pattern: str, location: str, lock, poll_interval: float, settle: float,
+          run_seconds: float | None, idle_timeout: float | None, max_batch_files: int) -> int:
+    def run_batch(batch: list[DumpFile]) -> int:
+        if not holds(lock):  # object stores: the lease was taken; stop before writing more
+            return 1
+        record = execute(req, [glob_escape(d.path) for d in batch], [d.as_dict() for d in batch], new_run_id())
+        return 0 if record["status"] == "succeeded" else 1
+
+    watcher = Watcher(pattern, req.output, run_batch, poll_interval, settle, run_seconds, idle_timeout,
+                      max_batch_files)
+    say(f"scrapeline watch: {location} -> {req.output} (poll {poll_interval}s, settle {settle}s); "
+        f"{len(watcher.ingested)} file(s) already ingested")
+    code = watcher.run()
+    say(f"scrapeline watch: stopped after {watcher.batches} batch(es)")
+    return code
+
+
+def _streaming(req: Request, pattern: str, run_seconds: float | None, poll_interval: float) -> int:
+    """The streaming graph (for Dataflow/Flink; see pipeline/graph.py), submitted and waited for."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from scrapeline.pipeline import __version__
+    from scrapeline.pipeline.graph import RunSpec, build_streaming_pipeline
+    from scrapeline.pipeline.options import harness_logging, scrub
+
+    started = dt.datetime.now(dt.timezone.utc)
+    stop = started.timestamp() + run_seconds if run_seconds else None
+    spec = RunSpec((pattern,), req.output, new_run_id(started, "stream"), started, __version__, req.fetched_at,
+                   req.layout)
+    level = logging.getLogger("apache_beam").getEffectiveLevel()
+    p = beam.Pipeline(options=PipelineOptions(flags=[], **{**harness_logging(level), **req.beam_options}))
+    runner = str(req.beam_options.get("runner") or "DirectRunner")
+    local = runner.split(".")[-1] in {"DirectRunner", "FnApiRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner"}
+    build_streaming_pipeline(p, spec, req.config, pattern, poll_interval, stop_timestamp=stop,
+                             early_firings=not local)
+    say(f"scrapeline watch --streaming: {pattern} -> {req.output} on {runner}"
+        + (" (local: windows are written when the run ends; use `watch` without --streaming here)" if local else ""))
+    try:
+        p.run().wait_until_finish()
+    except Exception as e:  # noqa: BLE001
+        say(f"scrapeline: error: the streaming pipeline failed: {scrub(str(e), req.beam_options)}")
+        return 1
+    return 0

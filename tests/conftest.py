@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference sample (shipped in `samples/`, the same file as ../shared/samples/), the config."""
+"""Shared fixtures: the reference sample (shipped in `samples/`), the config."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ FETCHED_AT = dt.datetime(2025, 8, 6, 12, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
-    path = REPO / "samples" / SAMPLE_NAME  # the tests need nothing outside the repository (issue 10)
+    path = REPO / "samples" / SAMPLE_NAME  # the tests need nothing outside the repository
     assert path.is_file(), f"the reference sample is missing: {path}"
     return path
 

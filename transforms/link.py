@@ -6,7 +6,7 @@ They are written to their own table (`<output>/teasers/`, records.Teaser), never
 - **Card or article** (`is_card`): a related block of an HTML page (an `<article>` element other than the main
   one, or a further JSON-LD article) is an article only when it has the body of one: enough words, several
   paragraphs, and text that is not mostly links. The thresholds (`teasers:` in configs/default.yaml, CardRules)
-  were set on hand-labelled blocks of the dev pages (benchmarks/teaser_quality.py). Related blocks of text dumps
+  were set on hand-labelled blocks of the WCXB dev-set pages (benchmarks/teaser_quality.py). Related blocks of text dumps
   (the aggregator layouts) are full articles and stay so.
 - **Linking** (`LinkTeasers`): a teaser leads to an article when their normalised urls are equal, or when the
   dek's first words open one of the article's first paragraphs (a dek is often the lead). The article row lists
@@ -33,8 +33,7 @@ from scrapeline.transforms.core.records import TEASER_SCHEMA, Article, LateDupli
 from scrapeline.transforms.output.write import CommittedFiles, SkipStoredIds, key_set, read_rows, replace_rows
 from scrapeline.transforms.core.storage import join
 
-__all__ = ["CardRules", "LinkTeasers", "SkipStoredTeasers", "article_link_keys", "block_role", "is_card",
-           "link_density", "normalise_url", "teaser_id", "teaser_link_keys"]
+__all__ = ["LinkTeasers", "SkipStoredTeasers"]
 
 
 # --- linking ---------------------------------------------------------------------------------------------------

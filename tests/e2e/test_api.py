@@ -48,3 +48,37 @@ def test_errors_are_typed(tmp_path, monkeypatch):
     with pytest.raises(api.AccountingError) as accounting:
         api.run(output=str(tmp_path / "out2"), fetched_at=FETCHED)
     assert accounting.value.summary.status == "failed_accounting"
+
+
+SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+
+
+def test_run_prints_nothing(tmp_path, capfd):
+    """An orchestrator's log gets no banner, progress or summary from the API: the summary is the return value."""
+    api.run(output=str(tmp_path / "out"), fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+    captured = capfd.readouterr()
+    assert captured.out == "" and "scrapeline" not in captured.err
+
+
+def test_no_credential_reaches_the_run_record_or_the_summary_copy(tmp_path, capfd):
+    """Credentials given as Beam options are used by the run but never written: not in <output>/_runs/, not in
+    --summary-json, not on stdout or stderr (the command line and the API alike)."""
+    import json
+
+    from scrapeline.pipeline.cli import main
+
+    out, copy = tmp_path / "out", tmp_path / "summary.json"
+    creds = [f"--s3_secret_access_key={SECRET}", "--s3_access_key_id=AKIAEXAMPLEKEYID", "--s3_session_token=TOKEN-9876"]
+    assert main(["run", "--output", str(out), "--fetched-at", FETCHED, "--runner", "FnApiRunner",
+                 "--summary-json", str(copy), *creds]) == 0
+    s = api.run(output=str(out), fetched_at=FETCHED, options={"runner": "FnApiRunner", "s3_secret_access_key": SECRET})
+    assert main(["run", "--output", str(out), "--nonsense", f"--s3_secret_access_key={SECRET}"]) == 2
+    printed = capfd.readouterr()
+    records = [p.read_text() for p in (out / "_runs").glob("*.json")] + [copy.read_text()]
+    assert len(records) == 3
+    for text in [*records, printed.out, printed.err]:
+        for secret in (SECRET, "AKIAEXAMPLEKEYID", "TOKEN-9876"):
+            assert secret not in text
+    options = json.loads(copy.read_text())["beam_options"]
+    assert options["s3_secret_access_key"] == options["s3_session_token"] == "***" and options["runner"] == "FnApiRunner"
+    assert s.record["beam_options"]["s3_secret_access_key"] == "***"

@@ -1,4 +1,4 @@
-"""The `scrapeline run` command end to end on the reference sample: the acceptance criteria of issue #2."""
+"""The `scrapeline run` command end to end on the reference sample: the acceptance criteria of the first release."""
 
 from __future__ import annotations
 
@@ -189,13 +189,14 @@ def test_an_output_on_a_store_without_its_extra_fails_fast(tmp_path, capsys, mon
 
 
 def test_an_interrupt_exits_130_in_one_line(tmp_path, capsys, monkeypatch):
-    import scrapeline.pipeline.cli as cli
+    import scrapeline.pipeline.run as run
 
-    def interrupted(argv):
+    def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(cli, "run", interrupted)
+    monkeypatch.setattr(run, "execute", interrupted)
     assert main(["run", "--output", str(tmp_path / "o")]) == 130
-    assert capsys.readouterr().err == "scrapeline: interrupted\n"
+    err = capsys.readouterr().err.splitlines()  # the banner, then one line: no traceback
+    assert err[-1] == "scrapeline: interrupted" and len(err) == 2 and err[0].startswith("scrapeline 0.4.0: run ")
 
 
 def test_unwritable_output_fails_fast_with_exit_2(tmp_path, capsys):
@@ -261,7 +262,7 @@ def test_run_record_says_what_a_scheduler_needs(tmp_path, capsys):
     assert record["run_id"] == "daily-2025-08-06" and record["status"] == "succeeded"
     started, ended = (dt.datetime.fromisoformat(record[k]) for k in ("started_at", "ended_at"))
     assert started <= ended and abs((ended - started).total_seconds() - record["duration_s"]) < 0.01
-    assert record["beam_options"]["output"] == str(out) and record["articles_written"] == 3
+    assert record["output"] == str(out) and record["articles_written"] == 3
     assert "succeeded in" in capsys.readouterr().out
     assert main(["run", "--output", str(out), "--run-id", "daily-2025-08-06"]) == 2
     assert "already recorded" in capsys.readouterr().err

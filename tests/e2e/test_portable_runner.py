@@ -1,5 +1,5 @@
 """The batch graph through PortableRunner and Python's own job service: the Runner API path Flink, Spark and
-Dataflow take (pickling, coders, metrics), which the in-process runner hides (../shared/notes/beam-local-runners.md)."""
+Dataflow take (pickling, coders, metrics), which the in-process runner hides."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from scrapeline.pipeline.watch import FileState, Watcher
+from scrapeline.pipeline.watch import Watcher
+from scrapeline.transforms.read import DumpFile
 from tests.conftest import REPO, SAMPLE_NAME
 
 TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
@@ -119,7 +120,7 @@ def test_watcher_waits_for_files_to_settle(tmp_path):
     assert w.ready() == []  # changed since the last poll
     clock[0] = 1011
     ready = w.ready()
-    assert [st.path for st in ready] == [str(f)] and ready[0] == FileState(str(f), f.stat().st_size, 1004.0)
+    assert [st.path for st in ready] == [str(f)] and ready[0] == DumpFile(str(f), f.stat().st_size, 1004.0)
 
 
 def test_watcher_stops_on_idle_timeout_and_skips_ingested(tmp_path):
@@ -175,4 +176,4 @@ def test_a_failed_batch_stops_the_watcher_and_leaves_its_files_for_the_next_star
     w = Watcher(str(tmp_path / "in" / "**"), str(tmp_path / "out"), lambda b: 1, poll_interval=1, settle=0,
                 idle_timeout=5, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
     assert w.run() == 1
-    assert w.batches == 0 and FileState(str(f), f.stat().st_size, 0.0).key not in w._done
+    assert w.batches == 0 and DumpFile(str(f), f.stat().st_size, 0.0).key not in w.ingested

@@ -1,4 +1,4 @@
-"""The wheel carries everything a run needs and runs from any directory (issue 10): built here, installed into a
+"""The wheel carries everything a run needs and runs from any directory: built here, installed into a
 fresh virtualenv, run from a temporary directory on its own shipped samples."""
 
 from __future__ import annotations

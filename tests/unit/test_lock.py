@@ -246,19 +246,19 @@ def test_cli_run_and_compact_refused_with_exit_2_while_held(tmp_path, capsys):
 def test_cli_watch_streaming_holds_the_lock_and_releases_it(tmp_path, monkeypatch, capsys):
     """`watch --streaming` submits a graph and waits on it: the lock is held while it does, then released,
     also when it raises."""
-    from scrapeline.pipeline import cli
+    from scrapeline.pipeline import cli, watch
 
     seen = []
 
-    def fake_streaming(inv, pattern):
+    def fake_streaming(req, pattern, run_seconds, poll_interval):
         with pytest.raises(OutputLocked, match=r"scrapeline watch \(pid"):
-            OutputLock(inv.output, "run").acquire()
+            OutputLock(req.output, "run").acquire()
         seen.append(pattern)
         if len(seen) == 2:
             raise RuntimeError("boom")
         return 0
 
-    monkeypatch.setattr(cli, "_watch_streaming", fake_streaming)
+    monkeypatch.setattr(watch, "_streaming", fake_streaming)
     out, inp = tmp_path / "out", tmp_path / "in"
     inp.mkdir()
     assert cli.main(["watch", str(inp), "--output", str(out), "--streaming"]) == 0

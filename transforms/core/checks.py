@@ -1,9 +1,8 @@
-"""Typed, frozen, validated settings: what the transforms are configured with (issue 10: dependencies point one
-way, pipeline/ -> transforms/, so a transform can be read, tested and reused without the CLI's package).
+"""Value checks, one of each: what every stage's settings and the config loader (pipeline/config.py) check YAML
+values with. Each raises ConfigError naming the key, what was expected and what was given.
 
-Each dataclass checks its values when it is built (ConfigError naming the key, what was expected and what was
-given); pipeline/config.py reads them from YAML. Every pattern compiles on the `regex` engine the transforms run
-it on, and is probed here with adversarial inputs under a bound: one that backtracks catastrophically is refused.
+Patterns compile on the `regex` engine the transforms run them on, and are probed here with adversarial inputs
+under a bound: one that backtracks catastrophically is refused.
 """
 
 from __future__ import annotations
@@ -18,21 +17,10 @@ from typing import Any
 # is ASCII-only.
 import regex
 
-from scrapeline.transforms.dedup.settings import NearDupSettings
 
-__all__ = [
-    "COMPRESSIONS",
-    "CleaningRules",
-    "Config",
-    "ConfigError",
-    "HEAD_FIELDS",
-    "HeadLine",
-    "InlineRule",
-    "JsonlFields",
-    "LayoutProfile",
-    "NearDupSettings",
-    "PROBE_TIMEOUT",
-]
+__all__ = ["check_bool", "check_fraction", "check_int", "check_languages", "check_mapping", "check_names",
+           "check_pattern", "check_patterns", "check_text", "ConfigError", "describe", "pattern_groups",
+           "PROBE_TIMEOUT", "SLUG"]
 
 PROBE_TIMEOUT = 0.05
 """Seconds a pattern may take to decide one probe input at load (a sane pattern takes microseconds)."""

@@ -22,7 +22,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import numpy as np
 import xxhash
 
-__all__ = ["article_id", "completeness", "content_keys", "is_truncation_of", "normalise_words", "story_key"]
+__all__ = ["article_id", "article_link_keys", "body_shingles", "completeness", "content_keys", "is_truncation_of",
+           "LEAD_WORDS", "normalise_url", "normalise_words", "page_id", "shingles", "story_key", "teaser_id",
+           "teaser_link_keys", "url_key"]
 
 _WORD = re.compile(r"\w+")
 

@@ -17,7 +17,7 @@ from collections import Counter
 from apache_beam.metrics import Metrics
 
 
-__all__ = ["NAMESPACE", "PROGRESS_ENV", "count", "flush_progress", "make_dead_letter", "utcnow"]
+__all__ = ["count", "flush_progress", "NAMESPACE", "PROGRESS_ENV", "utcnow"]
 
 NAMESPACE = "scrapeline"
 

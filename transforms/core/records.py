@@ -33,25 +33,9 @@ import xxhash
 
 from scrapeline.transforms.core.metrics import count, utcnow
 
-__all__ = [
-    "ARTICLE_SCHEMA",
-    "BAND_INDEX_SCHEMA",
-    "TABLES",
-    "Column",
-    "DEAD_LETTER_SCHEMA",
-    "Article",
-    "CopyMatch",
-    "DeadLetter",
-    "ExistingStory",
-    "LateDuplicate",
-    "Page",
-    "RawArticle",
-    "TEASER_SCHEMA",
-    "Teaser",
-    "dead_letter_id",
-    "record_to_row",
-    "valid_text",
-]
+__all__ = ["Article", "ARTICLE_SCHEMA", "BAND_INDEX_SCHEMA", "BandEntry", "Column", "CopyMatch", "dead_letter_id",
+           "DEAD_LETTER_SCHEMA", "DeadLetter", "ExistingStory", "LateDuplicate", "make_dead_letter", "Page",
+           "RawArticle", "record_to_row", "Teaser", "TEASER_SCHEMA", "valid_text"]
 
 _TS = pa.timestamp("us", tz="UTC")
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems
 
-__all__ = ["join", "remove_dir"]
+__all__ = ["is_remote", "join", "remove_dir"]
+
+
+def is_remote(path: str) -> bool:
+    """A path on an object store or another of Beam's remote filesystems (`gs://`, `s3://`, ...), not a local one."""
+    return "://" in path
 
 
 def join(root: str, *parts: str) -> str:
@@ -15,7 +20,7 @@ def join(root: str, *parts: str) -> str:
 def remove_dir(directory: str) -> None:
     """Delete a directory and all under it, local or on an object store. On a store a directory is only a key
     prefix: `exists()` is False for it and deleting it deletes nothing, so each object under it is deleted."""
-    if "://" not in directory:
+    if not is_remote(directory):
         if FileSystems.exists(directory):
             FileSystems.delete([directory])
         return

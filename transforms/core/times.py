@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 __all__ = ["EARLIEST_DATE", "parse_timestamp", "plausible_time"]
+
 EARLIEST_DATE = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 """No news page in a web scrape was published (or fetched) before this: earlier dates are placeholders."""
 

@@ -11,7 +11,7 @@ writer merges into the stored row (transforms/output/write.py, RecordLateDuplica
 Which copy is kept is deterministic: longest normalised body (words, then characters), then earliest published (unknown last), then
 earliest fetched, then url (none last), then lineage (input uri, record index, position).
 
-In streaming (issue 4) the same `resolve_group` runs against the stories already written plus those seen so
+In streaming the same `resolve_group` runs against the stories already written plus those seen so
 far; this module is the batch form.
 """
 
@@ -32,8 +32,8 @@ from scrapeline.transforms.core.metrics import count
 from scrapeline.transforms.core.records import BandEntry, Article, CopyMatch, ExistingStory, LateDuplicate
 from scrapeline.transforms.dedup.spill import Hydrate, article_bands, slim
 
-__all__ = ["DedupByContentHash", "DedupNearDuplicates", "Resolution", "keep_order", "late_duplicate", "resolve_group",
-           "resolve_near"]
+__all__ = ["DedupByContentHash", "DedupNearDuplicates", "keep_order", "late_duplicate", "Resolution",
+           "resolve_group", "resolve_near"]
 
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 LATE = "late_duplicates"

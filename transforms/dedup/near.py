@@ -43,18 +43,7 @@ import xxhash
 from scrapeline.transforms.core.keys import body_shingles
 from scrapeline.transforms.dedup.settings import NearDupSettings
 
-__all__ = [
-    "NearDupSettings",
-    "Match",
-    "band_keys",
-    "clusters",
-    "compare",
-    "minhash",
-    "optimal_bands",
-    "shingle_band_keys",
-    "shingles",
-    "signed",
-]
+__all__ = ["band_keys", "clusters", "compare", "Match", "minhash", "optimal_bands", "shingle_band_keys", "signed"]
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 _SEED = 20261204

@@ -1,4 +1,4 @@
-"""Bodies off the shuffle path (issue 9): SpillBodies, Hydrate, DropSpill.
+"""Bodies off the shuffle path: SpillBodies, Hydrate, DropSpill.
 
 Beam's local runners hold the whole input of every shuffle (GroupByKey, CoGroupByKey) in memory, and the batch
 graph shuffles its articles several times: exact dedup, near-duplicate candidates and clusters, the writer.
@@ -39,7 +39,8 @@ from scrapeline.transforms.dedup.near import article_band_keys
 from scrapeline.transforms.core.records import Article
 from scrapeline.transforms.core.storage import remove_dir
 
-__all__ = ["DropSpill", "Hydrate", "SpillBodies", "article_bands", "read_spill", "slim", "spill_dir"]
+__all__ = ["article_bands", "band_index_rows", "DropSpill", "Hydrate", "read_spill", "slim", "spill_dir",
+           "SpillBodies"]
 
 SPILL_SCHEMA = pa.schema([pa.field("article_id", pa.string(), nullable=False),
                           pa.field("body", pa.string(), nullable=False)])

@@ -59,7 +59,7 @@ def _ftfy_config():
 def repair_mojibake(text: str | None) -> str | None:
     """Text with mojibake already in the source ("Copyright Â© 2008", "isnâ€™t") repaired by ftfy.
 
-    Measured on the 709 dev pages (benchmarks/mojibake.py): ftfy changes 6 bodies and 1 title, each a real
+    Measured on the 709 pages of the WCXB dev set (real articles with hand-reviewed gold; docs/benchmarks.md) (benchmarks/mojibake.py): ftfy changes 6 bodies and 1 title, each a real
     repair (F1 0.9342 -> 0.9343), and no clean text; it restores 893 of 1160 bodies mojibaked on purpose exactly.
     """
     if not text or not _MOJIBAKE_HINT.search(text):
@@ -77,7 +77,7 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 
 def _unescape_twice_escaped(text: str) -> str:
     """A title still holding HTML entities ("Python, SQL &#x26; AI", "Don&#039;t"): its page escaped it twice,
-    and the parser undid one. 9 of 278 titles on the first 181 dev pages had one."""
+    and the parser undid one. 9 of 278 titles on the first 181 WCXB dev-set pages had one."""
     if "&" not in text or not _ENTITY.search(text):
         return text
     from html import unescape

@@ -1,6 +1,6 @@
 """HTML pages -> articles: page-level work with BeautifulSoup (metadata, splitting, teasers), main text by trafilatura.
 
-How the main text is found was chosen by measurement on the 709 dev pages (benchmarks/extraction_quality.py,
+How the main text is found was chosen by measurement on the 709 pages of the WCXB dev set (real articles with hand-reviewed gold; docs/benchmarks.md) (benchmarks/extraction_quality.py,
 AEB shingle metric): trafilatura with `favor_recall=True, include_comments=False` scored F1 0.934 at ~47 pages/s
 against 0.927 at ~28 pages/s for its defaults (which also append the page's comments) and 0.885 for
 readability-lxml; its output then goes through the same cleaning rules as every other body (boilerplate lines,
@@ -11,7 +11,7 @@ too), OpenGraph and `article:*` meta, other meta tags, `<time datetime>`, byline
 Multi-article pages: several JSON-LD articles or `<article>` elements with their own heading and link become
 related rows (position 1, 2, ...) with their own url; the main article is position 0.
 
-Parsing, measured on the dev pages (avg 250 KB): a full BeautifulSoup parse costs ~25 ms a page, as much as the
+Parsing, measured on the WCXB dev-set pages (avg 250 KB): a full BeautifulSoup parse costs ~25 ms a page, as much as the
 whole of trafilatura's extraction, and even with a SoupStrainer ~9-13 ms (bs4 still handles every tag event).
 So the page is parsed once by lxml (~1.5 ms), and that tree serves the body-level work (h1, <time>, teasers)
 and trafilatura (which copies it); BeautifulSoup parses only the document head plus the JSON-LD scripts
@@ -167,7 +167,7 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
                   site: str | None) -> tuple[str | None, str]:
     """(the article's headline among the page's candidates, where it came from: h1 | metadata | title_tag).
 
-    The visible <h1> is the best single source (right on 75 % of the dev pages, against 62 % for og:title and
+    The visible <h1> is the best single source (right on 75 % of the WCXB dev-set pages, against 62 % for og:title and
     54 % for <title> with the site name cut off), but pages often carry several h1s, the first being the site
     logo or a section name: the h1 that another source (JSON-LD headline, og:title, <title>) also contains is
     preferred. An h1 in capitals (CSS text-transform written into the DOM) yields to a source that spells it
@@ -236,7 +236,7 @@ _BY = re.compile(r"^(?:by|written by|author:?|posted by)\s+", re.I)
 def _byline(tree) -> str | None:
     """A byline in the page when no metadata names the author: itemprop/rel=author, or a byline/author class.
 
-    Measured on the dev pages: authors right 0.592 -> 0.679 of the pages whose gold has one; on the 157 pages
+    Measured on the WCXB dev-set pages: authors right 0.592 -> 0.679 of the pages whose gold has one; on the 157 pages
     without one, an author is given on 28 instead of 22. Only short, name-like texts are taken.
     """
     for el in (tree.xpath(_BYLINE_XPATH)[:10] if tree is not None else []):
@@ -435,7 +435,7 @@ def unwrap_layout_tables(tree) -> int:
 
     A layout table is an outermost table that holds another table or at least 40 % of the page's text: legacy
     pages put their navigation, article and footer in cells of one table. A data table in a modern article holds
-    a small share of the page's text and stays a table (measured on the dev pages: unwrapping every table with
+    a small share of the page's text and stays a table (measured on the WCXB dev-set pages: unwrapping every table with
     paragraphs or long cells touched 57 of 709 modern pages and cost 0.001 F1). Returns how many were unwrapped.
     """
     body = tree.find(".//body")
@@ -543,7 +543,7 @@ def _restrict_htmldate_languages(languages: tuple[str, ...]) -> bool:
     """Make htmldate's dateparser fallback try only `languages` (configs: dates.languages).
 
     htmldate hands candidate strings to a dateparser built for every language it knows, and a string that
-    parses in none of them is tried in all of them: ~17 ms a call on the dev pages. Restricted to English it
+    parses in none of them is tried in all of them: ~17 ms a call on the WCXB dev-set pages. Restricted to English it
     is ~5 ms with the same date accuracy (0.828) there. htmldate has no option for it, so its factory
     function is replaced; if a later htmldate moves it, nothing is replaced (and a unit test says so).
     """
@@ -562,10 +562,10 @@ def _find_date(tree, url: str | None, languages: tuple[str, ...] = ("en",),
                fetched_at: dt.datetime | None = None) -> str | None:
     """The publication date htmldate finds in the page text and markup (~7 ms; only when no metadata has one).
 
-    Measured on the dev pages: the first date of the structured metadata above is right on 90 % of the pages
+    Measured on the WCXB dev-set pages: the first date of the structured metadata above is right on 90 % of the pages
     that have one; htmldate's `original_date` search is right on 85 % of all pages, so it fills the gaps.
     Its extensive search costs ~19 ms a call against ~4 ms without, and buys 3 points of date accuracy
-    (0.828 against 0.796 over the dev pages that have a gold date). Its guesses are bounded like every other
+    (0.828 against 0.796 over the WCXB dev-set pages that have a gold date). Its guesses are bounded like every other
     date: not before 1990, not after the day after the fetch (it once dated 2008 pages months into the future).
     """
     import htmldate
@@ -616,7 +616,7 @@ _SHINGLE_WORDS = 5
 
 def _same_story(body_lines: tuple[str, ...], main_shingles, share: float = 0.5) -> bool:
     """A related block that is the page's own story again: at least half of its 5-word shingles (neardup's, as
-    dedup uses them) are in the main text's (`main_shingles`, shingled once per page). On the dev pages every
+    dedup uses them) are in the main text's (`main_shingles`, shingled once per page). On the WCXB dev-set pages every
     related block over 260 words was one (hand-labelled: the story under a section heading, a banner such as
     "BREAKING NEWS", a table of contents, the standfirst), often covering only one section of it, so the test is
     one way: the block in the main text, not the main text in the block."""

@@ -21,10 +21,7 @@ from slugify import slugify
 
 from scrapeline.transforms.core.times import parse_timestamp, plausible_time
 
-__all__ = [
-    "EARLIEST_DATE", "UNKNOWN_SOURCE", "page_id", "parse_published", "parse_timestamp", "plausible_time",
-    "published_time", "source_slug",
-]
+__all__ = ["parse_published", "published_time", "source_slug", "UNKNOWN_SOURCE"]
 
 UNKNOWN_SOURCE = "unknown"
 _SLUG_OK = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")

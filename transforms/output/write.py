@@ -48,22 +48,9 @@ from scrapeline.transforms.core.records import (
     record_to_row,
 )
 
-__all__ = [
-    "CommittedFiles",
-    "SkipStoredIds",
-    "key_set",
-    "read_rows",
-    "replace_rows",
-    "ReadExistingStories",
-    "RecordLateDuplicates",
-    "SkipStoredDeadLetters",
-    "WritePartitionedParquet",
-    "articles_glob",
-    "join",
-    "merge_late_duplicates",
-    "write_parquet_file",
-    "ROW_GROUP_ROWS",
-]
+__all__ = ["articles_glob", "CommittedFiles", "COMPRESSIONS", "key_set", "merge_late_duplicates", "read_rows",
+           "ReadExistingStories", "RecordLateDuplicates", "replace_rows", "ROW_GROUP_ROWS", "SkipStoredDeadLetters",
+           "SkipStoredIds", "write_parquet_file", "WritePartitionedParquet"]
 
 
 def articles_glob(output: str) -> str:
@@ -87,7 +74,7 @@ def write_parquet_file(path: str, rows: list[dict], schema: pa.Schema, compressi
 
 MAX_BUFFER_BYTES = 64 * 1024 * 1024
 """What a writer holds before it writes every partition it holds rows of (one more file each). On the local
-runner a bundle is a whole stage's input, so without this bound the writer held every row of the run (issue 9).
+runner a bundle is a whole stage's input, so without this bound the writer held every row of the run.
 A run under the bound writes one file per partition, as before; a larger one writes more, which `compact` merges."""
 
 

@@ -1,6 +1,6 @@
 """Read stage: ReadDumps turns dump files into Pages (dumps.py), one container reader per format
 (containers.py); its settings in settings.py."""
 
-from scrapeline.transforms.read.dumps import ReadDumps, is_dump_path
+from scrapeline.transforms.read.dumps import DumpFile, ReadDumps, is_dump_path, list_dumps
 
-__all__ = ["ReadDumps", "is_dump_path"]
+__all__ = ["DumpFile", "ReadDumps", "is_dump_path", "list_dumps"]

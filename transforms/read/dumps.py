@@ -43,7 +43,6 @@ from scrapeline.transforms.read.settings import JsonlFields, ReadSettings
 from scrapeline.transforms.read.containers import (
     RecordError,
     Skipped,
-    decode_text,
     iter_jsonl,
     iter_warc,
     looks_binary,
@@ -55,19 +54,8 @@ from scrapeline.transforms.core.metrics import count
 from scrapeline.transforms.core.records import make_dead_letter
 from scrapeline.transforms.core.records import DeadLetter, Page
 
-__all__ = [
-    "CorruptInput",
-    "ReadDumps",
-    "ReadSettings",
-    "container_of",
-    "decode_text",
-    "decompress",
-    "detect_compression",
-    "is_dump_path",
-    "iter_decompressed",
-    "read_dump",
-    "resolve_fetched_at",
-]
+__all__ = ["container_of", "CorruptInput", "decompress", "detect_compression", "DumpFile", "is_dump_path",
+           "iter_decompressed", "list_dumps", "read_dump", "ReadDumps", "resolve_fetched_at"]
 
 DEAD = "dead_letters"
 RANGED = "ranged_pages"
@@ -111,6 +99,30 @@ def is_dump_path(path: str) -> bool:
     """Whether a matched file is a dump to ingest (not a sidecar, not hidden, not a Spark/Hadoop marker)."""
     name = posixpath.basename(path.rstrip("/"))
     return bool(name) and not name.startswith((".", "_")) and not name.endswith(SIDECAR_SUFFIX)
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A dump file as listed: its path, size and modification time (a run records them; `watch` keys on them)."""
+
+    path: str
+    size: int
+    mtime: float
+
+    @property
+    def key(self) -> tuple[str, int, float]:
+        return (self.path, int(self.size), round(float(self.mtime), 3))
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "size": self.size, "mtime": self.mtime}
+
+
+def list_dumps(pattern: str) -> list[DumpFile]:
+    """The dump files a file pattern matches (local or remote, Beam's glob syntax), sidecars and hidden files left
+    out. The one listing of inputs: `run` resolves its inputs with it, `watch` polls with it. Raises what the
+    filesystem raises."""
+    return [DumpFile(m.path, m.size_in_bytes, m.last_updated_in_seconds)
+            for m in FileSystems.match([pattern])[0].metadata_list if is_dump_path(m.path)]
 
 
 def _strip_compression_ext(path: str) -> str:
@@ -329,7 +341,7 @@ def plan_ranges(path: str, records_per_range: int, min_bytes: int) -> list[tuple
     so any record offset is a place to start reading) of at least `min_bytes`; None: read the file whole.
 
     Ranges are what lets a large WARC spread over workers without its pages crossing a shuffle: each range is
-    read and extracted where it lands, so a worker holds one range's pages at a time, not the file's (issue 9:
+    read and extracted where it lands, so a worker holds one range's pages at a time, not the file's (measured:
     memory grew ~1 MB a page when every page went through one Reshuffle). Costs one extra pass of
     decompression over the file. Never raises: anything odd means "read it whole", where it is reported.
     """

@@ -1,0 +1,385 @@
+"""One batch run, below the command line and the Python API: validate, list the inputs, take the output's lock,
+build and run the graph, write the run record, check the accounting.
+
+    request = prepare(inputs, output, config=None, beam_options={}, fetched_at=None, layout=None)
+    summary = run_batch(request, run_id=None)          # RunSummary, or a typed error
+
+Everything that can be checked before a graph exists is checked in `prepare` (UsageError, exit 2 on the command
+line): the config, `--fetched-at`, the runner, the output (writable; an object store's bucket answers), the
+inputs (they exist and hold dump files). Nothing here prints: the command line shows progress and the summary
+(`progress=` and the returned summary), an orchestrator reads the summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from importlib.resources import files as package_files
+from pathlib import Path
+
+from scrapeline.pipeline.errors import AccountingError, PipelineFailed, UsageError
+from scrapeline.pipeline.options import redact, scrub
+from scrapeline.transforms.core.storage import is_remote, join
+
+__all__ = ["Request", "RunSummary", "SAMPLES_DIR", "check_run_id", "execute", "glob_escape", "holds", "new_run_id",
+           "prepare", "resolve_inputs", "run_batch"]
+
+log = logging.getLogger(__name__)
+
+SAMPLES_DIR = Path(str(package_files("scrapeline.samples")))
+"""The sample dumps shipped in the package: what a run reads when given no input (from any directory, in a wheel)."""
+_GLOB_CHARS = set("*?[")
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A validated run request: everything a batch run (or each micro-batch of `watch`) needs."""
+
+    inputs: tuple[str, ...]
+    """As given (files, directories, globs); empty: the shipped samples."""
+    output: str
+    config: object
+    """The loaded pipeline/config.py Config."""
+    fetched_at: dt.datetime | None
+    layout: str | None
+    beam_options: dict
+    """Only the options that differ from Beam's defaults."""
+    summary_json: str | None = None
+    """Where the caller wants a copy of the run record."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run's record (`<output>/_runs/<run_id>.json`), typed; `record` is the whole of it."""
+
+    run_id: str
+    status: str
+    output: str
+    record_path: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    duration_s: float
+    files_read: int
+    pages: int
+    articles_extracted: int
+    articles_written: int
+    duplicates_in_run: int
+    duplicates_already_in_output: int
+    dead_letters_written: int
+    rows_per_partition: dict
+    record: dict
+    teasers_written: int = 0
+    """Link cards written to `teasers/` (never counted as articles)."""
+
+    @classmethod
+    def from_record(cls, r: dict) -> RunSummary:
+        return cls(
+            run_id=r["run_id"], status=r["status"], output=r["output"], record_path=r["record"],
+            started_at=dt.datetime.fromisoformat(r["started_at"]), ended_at=dt.datetime.fromisoformat(r["ended_at"]),
+            duration_s=float(r["duration_s"]), files_read=r["files_read"], pages=r["pages"],
+            articles_extracted=r["articles_extracted"], articles_written=r["articles_written"],
+            duplicates_in_run=r["duplicates_in_run"], duplicates_already_in_output=r["duplicates_already_in_output"],
+            dead_letters_written=r["dead_letters_written"], rows_per_partition=dict(r["rows_per_partition"]),
+            record=dict(r), teasers_written=(r.get("teasers") or {}).get("written", 0),
+        )
+
+
+# --- validation, before any graph ------------------------------------------------------------------------------
+
+def prepare(inputs: list[str] | tuple[str, ...] = (), output: str = "out", *, config: str | None = None,
+            beam_options: dict | None = None, fetched_at: str | None = None, layout: str | None = None,
+            summary_json: str | None = None) -> Request:
+    """Validate a run's arguments against the world; UsageError names the first that cannot be used."""
+    from scrapeline.pipeline.config import ConfigError, load_config
+
+    beam_options = dict(beam_options or {})
+    placeholders = [f"--{k}={v}" for k, v in beam_options.items() if isinstance(v, str) and "YOUR_" in v]
+    if placeholders:
+        raise UsageError(f"placeholder value(s) {', '.join(placeholders)}: fill them in configs/environments/ or pass "
+                         f"the option on the command line")
+    when = _parse_fetched_at(fetched_at)
+    try:
+        cfg = load_config(config)
+        if layout:
+            cfg.layout(layout)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    _check_runner(beam_options.get("runner"))
+    _give_filesystems(beam_options)
+    for what, location in [*(("input", i) for i in inputs), ("output", output)]:
+        _probe_s3(f"{what} {location!r}", location, beam_options)
+    return Request(tuple(inputs), _check_output(output), cfg, when, layout, beam_options, summary_json)
+
+
+def _parse_fetched_at(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    from scrapeline.transforms.core.times import EARLIEST_DATE, parse_timestamp, plausible_time
+
+    try:
+        t = parse_timestamp(value)
+    except ValueError:
+        raise UsageError(f"--fetched-at {value!r} is not an ISO-8601 time (e.g. 2025-08-06T12:00:00Z)") from None
+    if plausible_time(t, dt.datetime.now(dt.timezone.utc)):
+        raise UsageError(f"--fetched-at {value!r} lies before {EARLIEST_DATE:%Y} or after tomorrow: no page in a "
+                         f"scrape was fetched then")
+    return t
+
+
+def _check_output(output: str) -> str:
+    if is_remote(output):
+        from apache_beam.io.filesystems import FileSystems
+
+        try:
+            FileSystems.get_filesystem(output)
+            if output.startswith("s3://"):
+                import boto3  # noqa: F401  (Beam registers s3:// without it, then fails on first use)
+        except (ValueError, ImportError) as e:  # no filesystem for the scheme: its extra is not installed
+            raise UsageError(f"cannot use output {output!r}: {e} (gs:// needs the [gcp] extra, s3:// the [aws] "
+                             f"extra)") from None
+        return output.rstrip("/")
+    path = os.path.abspath(output)
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, f".scrapeline-probe-{uuid.uuid4().hex}")
+        with open(probe, "w") as f:
+            f.write("ok")
+        os.remove(probe)
+    except OSError as e:
+        raise UsageError(f"cannot write to output {output!r}: {e.strerror or e}") from None
+    return path
+
+
+def _give_filesystems(beam_options: dict) -> None:
+    """Hand the Beam options to Beam's filesystems now, as `beam.Pipeline(...)` would later: the input listing, the
+    output probe, the lock and the stored index all touch the store before any graph exists, and an `s3://`
+    filesystem without its options fails ("Must provide one of client or options"; endpoint and keys are
+    --s3_* options). Process-wide, as in Beam itself."""
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    FileSystems.set_options(PipelineOptions(flags=[], **beam_options))
+
+
+def _probe_s3(label: str, location: str, beam_options: dict) -> None:
+    """One quick request to the bucket of an `s3://` location, with the run's --s3_* options: an unreachable
+    endpoint, a missing bucket or refused keys are one line in seconds. Without it, Beam's S3 filesystem retries
+    with backoff (a dead endpoint took 7 min 51 s to fail) and lists a missing bucket as empty."""
+    if not location.startswith("s3://"):
+        return
+    try:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        raise UsageError(f"cannot use {label}: s3:// needs the [aws] extra (boto3)") from None
+    bucket = location[len("s3://"):].split("/", 1)[0]
+    o = beam_options
+    client = boto3.client(
+        "s3", endpoint_url=o.get("s3_endpoint_url"), aws_access_key_id=o.get("s3_access_key_id"),
+        aws_secret_access_key=o.get("s3_secret_access_key"), aws_session_token=o.get("s3_session_token"),
+        region_name=o.get("s3_region_name"), use_ssl=not o.get("s3_disable_ssl", False), verify=o.get("s3_verify"),
+        config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2}))
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "?")
+        what = {"404": "no such bucket", "NoSuchBucket": "no such bucket",
+                "403": "access denied (a run lists its inputs and its output: it needs s3:ListBucket)"}.get(code, code)
+        raise UsageError(f"cannot use {label}: {what} ({bucket!r})") from None
+    except BotoCoreError as e:
+        raise UsageError(scrub(f"cannot use {label}: {e}", o)) from None
+
+
+def _check_runner(name: str | None) -> None:
+    """Fail fast on a runner Beam does not know or cannot load (its extra missing), before any graph is built."""
+    if not name:
+        return
+    from apache_beam.runners.runner import create_runner
+
+    try:
+        create_runner(name)
+    except ValueError as e:
+        raise UsageError(f"--runner {name!r}: {str(e).split('. Valid values')[0]}; known: DirectRunner, "
+                         f"PortableRunner, DataflowRunner, FlinkRunner, SparkRunner, PrismRunner") from None
+    except ImportError as e:
+        raise UsageError(f"--runner {name!r} cannot be loaded: {e} (DataflowRunner needs the [gcp] extra)") from None
+
+
+# --- inputs ----------------------------------------------------------------------------------------------------
+
+def glob_escape(path: str) -> str:
+    """A path as a pattern that matches exactly that path (Beam's match treats * ? [ as wildcards)."""
+    return "".join(f"[{c}]" if c in _GLOB_CHARS else c for c in path)
+
+
+def input_pattern(arg: str) -> str:
+    """An input argument as a file pattern: a directory is everything under it (`dir/**`)."""
+    if is_remote(arg):
+        return arg + "**" if arg.endswith("/") else arg
+    if os.path.isdir(arg):
+        return os.path.join(glob_escape(os.path.abspath(arg)), "**")
+    return os.path.abspath(arg)
+
+
+def resolve_inputs(inputs: list[str] | tuple[str, ...]) -> tuple[list[str], list[dict]]:
+    """Input arguments (none: the shipped samples) -> file patterns, and the dump files they match
+    (`{path, size, mtime}`, which the run record keeps so that `watch` never ingests them again).
+
+    Raises UsageError naming the first input that matches no dump file."""
+    from scrapeline.transforms.read import list_dumps
+
+    patterns: list[str] = []
+    found: dict[str, dict] = {}
+    for arg in inputs or [str(SAMPLES_DIR)]:
+        if not is_remote(arg) and not (_GLOB_CHARS & set(arg)) and not os.path.exists(arg):
+            raise UsageError(f"input {arg!r} does not exist")
+        pattern = input_pattern(arg)
+        try:
+            dumps = list_dumps(pattern)
+        except Exception as e:  # noqa: BLE001  (remote filesystems raise their own types)
+            raise UsageError(f"cannot list input {arg!r}: {e}") from None
+        if not dumps:
+            raise UsageError(f"input {arg!r} matches no dump file")
+        patterns.append(pattern)
+        for d in dumps:
+            found[d.path] = d.as_dict()
+    return patterns, list(found.values())
+
+
+# --- run ids and the lock --------------------------------------------------------------------------------------
+
+def new_run_id(now: dt.datetime | None = None, suffix: str = "") -> str:
+    """`<UTC time>-<8 hex>[-suffix]`: sortable by start, unique without coordination."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}" + (f"-{suffix}" if suffix else "")
+
+
+def check_run_id(run_id: str, output: str) -> str:
+    from apache_beam.io.filesystems import FileSystems
+
+    if not _RUN_ID.fullmatch(run_id):
+        raise UsageError(f"--run-id {run_id!r}: letters, digits, '.', '_' and '-' only, starting with a letter or "
+                         f"digit, at most 128")
+    if FileSystems.exists(join(output, "_runs", f"{run_id}.json")):
+        raise UsageError(f"--run-id {run_id!r} is already recorded in {output}/_runs/: run ids are unique")
+    return run_id
+
+
+def holds(lock) -> bool:
+    """Whether the output's lock is still ours: always locally (flock); for an object-store lease, one read of it
+    (pipeline/lock.py: best effort there). A store hiccup leaves the heartbeat's last word."""
+    try:
+        return lock.still_held()
+    except Exception as e:  # noqa: BLE001  (the store's own error types)
+        log.warning("could not check the lease on %s: %s", lock.output, e)
+        return lock.lost is None
+
+
+# --- the run ---------------------------------------------------------------------------------------------------
+
+def run_batch(req: Request, run_id: str | None = None,
+              progress: Callable[[int], AbstractContextManager] | None = None,
+              started: Callable[[str, int], None] | None = None) -> RunSummary:
+    """One batch run of `req`, holding the output's lock; its summary, or PipelineFailed / AccountingError.
+    `started(run_id, n_files)` is told once the inputs are listed and the lock is held; `progress(n_files)` is
+    entered around the pipeline."""
+    from scrapeline.pipeline.lock import OutputLock
+
+    run_id = check_run_id(run_id, req.output) if run_id else new_run_id()
+    patterns, files = resolve_inputs(req.inputs)
+    lock = OutputLock(req.output, "run", run_id).acquire()  # OutputLocked/LockError are UsageErrors
+    try:
+        if started:
+            started(run_id, len(files))
+        record = execute(req, patterns, files, run_id, progress(len(files)) if progress else None)
+        if not holds(lock):
+            raise PipelineFailed(f"another writer took the lease on {req.output} while this run wrote; check the "
+                                 f"output for duplicated rows", record)
+    finally:
+        lock.release()
+    if record.get("status") == "failed":
+        raise PipelineFailed(f"the pipeline failed: {record.get('error', '')}", record)
+    summary = RunSummary.from_record(record)
+    if summary.status != "succeeded":
+        raise AccountingError(record.get("identity", {}).get("why") or "articles are missing from the accounting "
+                              "(see the summary's identity)", summary)
+    return summary
+
+
+def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
+            progress: AbstractContextManager | None = None) -> dict:
+    """Run the batch graph over `patterns` and write the run record; the record (status `succeeded`,
+    `failed_accounting` or `failed`). The caller holds the output's lock: `run` for the run, `watch` for its
+    lifetime."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from scrapeline.pipeline import __version__
+    from scrapeline.pipeline.graph import RunSpec, build_pipeline
+    from scrapeline.pipeline.options import harness_logging
+    from scrapeline.pipeline.summary import build_summary, counters_of
+
+    ingested_at = dt.datetime.now(dt.timezone.utc)
+    spec = RunSpec(tuple(patterns), req.output, run_id, ingested_at, __version__, req.fetched_at, req.layout)
+    options = {**harness_logging(logging.getLogger("apache_beam").getEffectiveLevel()), **req.beam_options}
+    record_path = join(req.output, "_runs", f"{run_id}.json")
+    inputs = list(req.inputs) or patterns
+
+    def timing(status: str) -> dict:
+        ended = dt.datetime.now(dt.timezone.utc)
+        return {"status": status, "started_at": ingested_at.isoformat(), "ended_at": ended.isoformat(),
+                "duration_s": round((ended - ingested_at).total_seconds(), 3), "pipeline_version": __version__,
+                "beam_options": redact(options), "record": record_path}
+
+    p = beam.Pipeline(options=PipelineOptions(flags=[], **options))
+    build_pipeline(p, spec, req.config)
+    try:
+        with progress or nullcontext():
+            result = p.run()
+            result.wait_until_finish()
+    except Exception as e:  # noqa: BLE001
+        log.error("pipeline failed: %s", scrub(str(e), options)[:2000])
+        # A record without `files`: `watch` takes none of its inputs as ingested.
+        failed = {"run_id": run_id, "inputs": inputs, "output": req.output, **timing("failed"),
+                  "error": scrub(str(e), options)[:2000]}
+        _write_record(failed, record_path, req.summary_json)
+        return failed
+    summary = build_summary(counters_of(result), req.output, run_id, inputs)
+    summary = {**summary, **timing("succeeded" if summary["identity"]["holds"] else "failed_accounting")}
+    summary["files"] = files
+    # Written last: a run whose record exists has committed its rows, and `watch` reads these records to know
+    # which inputs were ingested (a run that died before this line is simply ingested again; dedup keeps the
+    # rows it had already committed from being written twice).
+    _write_record(summary, record_path, req.summary_json)
+    if not is_remote(req.output):  # tidy: `_temporary/` only stays while something is in flight
+        try:
+            os.rmdir(os.path.join(req.output, "_temporary"))
+        except OSError:
+            pass
+    return summary
+
+
+def _write_record(record: dict, path: str, copy_to: str | None) -> None:
+    """The run record at `<output>/_runs/<run_id>.json`, and a copy at `--summary-json PATH` for the caller."""
+    from apache_beam.io.filesystems import FileSystems
+
+    data = json.dumps(record, indent=1, default=str).encode("utf-8")
+    for target in (path, copy_to):
+        if not target:
+            continue
+        try:
+            with FileSystems.create(target, mime_type="application/json") as f:
+                f.write(data)
+        except Exception as e:  # noqa: BLE001  (a failed run's record must not hide the failure)
+            if record.get("status") == "succeeded":
+                raise
+            log.warning("could not write the run record %s: %s", target, e)
