@@ -1,4 +1,4 @@
-"""The long fuzz run of issue 7: N mutated real inputs (tests/mutations.py) through the pipeline's pure read and
+"""The long fuzz run of issue 7: N mutated real inputs (tests/support/mutations.py) through the pipeline's pure read and
 extract functions, each checked as in the suite's fuzz test (nothing raises, every record is valid for Arrow,
 no page from a binary or a bomb, every file leaves a trace). Prints the count, what came out, the slowest cases
 and every failure with the case number that replays it.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.mutations import MB, Seed, check_case, mutate, seeds  # noqa: E402
+from tests.support.mutations import MB, Seed, check_case, mutate, seeds  # noqa: E402
 
 LIMIT_MB = 8
 

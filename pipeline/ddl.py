@@ -1,7 +1,7 @@
 """`scrapeline ddl --dialect bigquery|athena|snowflake|spark|markdown [--table T] [--output URI] [--name NAME]`:
 the statements that declare an output's tables in a warehouse, generated from the one schema module
 (`transforms/core/records.py`, `TABLES`), so they cannot drift from the files. `markdown` prints the schema table
-the README carries (tests/unit/test_ddl.py checks that the README holds exactly that).
+docs/schema.md carries (tests/unit/pipeline/test_ddl.py checks that it holds exactly that).
 
 Partition keys (`source` and `date` of `articles`, `stage` and `date` of `dead_letters`) are in the path only,
 never in the files; each dialect declares them as its partition columns:
@@ -13,7 +13,7 @@ never in the files; each dialect declares them as its partition columns:
   `METADATA$FILENAME`.
 - Spark: `USING PARQUET PARTITIONED BY`, with the types declared (Spark would infer a slug like `123` as an int).
 
-External tables do not enforce NOT NULL, so none is declared; the README's table gives nullability.
+External tables do not enforce NOT NULL, so none is declared; the schema page (docs/schema.md) gives nullability.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _arrow_name(t: pa.DataType) -> str:
 
 
 def markdown_table(table: str) -> str:
-    """The README's schema table of `table`: column, Arrow type, nullability, meaning."""
+    """The schema table (docs/schema.md) of `table`: column, Arrow type, nullability, meaning."""
     rows = ["| column | type | null | meaning |", "|---|---|---|---|"]
     for c in TABLES[table]:
         t = _arrow_name(c.type).replace("<", "\\<").replace(">", "\\>")

@@ -34,7 +34,7 @@ one whose lease was overwritten finds a foreign `lease_id` at its next heartbeat
 the double write is reported, not prevented. Expiry compares the holder's clock with the contender's (keep
 clocks within seconds of each other). Release deletes the object if it is still ours. A `watch --streaming`
 job submitted to a remote runner outlives a killed CLI, and its lease then expires: stop the job too.
-Tested through FileSystems on a local directory (tests/unit/test_lock.py, with races) and against an S3-compatible
+Tested through FileSystems on a local directory (tests/e2e/test_lock.py, with races) and against an S3-compatible
 server (tests/e2e/test_object_store.py: a live lease refuses a run; release deletes it).
 
 Once it holds the lock, a writer removes what dead writers left under `<output>/_temporary/` (nobody else

@@ -1,23 +1,20 @@
-"""Shared fixtures: the reference sample (shipped in `samples/`), the config."""
+"""Fixtures only: the reference sample (shipped in `samples/`), the config. Shared helpers are in tests/support/."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from scrapeline.pipeline.config import load_config
+from tests.support.paths import REPO, SAMPLE_NAME
 
 # No per-example deadline: the first examples pay for imports and warm caches, and a machine shared with other
 # work (CI) would turn that into flaky failures. The properties themselves are what the tests check.
 settings.register_profile("scrapeline", deadline=None)
 settings.load_profile("scrapeline")
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE_NAME = "000_8208ed624176e593.txt"
-FETCHED_AT = dt.datetime(2025, 8, 6, 12, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@
 
 `pipeline/graph.py:build_streaming_pipeline` wires them around the shared ReadDumps reader and ExtractArticles.
 Locally, `scrapeline watch` runs micro-batches instead (see pipeline/watch.py for why); these transforms are
-tested with TestStream (tests/streaming/).
+tested with TestStream (tests/beam/).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from scrapeline.pipeline import cli
-from tests.conftest import REPO, SAMPLE_NAME
+from tests.support.paths import REPO, SAMPLE_NAME
 
 if importlib.util.find_spec("airflow") is None:  # not imported here: importing Airflow sets up its config and logging
     pytest.skip("the airflow extra is not installed", allow_module_level=True)

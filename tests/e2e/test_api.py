@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scrapeline.pipeline import api
-from tests.factories import failing_graph
+from tests.support.factories import failing_graph
 
 FETCHED = "2025-08-06T12:00:00Z"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,8 +15,10 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from scrapeline.transforms.core import metrics
+
 from scrapeline.pipeline.cli import main
-from tests.conftest import REPO, SAMPLE_NAME
+from tests.support.paths import REPO, SAMPLE_NAME
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 
 UTC = dt.timezone.utc
@@ -270,7 +273,7 @@ def test_run_record_says_what_a_scheduler_needs(tmp_path, capsys):
 
 def test_a_failed_pipeline_leaves_a_failed_record_that_ingests_nothing(tmp_path, monkeypatch, capsys):
     import scrapeline.pipeline.graph as graph
-    from tests.factories import failing_graph
+    from tests.support.factories import failing_graph
 
     real = graph.build_pipeline
     monkeypatch.setattr(graph, "build_pipeline", failing_graph(real))
@@ -282,3 +285,28 @@ def test_a_failed_pipeline_leaves_a_failed_record_that_ingests_nothing(tmp_path,
     from scrapeline.pipeline.watch import ingested_files
 
     assert ingested_files(str(out)) == set()
+
+
+def test_the_cli_turns_a_refused_pattern_into_exit_2_with_the_message(tmp_path, capsys):
+    from scrapeline.pipeline.cli import main
+
+    path = _user_config(tmp_path, "cleaning: rules.yaml\n", **{"rules.yaml": "boilerplate_lines: ['(a|aa)+$']\n"})
+    assert main(["run", "--config", str(path), "--output", str(tmp_path / "out")]) == 2
+    assert "boilerplate_lines[0]: pattern '(a|aa)+$' backtracks catastrophically" in capsys.readouterr().err
+
+
+def test_a_run_reports_progress_when_not_on_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCRAPELINE_PROGRESS_SECONDS", "0.2")
+    assert main(["run", "--output", str(tmp_path / "out"), "--runner=FnApiRunner"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if " progress: " in line]
+    assert lines and all(re.search(r"files \d+/1, pages \d+, articles \d+", line) for line in lines)
+    assert any(re.search(r"pages [1-9]", line) for line in lines)
+    assert metrics.PROGRESS_ENV not in __import__("os").environ  # restored after the run
+
+
+def _user_config(tmp_path, text: str, **files: str):
+    """A user config (merged over the defaults) plus the files it names, all in tmp_path."""
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    (tmp_path / "run.yaml").write_text(text, encoding="utf-8")
+    return tmp_path / "run.yaml"

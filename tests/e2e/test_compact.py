@@ -13,7 +13,7 @@ import pytest
 
 from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.compact import compact_partition, exchange_dirs
-from tests.factories import article, words
+from tests.support.factories import article, words
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA, record_to_row
 
 

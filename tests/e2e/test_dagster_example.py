@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import REPO, SAMPLE_NAME
+from tests.support.paths import REPO, SAMPLE_NAME
 
 dagster = pytest.importorskip("dagster")
 

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 README_LIMIT = 300
 FIRST_BLOCK = [

@@ -1,4 +1,4 @@
-"""Issue 7's fuzz test: real inputs mutated (tests/mutations.py) never fail a run, lose a good file, or make a
+"""Issue 7's fuzz test: real inputs mutated (tests/support/mutations.py) never fail a run, lose a good file, or make a
 row out of a binary. Two layers, about a minute together:
 
 - every case through the pipeline's pure functions (read_dump, extract_page), driven by hypothesis;
@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO
-from tests.mutations import MB, check_case, mutate, seeds
+from tests.support.paths import REPO
+from tests.support.mutations import MB, check_case, mutate, seeds
 from scrapeline.transforms.read.settings import ReadSettings
 
 SEEDS = seeds()

@@ -17,7 +17,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from scrapeline.pipeline.cli import main
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 CASES = sorted(p.parent for p in (Path(__file__).parent.parent / "cases").glob("*/*/case.json"))
 FIELDS = ["role", "position", "record_index", "title", "body", "captions", "source", "source_name", "url", "author",

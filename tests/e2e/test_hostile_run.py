@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 
 from scrapeline.pipeline.cli import main
-from tests.conftest import REPO, SAMPLE_NAME
+from tests.support.paths import REPO, SAMPLE_NAME
 
 BODY = " ".join(f"Paragraph {i} says what the harbour board decided on the ferry timetable." for i in range(10))
 

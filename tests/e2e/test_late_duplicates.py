@@ -8,7 +8,7 @@ import shutil
 import pyarrow.dataset as ds
 
 from scrapeline.pipeline.cli import main
-from tests.conftest import SAMPLE_NAME
+from tests.support.paths import SAMPLE_NAME
 
 TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
 

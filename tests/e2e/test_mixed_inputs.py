@@ -9,8 +9,8 @@ import shutil
 import pyarrow.dataset as ds
 
 from scrapeline.pipeline.cli import main
-from tests.conftest import REPO, SAMPLE_NAME
-from tests.warc_builder import build_warc, html_page
+from tests.support.paths import REPO, SAMPLE_NAME
+from tests.support.warc_builder import build_warc, html_page
 
 TARIFF_TITLE = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
 

@@ -9,7 +9,7 @@ import json
 import pyarrow.dataset as ds
 
 from scrapeline.pipeline.cli import main
-from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 
 TEMPLATE = ("Sign up for our morning newsletter and get the day's top stories delivered to your inbox.\n"
             "Copyright 2025 The Daily Example. All rights reserved. This material may not be published.")

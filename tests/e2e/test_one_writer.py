@@ -23,7 +23,7 @@ from apache_beam.io.localfilesystem import LocalFileSystem
 
 from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.lock import OutputLock
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 
 # `python -m pipeline` from the checkout (not the installed console script), so the code under test is this tree's.

@@ -15,7 +15,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from scrapeline.pipeline.cli import main
-from tests.conftest import REPO, SAMPLE_NAME
+from tests.support.paths import REPO, SAMPLE_NAME
 
 
 def _free_port() -> int:

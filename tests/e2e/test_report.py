@@ -10,7 +10,7 @@ import pyarrow.dataset as ds
 from bs4 import BeautifulSoup
 
 from scrapeline.pipeline.cli import main
-from tests.stories import NVIDIA_CHIPS
+from tests.support.stories import NVIDIA_CHIPS
 
 HARBOUR = ("The harbour authority said on Tuesday that the new container terminal on the north quay will open in "
            "the spring after two years of delays, and that the dredging of the approach channel is finished. "

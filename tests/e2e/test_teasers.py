@@ -7,7 +7,7 @@ import pyarrow.dataset as ds
 import pyarrow as pa
 
 from scrapeline.pipeline import api
-from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 
 FETCHED = "2025-08-06T12:00:00Z"
 SITE = "https://daily.example/news/"

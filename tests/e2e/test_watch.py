@@ -16,7 +16,7 @@ import pytest
 
 from scrapeline.pipeline.watch import Watcher
 from scrapeline.transforms.read import DumpFile
-from tests.conftest import REPO, SAMPLE_NAME
+from tests.support.paths import REPO, SAMPLE_NAME
 
 TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
 

@@ -16,7 +16,7 @@ table column, and a stored `date` would make `pyarrow.dataset(..., partitioning=
 column with the string it infers from the path. Files written before 0.3 do carry `source` and `stage`; DuckDB,
 pyarrow and Spark read them beside newer ones (tests/e2e/test_warehouses.py). `TABLES` below describes each
 table as a warehouse sees it: file columns, then partition columns, with a meaning for every column (the
-README's schema tables and `scrapeline ddl` are generated from it).
+the schema tables of docs/schema.md and `scrapeline ddl` are generated from it).
 """
 
 from __future__ import annotations

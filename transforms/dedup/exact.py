@@ -310,7 +310,7 @@ def resolve_near(new: list[Article], stored: list[ExistingStory], s: NearDupSett
     Without a stored story: the most complete copy (words, characters, then the keep order) is kept, and lists
     every copy, with those the exact stage had merged into each member. With stored stories: nothing new is
     written; every new copy is recorded on the most complete stored row (a longer copy arriving later is
-    recorded there too, not swapped in: a row already read by someone keeps its id and body; README).
+    recorded there too, not swapped in: a row already read by someone keeps its id and body; docs/guarantees.md).
     """
     new = sorted(new, key=lambda a: a.article_id)
     stored = sorted(stored, key=lambda e: e.article_id)

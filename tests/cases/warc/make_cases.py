@@ -7,9 +7,9 @@ second HTML response, and a third HTML response cut 120 bytes short (its Content
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root, for tests.warc_builder
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root, for tests.support.warc_builder
 
-from tests.warc_builder import build_warc, html_page  # noqa: E402
+from tests.support.warc_builder import build_warc, html_page  # noqa: E402
 
 HERE = Path(__file__).parent / "revisit-and-truncated"
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.progress import progress_line, read_counts
 from scrapeline.transforms.core import metrics
 
@@ -31,10 +29,3 @@ def test_counts_of_every_process_are_summed(tmp_path, monkeypatch):
     assert "duplicates.in_run" not in read_counts(tmp_path)
 
 
-def test_a_run_reports_progress_when_not_on_a_terminal(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("SCRAPELINE_PROGRESS_SECONDS", "0.2")
-    assert main(["run", "--output", str(tmp_path / "out"), "--runner=FnApiRunner"]) == 0
-    lines = [line for line in capsys.readouterr().err.splitlines() if " progress: " in line]
-    assert lines and all(re.search(r"files \d+/1, pages \d+, articles \d+", line) for line in lines)
-    assert any(re.search(r"pages [1-9]", line) for line in lines)
-    assert metrics.PROGRESS_ENV not in __import__("os").environ  # restored after the run

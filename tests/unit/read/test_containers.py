@@ -2,7 +2,7 @@ import io
 import json
 
 from scrapeline.pipeline.config import JsonlFields
-from tests.warc_builder import build_warc, html_page
+from tests.support.warc_builder import build_warc, html_page
 from scrapeline.transforms.read.containers import Record, RecordError, Skipped, decode_html, iter_jsonl, iter_warc
 
 PAGE = html_page("Alpha story", ["word " * 30])

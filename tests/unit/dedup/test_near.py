@@ -13,8 +13,8 @@ import random
 import numpy as np
 import pytest
 
-from tests.factories import article, existing
-from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, STORIES, TARIFF_OIL
+from tests.support.factories import article, existing
+from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, STORIES, TARIFF_OIL
 from scrapeline.transforms.dedup.exact import resolve_near
 from scrapeline.transforms.core.keys import normalise_words
 from scrapeline.transforms.dedup.settings import NearDupSettings

@@ -11,7 +11,7 @@ import pytest
 from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.ddl import DIALECTS, ddl, markdown_table
 from scrapeline.transforms.core.records import TABLES
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 sqlglot = pytest.importorskip("sqlglot")
 exp = sqlglot.exp

@@ -10,8 +10,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from scrapeline.pipeline.graph import article_partition
-from tests.conftest import FETCHED_AT
-from tests.factories import article, existing, words
+from tests.support.paths import FETCHED_AT
+from tests.support.factories import article, existing, words
 from scrapeline.transforms.dedup.exact import DedupByContentHash
 from scrapeline.transforms.extract.articles import ExtractArticles
 from scrapeline.transforms.read.dumps import ReadDumps
@@ -99,10 +99,10 @@ def test_writer_checks_its_arguments(bad):
 
 
 def test_read_dumps_reads_a_large_warc_by_ranges_and_other_files_whole(tmp_path):
-    from tests.unit.test_warc_ranges import _records
-    from tests.warc_builder import build_warc
+    from tests.support.warc_builder import news_records
+    from tests.support.warc_builder import build_warc
 
-    (tmp_path / "big.warc.gz").write_bytes(build_warc(_records(40)))
+    (tmp_path / "big.warc.gz").write_bytes(build_warc(news_records(40)))
     (tmp_path / "a.jsonl").write_text('{"url": "https://x.example/1", "text": "Title\\nBody words here"}\n'
                                       '{"url": "https://x.example/2", "text": "Title two\\nMore body words"}\n')
     with TestPipeline(**_opts()) as p:

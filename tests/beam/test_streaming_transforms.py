@@ -18,7 +18,7 @@ from apache_beam.transforms import window
 from apache_beam.transforms.window import TimestampedValue
 
 from scrapeline.pipeline.graph import article_partition
-from tests.factories import article, existing, words
+from tests.support.factories import article, existing, words
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 from scrapeline.transforms.streaming import DedupStream, WriteWindowedParquet, _SettledOnceFn
 
@@ -92,7 +92,7 @@ def test_a_file_is_emitted_once_when_settled_and_again_when_changed():
 def test_near_duplicate_stream_folds_the_same_copies_as_batch():
     """The same articles, streamed in two windows and resolved in batch: the same stories, each holding the same
     copies (the stream keeps the first copy as the row, batch the most complete; the grouping is what must agree)."""
-    from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+    from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
     from scrapeline.transforms.dedup.exact import DedupNearDuplicates
     from scrapeline.transforms.dedup.settings import NearDupSettings
 

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from scrapeline.pipeline.lock import LockError, OutputLock, OutputLocked
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 _HOLD = ("import sys, time; from pipeline.lock import OutputLock; OutputLock(sys.argv[1], 'run', 'RUN-1').acquire(); "
          "print('held', flush=True); time.sleep(60)")

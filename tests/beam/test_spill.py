@@ -14,8 +14,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.graph import article_partition
-from tests.factories import article, existing, words
-from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+from tests.support.factories import article, existing, words
+from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 from scrapeline.transforms.dedup.exact import DedupByContentHash, DedupNearDuplicates
 from scrapeline.transforms.dedup.settings import NearDupSettings
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA

@@ -8,7 +8,7 @@ import shutil
 import pyarrow.dataset as ds
 
 from scrapeline.pipeline.cli import main
-from tests.conftest import REPO, SAMPLE_NAME
+from tests.support.paths import REPO, SAMPLE_NAME
 
 
 def test_streaming_graph_runs_bounded_and_writes_each_story_once(tmp_path, sample_path):

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pytest
 import zstandard
 
-from tests.conftest import FETCHED_AT
-from tests.warc_builder import build_warc, html_page
+from tests.support.paths import FETCHED_AT
+from tests.support.warc_builder import build_warc, html_page
 from scrapeline.transforms.read.containers import looks_binary
 from scrapeline.transforms.extract.articles import extract_page, first_sentence
 from scrapeline.transforms.extract.html import split_html_page
@@ -38,7 +38,7 @@ from scrapeline.transforms.core.records import (
 )
 
 UTC = dt.timezone.utc
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BODY = " ".join(f"Sentence {i} of the story tells what the council decided about the bridge." for i in range(12))
 MB = 1 << 20
 

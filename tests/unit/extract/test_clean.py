@@ -5,8 +5,8 @@ import pytest
 import scrapeline.transforms.extract.clean as clean
 from scrapeline.pipeline.config import CleaningRules, InlineRule
 from scrapeline.transforms.extract.clean import clean_body
-from tests.factories import SLOW_LINE, counter_calls
-from tests.factories import SLOW_PATTERN as SLOW
+from tests.support.factories import SLOW_LINE, counter_calls
+from tests.support.factories import SLOW_PATTERN as SLOW
 
 
 def test_inline_ad_marker_removed_text_on_both_sides_kept(config):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import zstandard
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MB = 1 << 20
 
 

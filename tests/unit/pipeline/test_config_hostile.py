@@ -8,7 +8,7 @@ import time
 import pytest
 
 from scrapeline.pipeline.config import CleaningRules, ConfigError, HeadLine, LayoutProfile, load_config
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 GOOD_LINES = ["'(?i)advertisement'", "'(?i)read more:?'", "Hashtags", "Comments", "'x+'", "'y?'"]
 
@@ -95,14 +95,6 @@ def test_a_bad_regular_expression_names_the_key(tmp_path):
 def test_a_constructed_layout_is_checked_too():
     with pytest.raises(ConfigError, match=r"layout 'l': detect\[0\]: pattern '\(a\|aa\)\+\$' backtracks"):
         LayoutProfile("l", detect=("(a|aa)+$",))
-
-
-def test_the_cli_turns_a_refused_pattern_into_exit_2_with_the_message(tmp_path, capsys):
-    from scrapeline.pipeline.cli import main
-
-    path = _user(tmp_path, "cleaning: rules.yaml\n", **{"rules.yaml": "boilerplate_lines: ['(a|aa)+$']\n"})
-    assert main(["run", "--config", str(path), "--output", str(tmp_path / "out")]) == 2
-    assert "boilerplate_lines[0]: pattern '(a|aa)+$' backtracks catastrophically" in capsys.readouterr().err
 
 
 # --- YAML ------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from scrapeline.transforms.extract.html import split_html_page
 from scrapeline.transforms.extract.settings import CardRules
 from scrapeline.transforms.core.keys import article_link_keys, normalise_url, teaser_id, teaser_link_keys
 from scrapeline.transforms.extract.cards import block_role, is_card, link_density
-from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 
 FETCHED = dt.datetime(2025, 8, 6, 12, tzinfo=dt.timezone.utc)
 

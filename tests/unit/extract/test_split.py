@@ -6,8 +6,8 @@ import pytest
 import scrapeline.transforms.extract.split as split
 from scrapeline.pipeline.config import HeadLine, LayoutProfile
 from scrapeline.transforms.extract.split import choose_layout, split_text_dump
-from tests.factories import SLOW_LINE, counter_calls
-from tests.factories import SLOW_PATTERN as SLOW
+from tests.support.factories import SLOW_LINE, counter_calls
+from tests.support.factories import SLOW_PATTERN as SLOW
 
 
 def test_sample_layout_is_detected_and_split_into_main_and_three_related(sample_text, config):

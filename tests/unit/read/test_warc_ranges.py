@@ -7,24 +7,13 @@ import datetime as dt
 
 import pytest
 
-from tests.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
-from tests.warc_builder import build_warc, html_page
+from tests.support.stories import META_OPEN_SOURCE
+from tests.support.warc_builder import build_warc, news_records
 from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.read.dumps import plan_ranges, read_dump
 from scrapeline.transforms.core.records import DeadLetter, Page
 
 S = ReadSettings(fetched_at=dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc))
-
-
-def _records(n: int) -> list[tuple]:
-    recs = []
-    bodies = [META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL]
-    for i in range(n):
-        page = html_page(f"Story {i}", [f"Item {i}.", *bodies[i % 3].split("\n")])
-        recs.append(("response", f"https://news.example/{i}", page, "text/html"))
-        if i % 4 == 0:
-            recs.append(("request", f"https://news.example/{i}", b"GET / HTTP/1.1\r\n\r\n", "application/http"))
-    return recs
 
 
 def _outcomes(path, byte_range=None):
@@ -42,7 +31,7 @@ def _outcomes(path, byte_range=None):
 @pytest.mark.parametrize("gzip", [True, False])
 def test_reading_by_ranges_gives_what_reading_whole_gives(tmp_path, gzip):
     path = tmp_path / ("big.warc.gz" if gzip else "big.warc")
-    path.write_bytes(build_warc(_records(40), gzip=gzip))
+    path.write_bytes(build_warc(news_records(40), gzip=gzip))
     ranges = plan_ranges(str(path), records_per_range=7, min_bytes=1)
     assert ranges is not None and len(ranges) == 8  # 50 records (40 responses, 10 requests), 7 a range
     assert ranges[0][0] == 0 and ranges[-1][1] is None
@@ -54,7 +43,7 @@ def test_reading_by_ranges_gives_what_reading_whole_gives(tmp_path, gzip):
 
 def test_small_files_and_other_containers_are_read_whole(tmp_path):
     small = tmp_path / "small.warc.gz"
-    small.write_bytes(build_warc(_records(10)))
+    small.write_bytes(build_warc(news_records(10)))
     assert plan_ranges(str(small), 7, min_bytes=10 << 20) is None  # under the size that pays for a plan
     assert plan_ranges(str(small), 100, min_bytes=1) is None  # fewer records than one range
     text = tmp_path / "dump.txt"
@@ -65,7 +54,7 @@ def test_small_files_and_other_containers_are_read_whole(tmp_path):
 
 def test_a_corrupt_record_inside_a_range_is_a_dead_letter_and_the_other_ranges_read_on(tmp_path):
     path = tmp_path / "big.warc"
-    data = bytearray(build_warc(_records(30), gzip=False))
+    data = bytearray(build_warc(news_records(30), gzip=False))
     first = data.index(b"WARC/1.0", len(data) // 2)
     i = data.index(b"Content-Length: ", first)
     data[i + 16:i + 17] = b"9"  # a wrong Content-Length in the middle of the file

@@ -7,6 +7,8 @@ import io
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+
 
 def html_page(title: str, paragraphs: list[str], site: str = "Test Gazette", published: str | None = None) -> bytes:
     meta = f'<meta property="article:published_time" content="{published}">' if published else ""
@@ -43,3 +45,15 @@ def build_warc(records: list[tuple], gzip: bool = True) -> bytes:
                                             warc_content_type="application/json")
         writer.write_record(rec)
     return out.getvalue()
+
+
+def news_records(n: int) -> list[tuple]:
+    """n distinct news pages as WARC response records (with a request record every fourth), for range tests."""
+    recs = []
+    bodies = [META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL]
+    for i in range(n):
+        page = html_page(f"Story {i}", [f"Item {i}.", *bodies[i % 3].split("\n")])
+        recs.append(("response", f"https://news.example/{i}", page, "text/html"))
+        if i % 4 == 0:
+            recs.append(("request", f"https://news.example/{i}", b"GET / HTTP/1.1\r\n\r\n", "application/http"))
+    return recs

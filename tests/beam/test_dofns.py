@@ -6,7 +6,7 @@ import json
 
 from apache_beam.pvalue import TaggedOutput
 
-from tests.conftest import FETCHED_AT
+from tests.support.paths import FETCHED_AT
 from scrapeline.transforms.extract.articles import _ExtractFn
 from scrapeline.transforms.read.dumps import _ReadDumpFn
 from scrapeline.transforms.core.records import Article, DeadLetter, Page

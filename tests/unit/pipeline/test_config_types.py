@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scrapeline.pipeline.config import ConfigError, load_config
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 GENERIC = REPO / "configs" / "layouts" / "generic.yaml"
 

@@ -4,7 +4,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.factories import T0, article, existing, words
+from tests.support.factories import T0, article, existing, words
 from scrapeline.transforms.dedup.exact import keep_order, resolve_group
 
 FULL = words(80) + " final sentence here."
