@@ -43,7 +43,7 @@ def _work(args: tuple[int, int, int]) -> tuple[collections.Counter, collections.
     from scrapeline.transforms.read.settings import ReadSettings
 
     config = load_config()
-    settings = ReadSettings(None, LIMIT_MB * MB, 500, config.jsonl)
+    settings = ReadSettings(LIMIT_MB * MB, 500, config.jsonl)
     all_seeds = dev_seeds(n_dev) if n_dev else seeds()
     totals, mutations = collections.Counter(), collections.Counter()
     failures, slow = [], []

@@ -32,7 +32,10 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.aeb_metric import corpus_score  # noqa: E402
 from benchmarks.extraction_quality import _norm, copy_loose, predictions, run_pipeline  # noqa: E402
-from scrapeline.transforms.read.containers import decode_html
+from scrapeline.pipeline.config import load_config  # noqa: E402
+from scrapeline.transforms.read.containers import decode_html  # noqa: E402
+
+CFG = load_config()
 
 _SUFFIX = re.compile(r"\.(?:com|co\.uk|org|net|co|ie|au|nz|ca|in)(?:\.\w\w)?$")
 
@@ -120,13 +123,13 @@ def main() -> int:
         t = time.perf_counter()
         pairs = []
         for i in ids:
-            split = H.split_html_page(text[i])
+            split = H.split_html_page(text[i], None, CFG.date_languages, None, CFG.cards)
             pairs.append(("\n".join(split.articles[0].body_lines), gold[i]["articleBody"]))
         _row("ours, layout tables not unwrapped (uncleaned)", pairs, time.perf_counter() - t, len(ids))
     finally:
         H.unwrap_layout_tables = real
     t = time.perf_counter()
-    pairs = [("\n".join(H.split_html_page(text[i]).articles[0].body_lines),
+    pairs = [("\n".join(H.split_html_page(text[i], None, CFG.date_languages, None, CFG.cards).articles[0].body_lines),
               gold[i]["articleBody"]) for i in ids]
     _row("ours, as configured (uncleaned)", pairs, time.perf_counter() - t, len(ids))
     return 0

@@ -27,7 +27,6 @@ from scrapeline.transforms.dedup.exact import candidate_pairs, resolve_group, re
 from scrapeline.transforms.extract.articles import extract_page
 from scrapeline.transforms.core.keys import body_shingles
 from scrapeline.transforms.dedup.near import clusters, compare
-from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.read.dumps import read_dump
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA, Article, Page
 from scrapeline.transforms.dedup.spill import article_bands
@@ -38,7 +37,7 @@ def run(path: str, out: Path, fetched_at: dt.datetime) -> tuple[int, int]:
     cfg = load_config()
     s = cfg.near
     now = dt.datetime.now(dt.timezone.utc)
-    settings = ReadSettings(fetched_at, cfg.max_file_bytes, cfg.excerpt_chars, cfg.jsonl)
+    settings = cfg.read_settings(fetched_at)
     pages = 0
     by_key: dict[str, list[Article]] = defaultdict(list)
     for page in read_dump(path, None, settings):

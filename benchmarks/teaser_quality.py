@@ -48,7 +48,7 @@ def blocks(dev: Path, gold: dict, pid: str) -> list[dict]:
     H.block_role = lambda *args: features.append(args[:4]) or "teaser"
     try:
         tags = H._related_from_article_tags(tree, meta.url, meta.title, KEEP_ALL)
-        main_text = "\n".join(H.split_html_page(html, gold[pid]["url"], cards=KEEP_ALL).articles[0].body_lines)
+        main_text = "\n".join(H.split_html_page(html, gold[pid]["url"], ("en",), None, KEEP_ALL).articles[0].body_lines)
         main_shingles = body_shingles(main_text, H._SHINGLE_WORDS)[0]
     finally:
         H.block_role = real

@@ -22,8 +22,10 @@ given; the CLI turns it into exit 2):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import os
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -35,7 +37,6 @@ from scrapeline.transforms.core.checks import (  # the checks the loader applies
     SLUG,
     ConfigError,
     check_bool,
-    check_fraction,
     check_int,
     check_languages,
     check_mapping,
@@ -57,7 +58,7 @@ from scrapeline.transforms.extract.settings import (
     LayoutProfile,
 )
 from scrapeline.transforms.output.write import COMPRESSIONS
-from scrapeline.transforms.read.settings import JsonlFields
+from scrapeline.transforms.read.settings import JsonlFields, ReadSettings
 
 __all__ = [
     "CleaningRules",
@@ -104,8 +105,7 @@ class Config:
     """`teasers:`: when a related block of an HTML page is an article rather than a link card."""
 
     def __post_init__(self) -> None:
-        _ = self.extract  # its own checks
-        check_int(self.max_file_bytes, "read.max_file_bytes", 1)
+        _ = self.extract, self.read_settings()  # the stages' settings check their own values
         check_int(self.max_rows_per_file, "write.max_rows_per_file", 1)
         if self.compression not in COMPRESSIONS:
             raise ConfigError(f"write.compression: expected one of {', '.join(COMPRESSIONS)}, "
@@ -116,6 +116,10 @@ class Config:
         """The extract stage's part."""
         return ExtractSettings(self.layouts, self.cleaning, self.sources, self.lead_words, self.min_body_words,
                                self.excerpt_chars, self.date_languages, self.cards)
+
+    def read_settings(self, fetched_at: dt.datetime | None = None) -> ReadSettings:
+        """The read stage's part, with the run's fetch time."""
+        return ReadSettings(self.max_file_bytes, self.excerpt_chars, self.jsonl, fetched_at)
 
     def layout(self, name: str) -> LayoutProfile:
         return self.extract.layout(name)
@@ -367,50 +371,54 @@ def load_config(path: str | Path | None = None) -> Config:
     sources = _sources(Path(data["sources"])) if data.get("sources") else ()
     dedup, filt, read, write = section("dedup"), section("filter"), section("read"), section("write")
     dates, jsonl, teasers = section("dates"), section("jsonl"), section("teasers")
-    compression = write.get("compression", "zstd")
-    if compression not in COMPRESSIONS:
-        raise ConfigError(f"{where('write', 'compression')}: expected one of {', '.join(COMPRESSIONS)}, "
-                          f"got {describe(compression)}")
-    return Config(
-        layouts=layouts,
-        cleaning=cleaning,
-        sources=sources,
-        lead_words=check_int(dedup.get("lead_words", 40), where("dedup", "lead_words"), 8),
-        min_body_words=check_int(filt.get("min_body_words", 10), where("filter", "min_body_words"), 0),
-        max_file_bytes=check_int(read.get("max_file_bytes", 256 << 20), where("read", "max_file_bytes"), 1),
-        excerpt_chars=check_int(read.get("excerpt_chars", 500), where("read", "excerpt_chars"), 0),
-        max_rows_per_file=check_int(write.get("max_rows_per_file", 100_000), where("write", "max_rows_per_file"), 1),
-        compression=compression,
-        date_languages=check_languages(dates.get("languages", ["en"]), where("dates", "languages")),
-        jsonl=JsonlFields(**{k: check_names(v, where("jsonl", k)) for k, v in jsonl.items()}),
-        near=_near(dedup.get("near"), lambda k: where("dedup", "near", k)),
-        cards=CardRules(
-            article_min_words=check_int(teasers.get("article_min_words", CardRules.article_min_words),
-                                   where("teasers", "article_min_words"), 1),
-            article_min_paragraphs=check_int(teasers.get("article_min_paragraphs", CardRules.article_min_paragraphs),
-                                        where("teasers", "article_min_paragraphs"), 1),
-            max_link_density=check_fraction(teasers.get("max_link_density", CardRules.max_link_density),
-                                       where("teasers", "max_link_density")),
-        ),
-    )
+    near = _near(dedup.get("near"), lambda k: where("dedup", "near", k))
+    # Every value comes from configs/default.yaml (or the user's file merged over it): no default is written
+    # twice. Each stage's settings check their own values; an error is located in the file that set the key.
+    try:
+        return Config(
+            layouts=layouts,
+            cleaning=cleaning,
+            sources=sources,
+            lead_words=_required(dedup, "lead_words", where),
+            min_body_words=_required(filt, "min_body_words", where),
+            max_file_bytes=_required(read, "max_file_bytes", where),
+            excerpt_chars=_required(read, "excerpt_chars", where),
+            max_rows_per_file=_required(write, "max_rows_per_file", where),
+            compression=_required(write, "compression", where),
+            date_languages=check_languages(_required(dates, "languages", where), where("dates", "languages")),
+            jsonl=JsonlFields(**{f: tuple(v) if isinstance(v, list) else v for f, v in jsonl.items()}),
+            near=NearDupSettings(**near),
+            cards=CardRules(**teasers),
+        )
+    except TypeError as e:  # a section that lost a key: only a user file that nulled it can do that
+        raise ConfigError(f"{where()}: incomplete config: {e}") from None
+    except ConfigError as e:
+        raise _located(e, where) from None
+
+
+def _required(section: dict, key: str, where) -> Any:
+    if key not in section:
+        raise ConfigError(f"{where()}: {key}: missing (configs/default.yaml sets every key; was a section nulled?)")
+    return section[key]
+
+
+_KEY = re.compile(r"[a-z_]+(?:\.[a-z_]+)*(?:\[\d+\])?")
+
+
+def _located(e: ConfigError, where) -> ConfigError:
+    """A settings dataclass's error ("dedup.near.bands: expected ...") located in the file that set the key."""
+    key, sep, rest = str(e).partition(": ")
+    if not sep or not _KEY.fullmatch(key):
+        return e
+    path = key.split("[")[0]
+    return ConfigError(f"{where(*path.split('.'))}{key[len(path):]}: {rest}")
 
 
 _NEAR_KEYS = {f.name for f in dataclasses.fields(NearDupSettings)}
 
 
-def _near(value: Any, where) -> NearDupSettings:
-    """dedup.near: each key optional (the defaults are NearDupSettings'), each typed and bounded."""
+def _near(value: Any, where) -> dict[str, Any]:
+    """dedup.near as a mapping of known keys (an unknown key is located in the file that set it)."""
     unknown = sorted(str(k) for k in value if k not in _NEAR_KEYS) if isinstance(value, dict) else []
     at = where(unknown[0])[: -len(unknown[0]) - 1] if unknown else where("")[:-1]  # the file that set the bad key
-    near = check_mapping(value, at, _NEAR_KEYS)
-    d = NearDupSettings()
-    return NearDupSettings(
-        enabled=check_bool(near.get("enabled", d.enabled), where("enabled")),
-        shingle_words=check_int(near.get("shingle_words", d.shingle_words), where("shingle_words"), 1),
-        bands=check_int(near.get("bands", d.bands), where("bands"), 1),
-        rows=check_int(near.get("rows", d.rows), where("rows"), 1),
-        jaccard=check_fraction(near.get("jaccard", d.jaccard), where("jaccard")),
-        containment=check_fraction(near.get("containment", d.containment), where("containment")),
-        min_words=check_int(near.get("min_words", d.min_words), where("min_words"), 1),
-        max_size_ratio=check_fraction(near.get("max_size_ratio", d.max_size_ratio), where("max_size_ratio"), 1.0, 1000.0),
-    )
+    return check_mapping(value, at, _NEAR_KEYS)

@@ -111,8 +111,7 @@ def extract(read, config: Config, spec: RunSpec, spill: str | None = None) -> Ex
 
 def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str, beam.PCollection]:
     """Add the batch ingestion graph to `p`; returns its PCollections by name (tests assert on them)."""
-    read = p | "ReadDumps" >> ReadDumps(list(spec.inputs), spec.fetched_at, config.max_file_bytes, config.excerpt_chars,
-                                        config.jsonl)
+    read = p | "ReadDumps" >> ReadDumps(list(spec.inputs), config.read_settings(spec.fetched_at))
     spill = spill_dir(spec.output, spec.run_id)
     extracted = extract(read, config, spec, spill)
     keys = extracted.articles | "StoryKeys" >> beam.Map(lambda a: a.story_key)
@@ -191,8 +190,7 @@ def build_streaming_pipeline(
     from scrapeline.transforms.streaming import DedupStream, DiscoverDumps, WriteWindowedParquet
 
     files = p | "DiscoverDumps" >> DiscoverDumps(pattern, poll_interval, stop_timestamp)
-    read = files | "ReadDumps" >> ReadDumps(None, spec.fetched_at, config.max_file_bytes, config.excerpt_chars,
-                                            config.jsonl)
+    read = files | "ReadDumps" >> ReadDumps(None, config.read_settings(spec.fetched_at))
     extracted = extract(read, config, spec)
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
     dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing, config.near)

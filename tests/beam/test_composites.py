@@ -17,6 +17,7 @@ from scrapeline.transforms.extract.articles import ExtractArticles
 from scrapeline.transforms.read.dumps import ReadDumps
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 from scrapeline.transforms.output.write import ReadExistingStories, WritePartitionedParquet
+from scrapeline.pipeline.config import load_config
 
 
 def _opts():
@@ -29,7 +30,7 @@ def test_read_dumps_reads_each_file_once_and_dead_letters_the_corrupt_one(tmp_pa
     (tmp_path / "sub" / "b.txt.gz").write_bytes(gzip.compress(b"Title\n" + b"word " * 30))
     (tmp_path / "sub" / "c.txt.gz").write_bytes(gzip.compress(b"Title\n" + b"word " * 300)[:30])
     with TestPipeline(**_opts()) as p:
-        out = p | ReadDumps([str(tmp_path / "**"), str(tmp_path / "a.txt")], FETCHED_AT)
+        out = p | ReadDumps([str(tmp_path / "**"), str(tmp_path / "a.txt")], load_config().read_settings(FETCHED_AT))
         assert_that(out.pages | "U" >> beam.Map(lambda pg: pg.input_uri.rsplit("/", 1)[1]),
                     equal_to(["a.txt", "b.txt.gz"]), label="pages")
         assert_that(out.dead_letters | "R" >> beam.Map(lambda d: (d.input_uri.rsplit("/", 1)[1], d.reason)),
@@ -38,7 +39,7 @@ def test_read_dumps_reads_each_file_once_and_dead_letters_the_corrupt_one(tmp_pa
 
 def test_extract_and_dedup_the_sample(sample_path, config):
     with TestPipeline(**_opts()) as p:
-        pages = p | ReadDumps([str(sample_path)], FETCHED_AT)
+        pages = p | ReadDumps([str(sample_path)], load_config().read_settings(FETCHED_AT))
         arts = pages.pages | ExtractArticles(config, FETCHED_AT, "test")
         unique = (arts.articles | DedupByContentHash(config.lead_words)).unique
         assert_that(
@@ -106,7 +107,7 @@ def test_read_dumps_reads_a_large_warc_by_ranges_and_other_files_whole(tmp_path)
     (tmp_path / "a.jsonl").write_text('{"url": "https://x.example/1", "text": "Title\\nBody words here"}\n'
                                       '{"url": "https://x.example/2", "text": "Title two\\nMore body words"}\n')
     with TestPipeline(**_opts()) as p:
-        out = p | ReadDumps([str(tmp_path / "**")], FETCHED_AT, records_per_range=7, range_min_bytes=1)
+        out = p | ReadDumps([str(tmp_path / "**")], load_config().read_settings(FETCHED_AT), records_per_range=7, range_min_bytes=1)
         assert_that(out.pages | "Whole" >> beam.Map(lambda pg: pg.url), equal_to(["https://x.example/1",
                                                                                    "https://x.example/2"]),
                     label="whole")

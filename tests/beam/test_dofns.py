@@ -8,7 +8,9 @@ from apache_beam.pvalue import TaggedOutput
 
 from tests.support.paths import FETCHED_AT
 from scrapeline.transforms.extract.articles import _ExtractFn
+from scrapeline.pipeline.config import load_config
 from scrapeline.transforms.read.dumps import _ReadDumpFn
+from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.core.records import Article, DeadLetter, Page
 
 
@@ -19,7 +21,7 @@ def _split(outputs):
 
 
 def _read(path, fetched_at=FETCHED_AT, mtime=0.0):
-    fn = _ReadDumpFn(fetched_at, 10**7, 200)
+    fn = _ReadDumpFn(ReadSettings(10**7, 200, load_config().jsonl, fetched_at))
     fn.setup()
     return _split(list(fn.process((str(path), mtime))))
 

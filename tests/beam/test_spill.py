@@ -17,13 +17,13 @@ from scrapeline.pipeline.graph import article_partition
 from tests.support.factories import article, existing, words
 from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 from scrapeline.transforms.dedup.exact import DedupByContentHash, DedupNearDuplicates
-from scrapeline.transforms.dedup.settings import NearDupSettings
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 from scrapeline.transforms.dedup import spill as spill_module
 from scrapeline.transforms.dedup.spill import Hydrate, SpillBodies, _hydrate, read_spill
 from scrapeline.transforms.output.write import WritePartitionedParquet
+from scrapeline.pipeline.config import load_config
 
-NEAR = NearDupSettings()
+NEAR = load_config().near
 
 
 def _opts():

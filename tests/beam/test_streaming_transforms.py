@@ -21,6 +21,7 @@ from scrapeline.pipeline.graph import article_partition
 from tests.support.factories import article, existing, words
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 from scrapeline.transforms.streaming import DedupStream, WriteWindowedParquet, _SettledOnceFn
+from scrapeline.pipeline.config import load_config
 
 
 def _streaming():
@@ -94,9 +95,8 @@ def test_near_duplicate_stream_folds_the_same_copies_as_batch():
     copies (the stream keeps the first copy as the row, batch the most complete; the grouping is what must agree)."""
     from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
     from scrapeline.transforms.dedup.exact import DedupNearDuplicates
-    from scrapeline.transforms.dedup.settings import NearDupSettings
 
-    s = NearDupSettings()
+    s = load_config().near
     chips = NVIDIA_CHIPS.split()
     arts = [
         article("WASHINGTON (AP) - " + " ".join(chips[:100]), "cut", input_uri="/in/1", position=0),

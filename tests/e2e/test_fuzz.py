@@ -39,7 +39,7 @@ def test_any_mutated_input_is_read_and_extracted_safely(tmp_path, config, seed, 
     case = mutate(SEEDS[seed], random.Random(n), LIMIT_MB)
     path = tmp_path / case.name
     path.write_bytes(case.data)
-    check_case(path, case, config, ReadSettings(None, LIMIT_MB * MB, 500, config.jsonl))
+    check_case(path, case, config, ReadSettings(LIMIT_MB * MB, 500, config.jsonl))
 
 
 def _good_files(d: Path) -> dict[str, str]:

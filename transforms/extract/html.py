@@ -626,10 +626,11 @@ def _same_story(body_lines: tuple[str, ...], main_shingles, share: float = 0.5) 
     return int(np.isin(mine, main_shingles, assume_unique=True).sum()) >= share * len(mine)
 
 
-def split_html_page(html: str, url: str | None = None, date_languages: tuple[str, ...] = ("en",),
-                    fetched_at: dt.datetime | None = None, cards: CardRules = CardRules()) -> HtmlSplit:
+def split_html_page(html: str, url: str | None, date_languages: tuple[str, ...], fetched_at: dt.datetime | None,
+                    cards: CardRules) -> HtmlSplit:
     """A page's main article (position 0), then its related articles and teasers (1, 2, ... in page order),
-    with page metadata. `fetched_at` bounds the dates the page may claim (default: now)."""
+    with page metadata. `fetched_at` bounds the dates the page may claim (None: now); `date_languages` and
+    `cards` are the run config's (`dates.languages`, `teasers:`)."""
     tree = _parse(html)
     head = BeautifulSoup(_head_document(html), "lxml")
     meta, ld_articles = page_metadata(head, tree, url, fetched_at, date_languages)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 
 from scrapeline.transforms.core.checks import (
-    ConfigError, check_bool, check_int, check_pattern, check_text, describe, pattern_groups,
+    ConfigError, check_bool, check_fraction, check_int, check_pattern, check_text, describe, pattern_groups,
 )
 
 __all__ = ["CardRules", "CleaningRules", "ExtractSettings", "HEAD_FIELDS", "HeadLine", "InlineRule", "LayoutProfile"]
@@ -127,12 +127,17 @@ class LayoutProfile:
 class CardRules:
     """`teasers:` of a run config: when a related block of an HTML page is an article rather than a card."""
 
-    article_min_words: int = 150
+    article_min_words: int
     """Fewer words than this: a card."""
-    article_min_paragraphs: int = 2
+    article_min_paragraphs: int
     """Fewer paragraphs than this: a card."""
-    max_link_density: float = 0.5
+    max_link_density: float
     """A block whose text is more than this share links (characters inside `<a>`) is a list of links: a card."""
+
+    def __post_init__(self) -> None:
+        check_int(self.article_min_words, "teasers.article_min_words", 0)
+        check_int(self.article_min_paragraphs, "teasers.article_min_paragraphs", 0)
+        check_fraction(self.max_link_density, "teasers.max_link_density")
 
 
 @dataclass(frozen=True)

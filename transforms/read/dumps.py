@@ -39,7 +39,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from scrapeline.transforms.read.settings import JsonlFields, ReadSettings
+from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.read.containers import (
     RecordError,
     Skipped,
@@ -514,9 +514,8 @@ def _str_or_none(value) -> str | None:
 class _ReadDumpFn(beam.DoFn):
     """(path, mtime) -> Page per record, or a DeadLetter on the `dead_letters` output. Nothing escapes process()."""
 
-    def __init__(self, fetched_at: dt.datetime | None, max_file_bytes: int, excerpt_chars: int,
-                 jsonl_fields: JsonlFields | None = None):
-        self._settings = ReadSettings(fetched_at, max_file_bytes, excerpt_chars, jsonl_fields or JsonlFields())
+    def __init__(self, settings: ReadSettings):
+        self._settings = settings
 
     def process(self, element: tuple) -> Iterable[Page | beam.pvalue.TaggedOutput]:
         """(path, mtime) or (path, mtime, byte_range): pages of a range go to the `ranged` output."""
@@ -552,21 +551,21 @@ class ReadDumps(beam.PTransform):
 
     def __init__(
         self,
-        patterns: list[str] | None = None,
-        fetched_at: dt.datetime | None = None,
-        max_file_bytes: int = 256 * 1024 * 1024,
-        excerpt_chars: int = 500,
-        jsonl_fields: JsonlFields | None = None,
+        patterns: list[str] | None,
+        settings: ReadSettings,
         records_per_range: int = 64,
         range_min_bytes: int = 4 << 20,
     ):
+        """`patterns`: file patterns (None: applied to a PCollection of (path, mtime)); `settings`: limits, JSONL
+        field names and the run's fetch time (`read:` and `jsonl:` of the run config); a WARC of at least
+        `range_min_bytes` is read in ranges of about `records_per_range` records."""
         super().__init__()
         if patterns is not None and not patterns:
             raise ValueError("ReadDumps needs at least one file pattern")
-        if fetched_at is not None and fetched_at.tzinfo is None:
+        if settings.fetched_at is not None and settings.fetched_at.tzinfo is None:
             raise ValueError("fetched_at must be timezone-aware")
         self._patterns = list(patterns) if patterns is not None else None
-        self._fn = _ReadDumpFn(fetched_at, max_file_bytes, excerpt_chars, jsonl_fields)
+        self._fn = _ReadDumpFn(settings)
         self._range = (records_per_range, range_min_bytes)
 
     def expand(self, pbegin_or_files):

@@ -6,34 +6,43 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from scrapeline.transforms.core.checks import ConfigError, describe
+from scrapeline.transforms.core.checks import ConfigError, check_int, check_text, describe
 
 __all__ = ["JsonlFields", "ReadSettings"]
 @dataclass(frozen=True)
 class JsonlFields:
     """Which JSONL fields hold what; the first present, non-empty field of each list wins."""
 
-    url: tuple[str, ...] = ("url", "link", "uri", "page_url")
-    html: tuple[str, ...] = ("html", "raw_html", "content_html", "body_html", "page_html")
+    url: tuple[str, ...]
+    html: tuple[str, ...]
     """A record with one of these is HTML."""
-    text: tuple[str, ...] = ("text", "content", "body", "article")
+    text: tuple[str, ...]
     """Else a record with one of these is a text dump."""
-    fetched_at: tuple[str, ...] = ("fetched_at", "timestamp", "crawled_at", "scraped_at", "date_fetched")
-    source: tuple[str, ...] = ("source", "site", "site_name", "publisher")
+    fetched_at: tuple[str, ...]
+    source: tuple[str, ...]
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, tuple) or not value or not all(isinstance(v, str) and v for v in value):
-                raise ConfigError(f"jsonl.{f.name}: expected a non-empty tuple of field names, got {describe(value)}")
+            if not isinstance(value, tuple) or not value:
+                raise ConfigError(f"jsonl.{f.name}: expected a list of non-empty names, e.g. [a, b], got "
+                                  f"{describe(list(value) if isinstance(value, tuple) else value)}")
+            for i, v in enumerate(value):
+                check_text(v, f"jsonl.{f.name}[{i}]", "a non-empty name")
 
 
 @dataclass(frozen=True)
 class ReadSettings:
     """How `read_dump` reads: limits, the run's fetch time, JSONL field names."""
 
-    fetched_at: dt.datetime | None = None
-    max_file_bytes: int = 256 * 1024 * 1024
+    max_file_bytes: int
     """At most this many decompressed bytes from a file (from each record of a WARC)."""
-    excerpt_chars: int = 500
-    jsonl: JsonlFields = JsonlFields()
+    excerpt_chars: int
+    """How much raw text a dead letter keeps."""
+    jsonl: JsonlFields
+    fetched_at: dt.datetime | None = None
+    """The run's `--fetched-at`: for dumps whose own metadata and sidecar give no fetch time."""
+
+    def __post_init__(self) -> None:
+        check_int(self.max_file_bytes, "read.max_file_bytes", 1)
+        check_int(self.excerpt_chars, "read.excerpt_chars", 0)

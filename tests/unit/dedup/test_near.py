@@ -17,7 +17,6 @@ from tests.support.factories import article, existing
 from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, STORIES, TARIFF_OIL
 from scrapeline.transforms.dedup.exact import resolve_near
 from scrapeline.transforms.core.keys import normalise_words
-from scrapeline.transforms.dedup.settings import NearDupSettings
 from scrapeline.transforms.dedup.near import (
     article_band_keys,
     band_keys,
@@ -30,8 +29,9 @@ from scrapeline.transforms.dedup.near import (
 )
 from scrapeline.transforms.core.keys import body_shingles, shingles
 from scrapeline.transforms.core.records import ExistingStory
+from scrapeline.pipeline.config import load_config
 
-S = NearDupSettings()
+S = load_config().near
 TEMPLATE = (
     "Sign up for our morning newsletter and get the day's top stories delivered to your inbox.\n"
     "Copyright 2025 The Daily Example. All rights reserved. This material may not be published or redistributed."

@@ -9,6 +9,10 @@ from scrapeline.transforms.extract.html import (
     split_html_page,
 )
 
+from scrapeline.pipeline.config import load_config
+
+C = load_config()
+
 
 def _meta(html, url=None):
     return page_metadata(BeautifulSoup(_head_document(html), "lxml"), _parse(html), url)
@@ -62,10 +66,10 @@ def test_split_drops_a_first_line_repeating_the_title_and_survives_empty_pages()
     page = ("<html><head><title>Big news</title></head><body><article><h1>Big news</h1>"
             + "".join(f"<p>Paragraph {i} with enough words to count as real article text for the extractor.</p>"
                       for i in range(6)) + "</article></body></html>")
-    split = split_html_page(page, "https://ex.org/big")
+    split = split_html_page(page, "https://ex.org/big", C.date_languages, None, C.cards)
     assert split.articles[0].title == "Big news" and split.articles[0].body_lines[0].startswith("Paragraph 0")
     for empty in ("", "<!-- nothing -->", "<?xml version='1.0' encoding='utf-8'?><html></html>"):
-        s = split_html_page(empty)
+        s = split_html_page(empty, None, C.date_languages, None, C.cards)
         assert s.articles[0].body_lines == ()
 
 

@@ -11,6 +11,7 @@ from scrapeline.transforms.extract.html import split_html_page
 from scrapeline.transforms.extract.settings import CardRules
 from scrapeline.transforms.core.keys import article_link_keys, normalise_url, teaser_id, teaser_link_keys
 from scrapeline.transforms.extract.cards import block_role, is_card, link_density
+from scrapeline.pipeline.config import load_config
 from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
 
 FETCHED = dt.datetime(2025, 8, 6, 12, tzinfo=dt.timezone.utc)
@@ -48,7 +49,7 @@ def test_card_or_article_by_words_paragraphs_and_links():
 
 
 def test_a_long_block_under_a_heading_that_links_nowhere_is_a_section_of_the_page():
-    rules = CardRules()
+    rules = load_config().cards
     assert block_role(400, 6, 0.1, True, rules) == "related"
     assert block_role(400, 6, 0.1, False, rules) is None  # "Instructions", "Key Takeaways"
     assert block_role(30, 1, 0.1, False, rules) == "teaser"  # a card linked by its "Read more"
@@ -103,7 +104,7 @@ SECTION = ("<article><h2><a href='/section/education'>Education</a></h2>"  # one
 
 def test_cards_are_teasers_a_full_body_is_a_related_article_and_the_main_story_again_is_neither():
     split = split_html_page(_page(CARDS + FULL + BANNER + SECTION), "https://daily.example/news/open-models", ("en",),
-                            FETCHED)
+                            FETCHED, load_config().cards)
     roles = [(a.role, a.title) for a in split.articles]
     assert roles[0] == ("main", "Open models")
     assert [r for r, _ in roles[1:]] == ["teaser", "teaser", "teaser", "related"]
@@ -118,7 +119,7 @@ def test_a_jsonld_article_with_only_a_description_is_a_teaser():
           '{"@type": "NewsArticle", "headline": "Card", "url": "https://daily.example/card", "description": "A dek."},'
           '{"@type": "NewsArticle", "headline": "Chips", "url": "https://daily.example/chips", "articleBody": '
           f'"{NVIDIA_CHIPS}"' '}]</script>')
-    split = split_html_page(_page("", ld), "https://daily.example/news/open-models", ("en",), FETCHED)
+    split = split_html_page(_page("", ld), "https://daily.example/news/open-models", ("en",), FETCHED, load_config().cards)
     assert [(a.role, a.title) for a in split.articles[1:]] == [("teaser", "Card"), ("related", "Chips")]
 
 
@@ -126,7 +127,8 @@ def test_updated_date_beside_the_original_and_a_placeholder_date_yields_to_the_n
     head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Open models", '
             '"datePublished": "0001-01-01T00:00:00Z", "dateModified": "2025-08-05T09:30:00Z"}</script>'
             '<meta property="article:published_time" content="2025-08-04T08:00:00Z">')
-    main = split_html_page(_page("", head), "https://daily.example/news/open-models", ("en",), FETCHED).articles[0]
+    main = split_html_page(_page("", head), "https://daily.example/news/open-models", ("en",), FETCHED,
+                           load_config().cards).articles[0]
     assert (main.published_raw, main.updated_raw) == ("2025-08-04T08:00:00Z", "2025-08-05T09:30:00Z")
 
 

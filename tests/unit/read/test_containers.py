@@ -1,9 +1,11 @@
 import io
 import json
 
-from scrapeline.pipeline.config import JsonlFields
+import dataclasses
+
 from tests.support.warc_builder import build_warc, html_page
 from scrapeline.transforms.read.containers import Record, RecordError, Skipped, decode_html, iter_jsonl, iter_warc
+from scrapeline.pipeline.config import load_config
 
 PAGE = html_page("Alpha story", ["word " * 30])
 GOOD = [
@@ -58,7 +60,7 @@ def test_jsonl_records_html_text_and_bad_lines():
         "",
         json.dumps({"url": "https://ex.org/3"}),
     ]
-    out = list(iter_jsonl("\n".join(lines).encode(), JsonlFields()))
+    out = list(iter_jsonl("\n".join(lines).encode(), load_config().jsonl))
     assert [(type(r).__name__, r.record_index) for r in out] == [
         ("Record", 0), ("RecordError", 1), ("Record", 2), ("RecordError", 3), ("RecordError", 5)]
     assert out[0].format == "html" and out[0].url == "https://ex.org/1" and out[0].fetched_at == "2025-01-01T00:00:00Z"
@@ -68,7 +70,7 @@ def test_jsonl_records_html_text_and_bad_lines():
 
 
 def test_jsonl_field_names_are_configurable():
-    out = list(iter_jsonl(b'{"page": "<p>x</p>", "where": "https://ex.org"}', JsonlFields(url=("where",), html=("page",))))
+    out = list(iter_jsonl(b'{"page": "<p>x</p>", "where": "https://ex.org"}', dataclasses.replace(load_config().jsonl, url=("where",), html=("page",))))
     assert out[0].format == "html" and out[0].url == "https://ex.org"
 
 

@@ -28,6 +28,7 @@ from scrapeline.transforms.extract.metadata import parse_published, published_ti
 from scrapeline.transforms.read.dumps import CorruptInput, iter_decompressed, read_dump, resolve_fetched_at
 from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.read.containers import decode_text
+from scrapeline.pipeline.config import load_config
 from scrapeline.transforms.core.records import (
     ARTICLE_SCHEMA,
     DEAD_LETTER_SCHEMA,
@@ -44,7 +45,7 @@ MB = 1 << 20
 
 
 def _read(path: Path, max_bytes: int = 10 * MB, fetched_at=FETCHED_AT) -> tuple[list[Page], list[DeadLetter]]:
-    out = list(read_dump(str(path), 0.0, ReadSettings(fetched_at, max_bytes, 200)))
+    out = list(read_dump(str(path), 0.0, ReadSettings(max_bytes, 200, load_config().jsonl, fetched_at)))
     return [o for o in out if isinstance(o, Page)], [o for o in out if isinstance(o, DeadLetter)]
 
 
@@ -249,7 +250,7 @@ def test_implausible_metadata_dates_fall_to_the_next_source():
     ld = {"@type": "NewsArticle", "headline": "Story", "datePublished": "0001-01-01T00:00:00Z"}
     head = '<meta property="article:published_time" content="9999-12-31T00:00:00Z">'
     html = _html("Story", head=head, ld=ld).replace("<p>", '<p><time datetime="2025-08-01T09:00:00Z">1 Aug</time>')
-    split = split_html_page(html, "https://ex.org/story", fetched_at=FETCHED_AT)
+    split = split_html_page(html, "https://ex.org/story", ("en",), FETCHED_AT, load_config().cards)
     assert split.meta.published == "2025-08-01T09:00:00Z"
 
 

@@ -9,11 +9,11 @@ import pytest
 
 from tests.support.stories import META_OPEN_SOURCE
 from tests.support.warc_builder import build_warc, news_records
-from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.read.dumps import plan_ranges, read_dump
 from scrapeline.transforms.core.records import DeadLetter, Page
+from scrapeline.pipeline.config import load_config
 
-S = ReadSettings(fetched_at=dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc))
+S = load_config().read_settings(dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc))
 
 
 def _outcomes(path, byte_range=None):
