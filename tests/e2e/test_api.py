@@ -37,17 +37,59 @@ def test_errors_are_typed(tmp_path, monkeypatch):
     assert failed.value.record["status"] == "failed" and isinstance(failed.value, api.ScrapelineError)
     monkeypatch.setattr(graph, "build_pipeline", real)
 
-    import scrapeline.pipeline.summary as summary
 
-    real_summary = summary.build_summary
+def _losing_graph(monkeypatch):
+    """`build_pipeline` with the article writer wrapped so that it silently drops one article (no counter): a real
+    run that loses a row (the lowest of the run's unique article ids)."""
+    import apache_beam as beam
 
-    def short(*args):
-        s = real_summary(*args)
-        return {**s, "identity": {**s["identity"], "holds": False}}
-    monkeypatch.setattr(summary, "build_summary", short)
+    import scrapeline.pipeline.graph as graph
+
+    real_writer = graph.WritePartitionedParquet
+
+    class LosingWriter(beam.PTransform):
+        def __init__(self, output, table, *args, **kwargs):
+            super().__init__()
+            self._table, self._inner = table, real_writer(output, table, *args, **kwargs)
+
+        def expand(self, records):
+            if self._table != "articles":
+                return records | "Write" >> self._inner
+            lowest = beam.pvalue.AsSingleton(records | "Ids" >> beam.Map(lambda a: a.article_id)
+                                             | "Lowest" >> beam.combiners.Top.Smallest(1)
+                                             | "One" >> beam.Map(lambda top: top[0]))
+            kept = records | "DropOne" >> beam.Filter(lambda a, low: a.article_id != low, lowest)
+            return kept | "Write" >> self._inner
+    monkeypatch.setattr(graph, "WritePartitionedParquet", LosingWriter)
+
+
+def test_a_run_that_loses_an_article_fails_its_accounting(tmp_path, monkeypatch, capsys):
+    """A real run whose writer drops one article without counting it: the identity does not hold, the run record
+    says `failed_accounting`, the API raises AccountingError and the command line exits 1 with a MISMATCH line."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from scrapeline.pipeline.cli import main
+
+    _losing_graph(monkeypatch)
     with pytest.raises(api.AccountingError) as accounting:
-        api.run(output=str(tmp_path / "out2"), fetched_at=FETCHED)
-    assert accounting.value.summary.status == "failed_accounting"
+        api.run(output=str(tmp_path / "out"), fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+    s = accounting.value.summary
+    assert s.status == "failed_accounting" and s.record["status"] == "failed_accounting"
+    assert (s.articles_extracted, s.articles_written, s.duplicates_in_run) == (4, 2, 1)  # one of 3 unique lost
+    assert s.record["identity"] == {"extracted": 4, "written+duplicates+filtered+dead_lettered": 3, "holds": False}
+    rows = pq.read_table(tmp_path / "out" / "articles").num_rows
+    assert rows == 2
+    record = json.loads(next((tmp_path / "out" / "_runs").glob("*.json")).read_text())
+    assert record["status"] == "failed_accounting"
+
+    code = main(["run", "--output", str(tmp_path / "cli"), "--fetched-at", FETCHED, "--runner", "FnApiRunner"])
+    printed = capsys.readouterr()
+    assert code == 1
+    check = [line for line in printed.out.splitlines() if line.strip().startswith("check:")]
+    assert check == ["  check: extracted 4 = written + duplicates + filtered + dead-lettered 3: MISMATCH"]
+    assert "scrapeline: error:" in printed.err and "accounting" in printed.err
 
 
 SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
