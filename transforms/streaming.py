@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import apache_beam as beam
+from apache_beam import typehints
 import numpy as np
 import pyarrow as pa
 from apache_beam.coders import PickleCoder
@@ -94,7 +95,9 @@ class DiscoverDumps(beam.PTransform):
             | "Pattern" >> beam.Map(lambda _, p=self._pattern: p)
             | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
             | "DumpsOnly" >> beam.Filter(lambda m: is_dump_path(m.path))
+            # typed, so the state's key coder is a deterministic string coder on a distributed runner
             | "KeyByPath" >> beam.Map(lambda m: (m.path, (m.size_in_bytes, m.last_updated_in_seconds)))
+            .with_output_types(typehints.KV[str, typehints.Any])
             | "SettledOnce" >> beam.ParDo(_SettledOnceFn())
         )
 
@@ -213,7 +216,7 @@ class DedupStream(DedupByContentHash):
             return exact
         near = (
             exact.unique
-            | "OneNearKey" >> beam.Map(lambda a: (0, a))
+            | "OneNearKey" >> beam.Map(lambda a: (0, a)).with_output_types(typehints.KV[int, typehints.Any])
             | "FirstCopyPerNearStory" >> beam.ParDo(
                 _NearStreamFn(self._near), beam.pvalue.AsList(existing | "StoredStories" >> beam.Values()))
             .with_outputs(LATE, main="unique")

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import apache_beam as beam
+from apache_beam import typehints
 
 from scrapeline.transforms.core.keys import normalise_words
 from scrapeline.transforms.dedup.settings import NearDupSettings
@@ -222,7 +223,9 @@ class _ResolveFn(beam.DoFn):
 
 def keyed_with_stored(articles, existing):
     """(articles keyed by story_key, the stored stories or an empty PCollection): what both dedup forms join."""
-    keyed = articles | "KeyByStory" >> beam.Map(lambda a: (a.story_key, a))
+    # typed: a string key gets a deterministic coder (grouping and per-key state on a distributed runner need one)
+    keyed = articles | "KeyByStory" >> beam.Map(lambda a: (a.story_key, a)).with_output_types(
+        typehints.KV[str, typehints.Any])
     if existing is None:
         existing = articles.pipeline | "NoStoredStories" >> beam.Create([])
     return keyed, existing
