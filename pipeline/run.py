@@ -353,7 +353,7 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
                   "error": scrub(str(e), options)[:2000]}
         _write_record(failed, record_path, req.summary_json)
         return failed
-    summary = build_summary(counters_of(result), req.output, run_id, inputs)
+    summary = build_summary(counters_of(result), req.output, run_id, inputs, len(files))
     summary = {**summary, **timing("succeeded" if summary["identity"]["holds"] else "failed_accounting")}
     summary["files"] = files
     # Written last: a run whose record exists has committed its rows, and `watch` reads these records to know

@@ -15,3 +15,24 @@ def test_a_run_over_many_sites_prints_twenty_partitions_and_counts_the_rest(tmp_
     assert "naming no publisher (source=unknown): 1 (others from: title_affix 4)" in text
     s["rows_per_partition"] = dict(list(s["rows_per_partition"].items())[:3])
     assert "more partitions" not in render_summary(s)
+
+
+class _NoMetrics:
+    """A runner's result whose metrics() is not implemented (some portable runners)."""
+
+    def metrics(self):
+        raise NotImplementedError("metrics are not supported by this runner")
+
+
+def test_a_run_whose_runner_returned_no_metrics_fails_the_check_and_says_why(tmp_path):
+    from scrapeline.pipeline.summary import counters_of
+
+    assert counters_of(_NoMetrics()) == {}
+    s = build_summary({}, str(tmp_path), "r1", ["in/"], files=3)
+    assert s["identity"]["holds"] is False
+    assert "returned no metrics for a run over 3 file(s)" in s["identity"]["why"]
+    assert "MISMATCH (the runner returned no metrics" in render_summary(s)
+    # the same empty counters for a run that listed no file is not a missing-metrics failure
+    assert build_summary({}, str(tmp_path), "r1", [], files=0)["identity"]["holds"] is True
+    ok = build_summary({"files_read": 3, "read_units": 3}, str(tmp_path), "r1", ["in/"], files=3)
+    assert ok["identity"]["holds"] is True and "why" not in ok["identity"]
