@@ -127,13 +127,13 @@ class OutputLock:
     """The one-writer lock of `output`: `OutputLock(out, "run").acquire()` ... `.release()`, or `with`.
 
     `lease` picks the object-store lease (default: when `output` contains "://"); it works on local paths too,
-    through the same FileSystems calls, which is how it is tested. `ttl`, `confirm_delay` and `clock` are the
-    lease's; tests shorten them.
+    through the same FileSystems calls, which is how it is tested. `ttl`, `confirm_delay`, `clock` and `sleep`
+    (how the confirm delay is waited) are the lease's; tests inject them.
     """
 
     def __init__(self, output: str, command: str, run_id: str | None = None, *, lease: bool | None = None,
                  ttl: float = LEASE_TTL, confirm_delay: float = CONFIRM_DELAY,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
         if ttl <= 0 or confirm_delay < 0:
             raise ValueError("ttl must be > 0 and confirm_delay >= 0")
         self.output = output.rstrip("/") if is_remote(output) else output
@@ -143,6 +143,7 @@ class OutputLock:
         self.ttl = ttl
         self.confirm_delay = confirm_delay
         self._clock = clock
+        self._sleep = sleep
         self.lost: dict | None = None  # the lease: the record that replaced ours, once a heartbeat found one
         self._fd: int | None = None
         self._lease_id: str | None = None
@@ -304,7 +305,7 @@ class OutputLock:
         lease_id = uuid.uuid4().hex
         record = {**self._record(), "lease_id": lease_id, "heartbeat_at": _utc(now), "expires_at": now + self.ttl}
         self._write_object(record)
-        time.sleep(self.confirm_delay)
+        self._sleep(self.confirm_delay)
         confirmed = self._read_object()
         if not confirmed or confirmed.get("lease_id") != lease_id:
             # Another contender wrote after us (the store keeps the last write): it has the lease.

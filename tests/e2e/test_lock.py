@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 import pytest
 
@@ -21,12 +22,14 @@ from tests.support.paths import REPO
 
 _HOLD = ("import sys, time; from pipeline.lock import OutputLock; OutputLock(sys.argv[1], 'run', 'RUN-1').acquire(); "
          "print('held', flush=True); time.sleep(60)")
-# Each contender waits for a go file, then tries once, says which, and keeps what it got for a moment.
+# Each contender says it is ready, waits for a go file, tries once, says which, and keeps what it got until its
+# stdin closes (the test closes it once every contender has spoken: no window to land in).
 _CONTEND = ("import os, sys, time\nfrom pipeline.lock import OutputLock, OutputLocked\n"
+            "print('ready', flush=True)\n"
             "while not os.path.exists(sys.argv[2]): time.sleep(0.001)\n"
             "try:\n    OutputLock(sys.argv[1], 'run').acquire()\n    print('won', flush=True)\n"
             "except OutputLocked as e:\n    print('refused', e, flush=True)\n"
-            "time.sleep(1.5)\n")
+            "sys.stdin.read()\n")
 _STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
 
@@ -87,11 +90,15 @@ def test_one_taker_among_contenders_racing_for_a_stale_lock(tmp_path):
     out, go = tmp_path / "out", tmp_path / "go"
     out.mkdir()
     _kill9(_holder(out))
-    procs = [subprocess.Popen([sys.executable, "-c", _CONTEND, str(out), str(go)], stdout=subprocess.PIPE,
-                              text=True, cwd=REPO) for _ in range(4)]
-    time.sleep(0.5)  # let them start and spin on the go file
-    go.touch()
-    said = [p.communicate(timeout=30)[0].strip() for p in procs]
+    procs = [subprocess.Popen([sys.executable, "-c", _CONTEND, str(out), str(go)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=REPO) for _ in range(4)]
+    try:
+        assert [p.stdout.readline().strip() for p in procs] == ["ready"] * 4  # all spinning on the go file
+        go.touch()
+        said = [p.stdout.readline().strip() for p in procs]  # each has tried; the winner still holds the lock
+    finally:
+        for p in procs:
+            p.communicate(timeout=60)  # closes stdin: they exit
     assert sorted(s.split()[0] for s in said) == ["refused", "refused", "refused", "won"], said
     winner = procs[[s.split()[0] for s in said].index("won")].pid
     assert all(f"(pid {winner} on host" in s for s in said if s.startswith("refused")), said
@@ -174,28 +181,29 @@ def test_lease_expired_is_taken_over_and_temporary_cleaned(tmp_path, capsys):
 
 
 def test_lease_race_the_earlier_writer_backs_off(tmp_path):
-    """A and B both read "free"; A writes, B writes during A's confirm delay: A re-reads B's lease and backs off."""
-    result = {}
-
-    def contender_a():
-        try:
-            result["a"] = _lease(tmp_path, run_id="A", confirm_delay=1.0).acquire()
-        except OutputLocked as e:
-            result["a"] = e
-
-    t = threading.Thread(target=contender_a)
-    t.start()
-    deadline = time.time() + 5
-    while '"A"' not in ((tmp_path / "_lock.json").exists() and (tmp_path / "_lock.json").read_text() or ""):
-        assert time.time() < deadline
-        time.sleep(0.01)
+    """A and B both read "free"; A writes, B writes during A's confirm delay: A re-reads B's lease and backs off.
+    B's write happens inside A's confirm delay by construction: it is A's injected `sleep`."""
     b_record = {"command": "run", "run_id": "B", "pid": 4242, "host": "other", "started_at": "2026-12-04T01:02:03Z",
                 "lease_id": "b" * 32, "expires_at": time.time() + 120}
-    (tmp_path / "_lock.json").write_text(json.dumps(b_record))  # B's write, as a store would take it
-    t.join()
-    assert isinstance(result["a"], OutputLocked)
-    assert "scrapeline run B (pid 4242 on host other, since 2026-12-04T01:02:03Z)" in str(result["a"])
+    delays = []
+
+    def b_writes_meanwhile(seconds):
+        delays.append(seconds)
+        assert json.loads((tmp_path / "_lock.json").read_text())["run_id"] == "A"  # A's lease is written
+        (tmp_path / "_lock.json").write_text(json.dumps(b_record))  # B's write, as a store would take it
+
+    with pytest.raises(OutputLocked) as refused:
+        _lease(tmp_path, run_id="A", confirm_delay=2.0, sleep=b_writes_meanwhile).acquire()
+    assert delays == [2.0]
+    assert "scrapeline run B (pid 4242 on host other, since 2026-12-04T01:02:03Z)" in str(refused.value)
     assert json.loads((tmp_path / "_lock.json").read_text())["lease_id"] == "b" * 32  # A left B's lease alone
+
+
+def test_lease_without_a_rival_is_confirmed_after_its_delay(tmp_path):
+    delays = []
+    lock = _lease(tmp_path, run_id="A", confirm_delay=2.0, sleep=delays.append).acquire()
+    assert delays == [2.0] and lock.held
+    lock.release()
 
 
 def test_lease_heartbeat_renews_and_notices_a_usurper(tmp_path, capsys):
@@ -211,31 +219,73 @@ def test_lease_heartbeat_renews_and_notices_a_usurper(tmp_path, capsys):
     assert json.loads((tmp_path / "_lock.json").read_text())["lease_id"] == "u"  # not ours: not deleted
 
 
+class _SteppedStop(threading.Event):
+    """The heartbeat's stop event, stepped by the test: each `wait(interval)` announces itself on `waiting`, blocks
+    until the test calls `step()` (or the lock is released), then moves the injected clock on by the interval."""
+
+    def __init__(self, now: list[float]):
+        super().__init__()
+        self.now, self.intervals = now, []
+        self.waiting, self._go = threading.Semaphore(0), threading.Semaphore(0)
+
+    def wait(self, timeout=None):
+        if self.is_set():
+            return True
+        self.intervals.append(timeout)
+        self.waiting.release()
+        self._go.acquire()
+        if self.is_set():
+            return True
+        self.now[0] += timeout
+        return False
+
+    def step(self):
+        self._go.release()
+
+    def set(self):
+        super().set()
+        self._go.release()
+
+
 def test_lease_heartbeat_thread_keeps_it_fresh(tmp_path):
-    lock = _lease(tmp_path, ttl=0.3).acquire()
+    now = [1_000_000.0]
+    lock = _lease(tmp_path, ttl=60, clock=lambda: now[0])
+    lock._stop = stop = _SteppedStop(now)
+    lock.acquire()
     try:
-        time.sleep(0.8)  # past the ttl: only the heartbeat (every ttl/3) keeps it fresh
-        with pytest.raises(OutputLocked):
-            _lease(tmp_path).acquire()
+        for _ in range(4):  # four beats: 80 s on the clock, past the first expiry (60 s)
+            assert stop.waiting.acquire(timeout=60), "the heartbeat thread did not wait for its next beat"
+            stop.step()
+        assert stop.waiting.acquire(timeout=60)  # the fourth renewal is written; the thread waits again
+        assert stop.intervals == [20.0] * 5  # every ttl/3
+        assert now[0] == 1_000_080.0
+        assert json.loads((tmp_path / "_lock.json").read_text())["expires_at"] == now[0] + 60
+        with pytest.raises(OutputLocked):  # only the renewals keep it fresh at this time
+            _lease(tmp_path, clock=lambda: now[0]).acquire()
     finally:
         lock.release()
+    assert not lock._heartbeat.is_alive()
 
 
 # -- the CLI ------------------------------------------------------------------------------------------------
 
-def test_cli_run_and_compact_refused_with_exit_2_while_held(tmp_path, capsys):
+def test_cli_run_and_compact_refused_with_exit_2_while_held(tmp_path, capsys, monkeypatch):
     from scrapeline.pipeline.cli import main
 
     out = tmp_path / "out"
     (out / "articles" / "source=x" / "date=2025-08-06").mkdir(parents=True)
     p = _holder(out)
     try:
-        start = time.time()
+        import scrapeline.pipeline.lock as lock_module
+
+        waits = []
+        monkeypatch.setattr(lock_module, "time", types.SimpleNamespace(
+            monotonic=time.monotonic, time=time.time, sleep=waits.append))
         assert main(["run", "--output", str(out)]) == 2
         assert main(["compact", str(out), "--table", "articles"]) == 2
         assert main(["watch", str(tmp_path), "--output", str(out), "--idle-timeout", "1"]) == 2
         err = capsys.readouterr().err.splitlines()
-        assert len(err) == 3 and time.time() - start < 30
+        assert len(err) == 3 and waits == []  # refused at once: the holder's record is live, no waiting for it
         assert all(line.startswith(f"scrapeline: error: output {out} is being written by scrapeline run RUN-1 "
                                    f"(pid {p.pid} on host ") and line.endswith("; one writer per output")
                    for line in err), err
