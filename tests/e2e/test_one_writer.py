@@ -275,10 +275,7 @@ def _temporary_files(out: Path) -> list[str]:
 
 @pytest.mark.parametrize("point", [
     "read", "commit-start",
-    pytest.param("commit-mid", marks=pytest.mark.xfail(strict=True, reason=(
-        "known defect: a kill inside the articles' commit leaves the files it already renamed under articles/ with "
-        "no manifest (_commit writes _runs/<run_id>/articles.json only after every rename); the rerun counts "
-        "their rows as already in the output, so no row is lost or doubled, but those files stay orphans"))),
+    "commit-mid",
 ])
 def test_a_run_killed_9_at_a_point_it_reached_is_recovered_by_running_it_again(tmp_path, point):
     """docs/guarantees.md, "Where a kill leaves the output": a real `scrapeline run`, stopped inside its first DoFn,

@@ -123,20 +123,27 @@ class _WriteBundlesFn(beam.DoFn):
 
 
 def _commit(_, written: list[dict], output: str, table: str, run_id: str, temp_dir: str, after=None) -> Iterable[dict]:
-    """Rename every written temp file into place, write the manifest, drop the temp dir. Runs once."""
-    manifest = []
-    for n, w in enumerate(sorted(written, key=lambda w: (w["partition"], w["temp_path"]))):
-        final_dir = join(output, table, w["partition"])
-        final = join(final_dir, f"part-{run_id}-{n:05d}.parquet")
-        try:
-            FileSystems.mkdirs(final_dir)
-        except IOError:
-            pass  # exists already
-        FileSystems.rename([w["temp_path"]], [final])
-        count(f"{table}_written", w["rows"])
-        manifest.append({"partition": w["partition"], "path": final, "rows": w["rows"]})
+    """Write the manifest, then rename every written temp file into place, then drop the temp dir.
+
+    The manifest (`_runs/<run_id>/<table>.json`) names every final path before the first rename, so no file is
+    ever visible that no manifest lists, even when the process dies mid-commit. The final names are a function of
+    the written list, so a commit that runs again (a retried bundle on a cluster, or a rerun of a step) renames
+    what is left and skips what is in place: committing twice is committing once."""
+    plan = [(w, join(output, table, w["partition"], f"part-{run_id}-{n:05d}.parquet"))
+            for n, w in enumerate(sorted(written, key=lambda w: (w["partition"], w["temp_path"])))]
+    manifest = [{"partition": w["partition"], "path": final, "rows": w["rows"]} for w, final in plan]
     with FileSystems.create(join(output, "_runs", run_id, f"{table}.json"), mime_type="application/json") as f:
         f.write(json.dumps({"run_id": run_id, "table": table, "files": manifest}, indent=1).encode("utf-8"))
+    for w, final in plan:
+        if FileSystems.exists(w["temp_path"]):
+            try:
+                FileSystems.mkdirs(final.rsplit("/", 1)[0])
+            except IOError:
+                pass  # exists already
+            FileSystems.rename([w["temp_path"]], [final])
+        elif not FileSystems.exists(final):
+            raise IOError(f"commit of {table}: {w['temp_path']} is gone and {final} was never written")
+        count(f"{table}_written", w["rows"])
     remove_dir(temp_dir)
     yield from manifest
 
