@@ -11,6 +11,8 @@ uses: a final check on data nobody tuned on) instead of the inputs shipped in th
 
 from __future__ import annotations
 
+import dataclasses
+
 import argparse
 import collections
 import logging
@@ -40,10 +42,9 @@ def _work(args: tuple[int, int, int]) -> tuple[collections.Counter, collections.
     start, stop, n_dev = args
     logging.disable(logging.CRITICAL)
     from scrapeline.pipeline.config import load_config
-    from scrapeline.transforms.read.settings import ReadSettings
 
     config = load_config()
-    settings = ReadSettings(LIMIT_MB * MB, 500, config.jsonl)
+    settings = dataclasses.replace(config.read_settings(), max_file_bytes=LIMIT_MB * MB, excerpt_chars=500)
     all_seeds = dev_seeds(n_dev) if n_dev else seeds()
     totals, mutations = collections.Counter(), collections.Counter()
     failures, slow = [], []

@@ -203,6 +203,7 @@ def _prepare(known: argparse.Namespace, beam: dict, inputs: list[str]):
 
 def run(argv: list[str]) -> int:
     from scrapeline.pipeline import __version__
+    from scrapeline.pipeline.options import runner_ui
     from scrapeline.pipeline.progress import Progress
     from scrapeline.pipeline.run import run_batch
     from scrapeline.pipeline.summary import render_summary
@@ -210,11 +211,15 @@ def run(argv: list[str]) -> int:
     known, beam = _parse_pipeline_args("run", argv)
     req = _prepare(known, beam, known.inputs)
 
+    ui = runner_ui(req.beam_options)
+
     def started(run_id: str, n_files: int) -> None:
         print(f"scrapeline {__version__}: run {run_id}: {n_files} input file(s) -> {req.output}", file=sys.stderr)
+        if ui:  # the workers are not this process's children: their progress is on the runner's UI
+            print(f"scrapeline: progress: see {ui}", file=sys.stderr)
 
     try:
-        summary = run_batch(req, known.run_id, progress=Progress, started=started)
+        summary = run_batch(req, known.run_id, progress=None if ui else Progress, started=started)
     except PipelineFailed as e:
         print(f"scrapeline: error: {e}", file=sys.stderr)
         return 1

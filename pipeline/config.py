@@ -92,6 +92,9 @@ class Config:
     """Larger (decompressed) inputs are dead-lettered instead of read into memory."""
     excerpt_chars: int
     """How much raw text a dead letter keeps."""
+    warc_range_min_bytes: int
+    warc_records_per_range: int
+    """A WARC of at least `warc_range_min_bytes` is read in byte ranges of about this many records."""
     max_rows_per_file: int
     """Parquet files are cut at this many rows."""
     compression: str
@@ -119,7 +122,8 @@ class Config:
 
     def read_settings(self, fetched_at: dt.datetime | None = None) -> ReadSettings:
         """The read stage's part, with the run's fetch time."""
-        return ReadSettings(self.max_file_bytes, self.excerpt_chars, self.jsonl, fetched_at)
+        return ReadSettings(self.max_file_bytes, self.excerpt_chars, self.jsonl, self.warc_range_min_bytes,
+                            self.warc_records_per_range, fetched_at)
 
     def layout(self, name: str) -> LayoutProfile:
         return self.extract.layout(name)
@@ -301,7 +305,7 @@ _RUN_KEYS = {
     "layouts": None, "cleaning": None, "sources": None,
     "dedup": {"lead_words", "near"},
     "filter": {"min_body_words"},
-    "read": {"max_file_bytes", "excerpt_chars"},
+    "read": {"max_file_bytes", "excerpt_chars", "warc_range_min_bytes", "warc_records_per_range"},
     "write": {"max_rows_per_file", "compression"},
     "dates": {"languages"},
     "teasers": {"article_min_words", "article_min_paragraphs", "max_link_density"},
@@ -383,6 +387,8 @@ def load_config(path: str | Path | None = None) -> Config:
             min_body_words=_required(filt, "min_body_words", where),
             max_file_bytes=_required(read, "max_file_bytes", where),
             excerpt_chars=_required(read, "excerpt_chars", where),
+            warc_range_min_bytes=_required(read, "warc_range_min_bytes", where),
+            warc_records_per_range=_required(read, "warc_records_per_range", where),
             max_rows_per_file=_required(write, "max_rows_per_file", where),
             compression=_required(write, "compression", where),
             date_languages=check_languages(_required(dates, "languages", where), where("dates", "languages")),

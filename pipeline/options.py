@@ -8,7 +8,9 @@ runner) is pipeline/run.py's.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.resources import files
@@ -18,8 +20,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from scrapeline.pipeline.errors import UsageError
 
-__all__ = ["ENV_DIR", "ScrapelineOptions", "all_options_parser", "beam_options", "env_flags", "flags_of", "harness_logging",
-           "is_secret", "redact", "redact_flags", "scrub"]
+__all__ = ["ENV_DIR", "ScrapelineOptions", "all_options_parser", "beam_options", "cluster_dir", "cluster_endpoints",
+           "cluster_flags", "env_flags", "flags_of", "harness_logging",
+           "is_secret", "redact", "redact_flags", "runner_ui", "scrub"]
 
 ENV_DIR = Path(str(files("scrapeline.configs"))) / "environments"
 """`--env NAME` reads `NAME.yaml` here: the Beam options of one place to run (local, multiprocess, flink, ...)."""
@@ -84,7 +87,8 @@ def all_options_parser(prog: str, description: str | None = None,
 
 
 def env_flags(name: str | None) -> list[str]:
-    """The Beam options of `configs/environments/<name>.yaml`, as flags."""
+    """The Beam options of `configs/environments/<name>.yaml`, as flags. An environment with `cluster: NAME` also
+    takes the options of the running cluster that examples/clusters/NAME.sh started (its endpoints file)."""
     if not name:
         return []
     import yaml
@@ -94,7 +98,60 @@ def env_flags(name: str | None) -> list[str]:
         known = sorted(p.stem for p in ENV_DIR.glob("*.yaml"))
         raise UsageError(f"no environment {name!r} (known: {', '.join(known)})")
     data = yaml.safe_load(path.read_text()) or {}
-    return [str(o) for o in data.get("beam_options") or ()]
+    flags = [str(o) for o in data.get("beam_options") or ()]
+    if data.get("cluster"):
+        flags += cluster_flags(str(data["cluster"]))
+    return flags
+
+
+def cluster_dir() -> Path:
+    """Where examples/clusters/*.sh keep each cluster's state and endpoints file."""
+    return Path(os.environ.get("SCRAPELINE_CLUSTER_DIR") or Path.home() / ".cache" / "scrapeline" / "clusters")
+
+
+def cluster_endpoints(name: str) -> dict:
+    """The endpoints file of a cluster examples/clusters/NAME.sh started; UsageError when there is none."""
+    path = cluster_dir() / name / "endpoints.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UsageError(f"no {name} cluster is running (no {path}): start one with examples/clusters/{name}.sh "
+                         f"start") from None
+    except (OSError, ValueError) as e:
+        raise UsageError(f"unreadable cluster endpoints {path}: {e}") from None
+
+
+def cluster_flags(name: str) -> list[str]:
+    """PortableRunner options for a running local cluster: its job server, harnesses started by each worker
+    (PROCESS), one task per worker slot."""
+    e = cluster_endpoints(name)
+    flags = [f"--job_endpoint={e['job_endpoint']}", "--environment_type=PROCESS",
+             f"--environment_config={e['process_environment_config']}", f"--parallelism={e['parallelism']}"]
+    if e.get("files_to_stage"):  # Spark: stage one small jar instead of the job server's whole classpath
+        flags.append(f"--files_to_stage={e['files_to_stage']}")
+    return flags
+
+
+def runner_ui(beam_options: Mapping) -> str | None:
+    """Where to watch a run that does not run here: the Flink or Spark UI of the cluster whose job server the
+    options name, or the runner's own console. None for the local runners."""
+    runner = str(beam_options.get("runner") or "DirectRunner").rsplit(".", 1)[-1]
+    if runner in {"DirectRunner", "FnApiRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner"}:
+        return None
+    if runner == "DataflowRunner":
+        return "the Dataflow console (Dataflow > Jobs in the Google Cloud console)"
+    if runner == "FlinkRunner" and beam_options.get("flink_master"):
+        return f"the Flink UI at http://{beam_options['flink_master']}"
+    endpoint = beam_options.get("job_endpoint")
+    for path in sorted(cluster_dir().glob("*/endpoints.json")) if endpoint else ():
+        try:
+            e = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if e.get("job_endpoint") == endpoint:
+            url = e.get("flink_rest_url") or e.get("spark_ui_url")
+            return f"the {path.parent.name.capitalize()} UI at {url}" if url else None
+    return f"the {runner} runner's own UI (job endpoint {endpoint})" if endpoint else None
 
 
 def flags_of(options: Mapping | Sequence[str] | None) -> list[str]:
@@ -123,7 +180,9 @@ def beam_options(flags: list[str], prog: str = "scrapeline run") -> dict:
 def harness_logging(level: int) -> dict:
     """Pipeline options that give the SDK workers (multi-processing, Dataflow, Flink, Spark) our log level; without
     them each worker prints ~20 INFO lines, and a warning about our own options it does not know."""
-    name = logging.getLevelName(level)
+    # "WARN", not "WARNING": the Java job servers (Flink, Spark) parse the option into an enum that knows only
+    # DEBUG, TRACE, INFO, WARN, ERROR, OFF; the Python harness takes any name of the logging module.
+    name = {"WARNING": "WARN", "CRITICAL": "ERROR"}.get(logging.getLevelName(level), logging.getLevelName(level))
     quiet = {"apache_beam.options.pipeline_options": "ERROR", "__main__": "ERROR"} if level >= logging.WARNING \
         else {}
     return {"default_sdk_harness_log_level": name, "sdk_harness_log_level_overrides": quiet}

@@ -1,3 +1,4 @@
+import dataclasses
 """Composite transforms on TestPipeline, asserted with assert_that; the writer as a write-then-read round trip."""
 
 import datetime as dt
@@ -107,7 +108,8 @@ def test_read_dumps_reads_a_large_warc_by_ranges_and_other_files_whole(tmp_path)
     (tmp_path / "a.jsonl").write_text('{"url": "https://x.example/1", "text": "Title\\nBody words here"}\n'
                                       '{"url": "https://x.example/2", "text": "Title two\\nMore body words"}\n')
     with TestPipeline(**_opts()) as p:
-        out = p | ReadDumps([str(tmp_path / "**")], load_config().read_settings(FETCHED_AT), records_per_range=7, range_min_bytes=1)
+        out = p | ReadDumps([str(tmp_path / "**")], dataclasses.replace(
+            load_config().read_settings(FETCHED_AT), warc_records_per_range=7, warc_range_min_bytes=1))
         assert_that(out.pages | "Whole" >> beam.Map(lambda pg: pg.url), equal_to(["https://x.example/1",
                                                                                    "https://x.example/2"]),
                     label="whole")

@@ -1,3 +1,4 @@
+import dataclasses
 """DoFns called directly: setup(), process(), and what goes to which output."""
 
 import datetime as dt
@@ -10,7 +11,6 @@ from tests.support.paths import FETCHED_AT
 from scrapeline.transforms.extract.articles import _ExtractFn
 from scrapeline.pipeline.config import load_config
 from scrapeline.transforms.read.dumps import _ReadDumpFn
-from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.core.records import Article, DeadLetter, Page
 
 
@@ -21,7 +21,7 @@ def _split(outputs):
 
 
 def _read(path, fetched_at=FETCHED_AT, mtime=0.0):
-    fn = _ReadDumpFn(ReadSettings(10**7, 200, load_config().jsonl, fetched_at))
+    fn = _ReadDumpFn(dataclasses.replace(load_config().read_settings(fetched_at), max_file_bytes=10**7, excerpt_chars=200))
     fn.setup()
     return _split(list(fn.process((str(path), mtime))))
 

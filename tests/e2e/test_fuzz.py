@@ -11,6 +11,8 @@ The long run (100k cases) is `benchmarks/fuzz.py`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import random
@@ -25,7 +27,6 @@ from hypothesis import strategies as st
 
 from tests.support.paths import REPO
 from tests.support.mutations import MB, check_case, mutate, seeds
-from scrapeline.transforms.read.settings import ReadSettings
 
 SEEDS = seeds()
 LIMIT_MB = 8
@@ -39,7 +40,7 @@ def test_any_mutated_input_is_read_and_extracted_safely(tmp_path, config, seed, 
     case = mutate(SEEDS[seed], random.Random(n), LIMIT_MB)
     path = tmp_path / case.name
     path.write_bytes(case.data)
-    check_case(path, case, config, ReadSettings(LIMIT_MB * MB, 500, config.jsonl))
+    check_case(path, case, config, dataclasses.replace(config.read_settings(), max_file_bytes=LIMIT_MB * MB, excerpt_chars=500))
 
 
 def _good_files(d: Path) -> dict[str, str]:

@@ -16,6 +16,7 @@ import pytest
 
 from scrapeline.pipeline.watch import Watcher
 from scrapeline.transforms.read import DumpFile
+from tests.support import killpoints
 from tests.support.paths import REPO, SAMPLE_NAME
 
 TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
@@ -177,3 +178,37 @@ def test_a_failed_batch_stops_the_watcher_and_leaves_its_files_for_the_next_star
                 idle_timeout=5, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
     assert w.run() == 1
     assert w.batches == 0 and DumpFile(str(f), f.stat().st_size, 0.0).key not in w.ingested
+
+
+def test_two_sigints_during_a_batch_stop_watch_at_once_even_while_the_runner_holds_sigint(tmp_path):
+    """Ctrl-C twice during the first batch exits 130 at once. The batch is held inside its first DoFn the way
+    Beam's job-server wrapper holds a portable run's main thread (its own SIGINT handler installed, its lock
+    held; that handler deadlocks): a watcher whose stop relied on a main-thread `signal.signal` handler ran on."""
+    inp, out = tmp_path / "landing", tmp_path / "out"
+    inp.mkdir()
+    for i in range(3):
+        (inp / f"d{i}.txt").write_text(f"Story {i} about the harbour\n\n" + " ".join(f"w{i}x{j}" for j in range(80)))
+    hook = killpoints.prepare_dir(tmp_path / "hook")
+    env = {**os.environ, "SCRAPELINE_KILLPOINT": "jobserver", "SCRAPELINE_KILLPOINT_DIR": str(hook)}
+    proc = subprocess.Popen([sys.executable, "-c", killpoints.LAUNCH, "watch", str(inp), "--output", str(out),
+                             "--poll-interval", "0.2s", "--settle", "0s", "--fetched-at", "2025-08-06T12:00:00Z"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        killpoints.wait_reached(hook, proc)  # the first batch is running, held in its first DoFn
+        proc.send_signal(signal.SIGINT)
+        seen = []
+        while not seen or "stopping after the batch in flight" not in seen[-1]:  # the first one is taken
+            seen.append(proc.stderr.readline())
+            assert seen[-1], f"watch ended before it said it would stop: {''.join(seen)[-3000:]}"
+        proc.send_signal(signal.SIGINT)  # a second Ctrl-C (two sent at once are one pending signal)
+        _, rest = proc.communicate(timeout=60)
+        err = "".join(seen) + rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err[-3000:]
+    lines = [line.split(" ", 1)[1] for line in err.splitlines() if " scrapeline watch: stopping" in line]
+    assert lines == ["scrapeline watch: stopping after the batch in flight",
+                     "scrapeline watch: stopping now, the batch in flight was not committed"], err[-3000:]
+    assert not list((out / "_runs").glob("*.json")) if (out / "_runs").exists() else True  # nothing committed

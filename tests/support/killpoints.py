@@ -12,7 +12,11 @@ Points:
 - `commit-start`: at the start of the articles' commit (the band index is committed, the article files are
   complete under `_temporary/`, none is renamed yet);
 - `commit-mid`: inside the articles' commit, after its first file is renamed into place and before the next
-  (and before the manifest).
+  (and before the manifest);
+- `jobserver`: inside the first DoFn, the main thread is held the way Beam's job-server wrapper
+  (`StopOnExitJobServer`, which the portable runners start on `p.run()`) holds it while its server restarts: its
+  own SIGINT handler installed, its lock held. That handler deadlocks on the lock, so a SIGINT it receives is
+  never acted on.
 
 `<dir>/reached` is created when the point is reached; `<dir>/fifo` is what the process blocks on.
 """
@@ -24,7 +28,7 @@ from pathlib import Path
 
 __all__ = ["LAUNCH", "POINTS", "install", "prepare_dir", "wait_reached"]
 
-POINTS = ("read", "commit-start", "commit-mid")
+POINTS = ("read", "commit-start", "commit-mid", "jobserver")
 LAUNCH = ("import sys; from tests.support.killpoints import install; install(); "
           "from scrapeline.pipeline.cli import main; sys.exit(main())")
 
@@ -48,6 +52,31 @@ def _stop_here() -> None:
 
 def _reader_process(self, element):
     _stop_here()
+    yield from ()
+
+
+class _SlowJobServer:
+    """A job server whose second start stops at the kill point (a Java job server takes seconds to start)."""
+
+    starts = 0
+
+    def start(self):
+        type(self).starts += 1
+        if type(self).starts > 1:
+            _stop_here()
+        return "localhost:0"
+
+    def stop(self):
+        pass
+
+
+def _jobserver_process(self, element):
+    from apache_beam.runners.portability.job_server import StopOnExitJobServer
+
+    server = StopOnExitJobServer(_SlowJobServer())
+    server.start()  # installs its SIGINT handler
+    server.stop()
+    server.start()  # holds its lock while the server starts: stops here
     yield from ()
 
 
@@ -89,10 +118,10 @@ def install() -> None:
     if not point:
         return
     assert point in POINTS, point
-    if point == "read":
+    if point in ("read", "jobserver"):
         from scrapeline.transforms.read import dumps
 
-        dumps._ReadDumpFn.process = _reader_process
+        dumps._ReadDumpFn.process = _reader_process if point == "read" else _jobserver_process
         return
     from scrapeline.transforms.output import write
 

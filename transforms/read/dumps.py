@@ -553,12 +553,9 @@ class ReadDumps(beam.PTransform):
         self,
         patterns: list[str] | None,
         settings: ReadSettings,
-        records_per_range: int = 64,
-        range_min_bytes: int = 4 << 20,
     ):
-        """`patterns`: file patterns (None: applied to a PCollection of (path, mtime)); `settings`: limits, JSONL
-        field names and the run's fetch time (`read:` and `jsonl:` of the run config); a WARC of at least
-        `range_min_bytes` is read in ranges of about `records_per_range` records."""
+        """`patterns`: file patterns (None: applied to a PCollection of (path, mtime)); `settings`: limits, WARC
+        ranges, JSONL field names and the run's fetch time (`read:` and `jsonl:` of the run config)."""
         super().__init__()
         if patterns is not None and not patterns:
             raise ValueError("ReadDumps needs at least one file pattern")
@@ -566,7 +563,7 @@ class ReadDumps(beam.PTransform):
             raise ValueError("fetched_at must be timezone-aware")
         self._patterns = list(patterns) if patterns is not None else None
         self._fn = _ReadDumpFn(settings)
-        self._range = (records_per_range, range_min_bytes)
+        self._range = (settings.warc_records_per_range, settings.warc_range_min_bytes)
 
     def expand(self, pbegin_or_files):
         if isinstance(pbegin_or_files, beam.pvalue.PBegin):

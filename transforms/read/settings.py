@@ -40,9 +40,15 @@ class ReadSettings:
     excerpt_chars: int
     """How much raw text a dead letter keeps."""
     jsonl: JsonlFields
+    warc_range_min_bytes: int
+    """A WARC of at least this many bytes is read in byte ranges (each range where it lands)."""
+    warc_records_per_range: int
+    """About this many records per range."""
     fetched_at: dt.datetime | None = None
     """The run's `--fetched-at`: for dumps whose own metadata and sidecar give no fetch time."""
 
     def __post_init__(self) -> None:
         check_int(self.max_file_bytes, "read.max_file_bytes", 1)
         check_int(self.excerpt_chars, "read.excerpt_chars", 0)
+        check_int(self.warc_range_min_bytes, "read.warc_range_min_bytes", 1)
+        check_int(self.warc_records_per_range, "read.warc_records_per_range", 1)

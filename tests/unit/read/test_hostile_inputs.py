@@ -6,6 +6,8 @@ functions under the DoFns (`read_dump`, `extract_page`) on files written to tmp_
 
 from __future__ import annotations
 
+import dataclasses
+
 import bz2
 import datetime as dt
 import gzip
@@ -26,7 +28,6 @@ from scrapeline.transforms.extract.articles import extract_page, first_sentence
 from scrapeline.transforms.extract.html import split_html_page
 from scrapeline.transforms.extract.metadata import parse_published, published_time
 from scrapeline.transforms.read.dumps import CorruptInput, iter_decompressed, read_dump, resolve_fetched_at
-from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.read.containers import decode_text
 from scrapeline.pipeline.config import load_config
 from scrapeline.transforms.core.records import (
@@ -45,7 +46,7 @@ MB = 1 << 20
 
 
 def _read(path: Path, max_bytes: int = 10 * MB, fetched_at=FETCHED_AT) -> tuple[list[Page], list[DeadLetter]]:
-    out = list(read_dump(str(path), 0.0, ReadSettings(max_bytes, 200, load_config().jsonl, fetched_at)))
+    out = list(read_dump(str(path), 0.0, dataclasses.replace(load_config().read_settings(fetched_at), max_file_bytes=max_bytes, excerpt_chars=200)))
     return [o for o in out if isinstance(o, Page)], [o for o in out if isinstance(o, DeadLetter)]
 
 
