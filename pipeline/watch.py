@@ -31,8 +31,10 @@ import datetime as dt
 import json
 import logging
 import os
+import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -52,6 +54,21 @@ def say(message: str) -> None:
     print(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {message}", file=sys.stderr, flush=True)
 
 log = logging.getLogger(__name__)
+
+
+def _noted(signum, frame) -> None:
+    """The Python-level handler while a Watcher runs: the signal is acted on by the Watcher's own thread."""
+
+
+def _say_at_once(message: str) -> None:
+    """`say` from a signal: one os.write, never blocking and never through `sys.stderr` (its buffer's lock may
+    be held by the code the signal interrupted): dropped when stderr is a full pipe."""
+    line = f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {message}\n".encode()
+    try:
+        if select.select([], [2], [], 0)[1]:
+            os.write(2, line)
+    except (OSError, ValueError):
+        pass
 
 
 def scan(pattern: str) -> dict[str, DumpFile]:
@@ -134,22 +151,55 @@ class Watcher:
 
     def request_stop(self, signum=None, frame=None) -> None:
         if self.stop_requested:  # second signal: leave now; the batch in flight is ingested on the next start
-            say("scrapeline watch: stopping now, the batch in flight was not committed")
+            _say_at_once("scrapeline watch: stopping now, the batch in flight was not committed")
             # At once and quietly: unwinding through Beam's threads printed ~110 lines of tracebacks. The kernel
             # frees the output's lock (an object-store lease expires); the next writer removes `_temporary/`.
-            sys.stdout.flush()
+            try:
+                sys.stdout.flush()
+            except Exception:  # noqa: BLE001  (nothing may keep this exit from happening)
+                pass
             os._exit(130)
         self.stop_requested = True
-        say("scrapeline watch: stopping after the batch in flight")
+        _say_at_once("scrapeline watch: stopping after the batch in flight")
+
+    def _take_signals(self) -> Callable[[], None]:
+        """Route SIGINT/SIGTERM to `request_stop` for the duration of `run`; returns what gives them back.
+
+        A `signal.signal` handler alone is not enough: Python runs it in the main thread only, between
+        bytecodes, and a runner may hold the main thread or replace the handler while a batch runs (Beam's
+        job-server wrapper installs its own SIGINT handler on `p.run()`, and that handler deadlocks on its own
+        lock while the server starts). So the signals are taken through `signal.set_wakeup_fd`, written by the C
+        handler in whatever thread the kernel picks and whichever Python handler is installed, and read by a
+        thread of ours; the Python-level handlers installed here do nothing (the thread acts)."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None  # not the main thread (tests): no signal handling
+        sigs = (signal.SIGINT, signal.SIGTERM)
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        handlers = {sig: signal.signal(sig, _noted) for sig in sigs}
+        old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+
+        def take() -> None:
+            while data := os.read(r, 64):
+                for signum in data:
+                    if signum in sigs:
+                        self.request_stop(signum)
+
+        taker = threading.Thread(target=take, name="scrapeline-watch-signals", daemon=True)
+        taker.start()
+
+        def give_back() -> None:
+            signal.set_wakeup_fd(old_fd)
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+            os.close(w)  # the taker reads what is left, then the end of the pipe
+            taker.join()
+            os.close(r)
+        return give_back
 
     def run(self) -> int:
         started = last_activity = self._clock()
-        handlers = {}
-        try:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                handlers[sig] = signal.signal(sig, self.request_stop)
-        except ValueError:  # not the main thread (tests): no signal handling
-            handlers = {}
+        give_back = self._take_signals()
         try:
             while not self.stop_requested:
                 batch = self.ready()
@@ -170,8 +220,7 @@ class Watcher:
                     break
                 self._sleep(self._poll)
         finally:
-            for sig, handler in handlers.items():
-                signal.signal(sig, handler)
+            give_back()
         return 0
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -195,14 +197,22 @@ def test_two_sigints_during_a_batch_stop_watch_at_once_even_while_the_runner_hol
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         killpoints.wait_reached(hook, proc)  # the first batch is running, held in its first DoFn
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr] + [lines.put("")],
+                         daemon=True).start()
         proc.send_signal(signal.SIGINT)
         seen = []
         while not seen or "stopping after the batch in flight" not in seen[-1]:  # the first one is taken
-            seen.append(proc.stderr.readline())
+            try:
+                seen.append(lines.get(timeout=60))
+            except queue.Empty:
+                raise AssertionError(f"watch did not take the first SIGINT: {''.join(seen)[-3000:]}") from None
             assert seen[-1], f"watch ended before it said it would stop: {''.join(seen)[-3000:]}"
         proc.send_signal(signal.SIGINT)  # a second Ctrl-C (two sent at once are one pending signal)
-        _, rest = proc.communicate(timeout=60)
-        err = "".join(seen) + rest
+        proc.wait(timeout=60)
+        while (line := lines.get(timeout=60)) != "":
+            seen.append(line)
+        err = "".join(seen)
     finally:
         if proc.poll() is None:
             proc.kill()
