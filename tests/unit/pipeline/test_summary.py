@@ -36,3 +36,44 @@ def test_a_run_whose_runner_returned_no_metrics_fails_the_check_and_says_why(tmp
     assert build_summary({}, str(tmp_path), "r1", [], files=0)["identity"]["holds"] is True
     ok = build_summary({"files_read": 3, "read_units": 3}, str(tmp_path), "r1", ["in/"], files=3)
     assert ok["identity"]["holds"] is True and "why" not in ok["identity"]
+
+
+class _Counter:
+    def __init__(self, name, attempted, committed):
+        from types import SimpleNamespace
+
+        self.key = SimpleNamespace(metric=SimpleNamespace(name=name))
+        self.attempted, self.committed = attempted, committed
+
+
+class _Result:
+    def __init__(self, counters):
+        self._counters = counters
+
+    def metrics(self):
+        result = self
+
+        class _M:
+            def query(self, _filter):
+                return {"counters": result._counters}
+        return _M()
+
+
+def test_attempted_only_metrics_forgive_an_over_count_but_never_a_loss(tmp_path):
+    """Spark's portable runner commits no metric: attempted counters count a recomputed stage's work again. An
+    accounted sum over the extracted count is that; one under it is a loss, whatever the metrics."""
+    from scrapeline.pipeline.summary import counters_of
+
+    over = build_summary(counters_of(_Result([_Counter("files_read", 1, None), _Counter("articles_extracted", 4, None),
+                                              _Counter("articles_written", 0, None),
+                                              _Counter("duplicates.in_run", 5, None)])), str(tmp_path), "r1", ["in/"], 1)
+    assert over["identity"]["holds"] is True and over["identity"]["metrics"] == "attempted"
+    assert "no article is missing" in over["identity"]["why"] and "no article is missing" in render_summary(over)
+    under = build_summary(counters_of(_Result([_Counter("files_read", 1, None), _Counter("articles_extracted", 4, None),
+                                               _Counter("articles_written", 0, None),
+                                               _Counter("duplicates.in_run", 3, None)])), str(tmp_path), "r1", ["in/"], 1)
+    assert under["identity"]["holds"] is False
+    exact_over = build_summary(counters_of(_Result([_Counter("files_read", 1, 1), _Counter("articles_extracted", 4, 4),
+                                                    _Counter("articles_written", 0, 0),
+                                                    _Counter("duplicates.in_run", 5, 5)])), str(tmp_path), "r1", ["in/"], 1)
+    assert exact_over["identity"]["holds"] is False and exact_over["identity"]["metrics"] == "committed"
