@@ -20,6 +20,19 @@ def _sample_block(sample_text: str, title: str) -> str:
     return lines[lines.index(title) + 1]
 
 
+def _member_starts(data: bytes) -> list[int]:
+    """The byte offsets at which the gzip members of `data` begin."""
+    import zlib
+
+    starts, pos = [], 0
+    while pos < len(data):
+        starts.append(pos)
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        d.decompress(data[pos:])
+        pos = len(data) - len(d.unused_data)
+    return starts
+
+
 def test_mixed_directory_one_run(tmp_path, sample_path, sample_text):
     inp = tmp_path / "dumps"
     (inp / "html").mkdir(parents=True)
@@ -38,7 +51,7 @@ def test_mixed_directory_one_run(tmp_path, sample_path, sample_text):
                                                              "across Asia and Europe."]).decode()}),
     ]))
     words = " ".join(f"w{i * 7919 % 10007}" for i in range(600))
-    warc = build_warc([
+    records = [
         ("warcinfo", None, b"", ""),
         ("request", "https://ex.org/a", b"", ""),
         ("response", "https://ex.org/a", html_page("Harvest festival draws record crowds", [
@@ -47,7 +60,10 @@ def test_mixed_directory_one_run(tmp_path, sample_path, sample_text):
         ("revisit", "https://ex.org/a", b"", "text/html"),
         ("response", "https://ex.org/logo.png", b"\x89PNG\r\n", "image/png"),
         ("response", "https://ex.org/cut", html_page("Cut short", [words]), "text/html"),
-    ])
+    ]
+    warc = build_warc(records)
+    starts = _member_starts(warc)  # one gzip member a record: where each record begins
+    assert len(starts) == len(records)
     (inp / "crawl.warc.gz").write_bytes(warc[:-100])
 
     out = tmp_path / "out"
@@ -74,12 +90,12 @@ def test_mixed_directory_one_run(tmp_path, sample_path, sample_text):
     harvest = next(r for r in rows if r["title"] == "Harvest festival draws record crowds")
     assert harvest["url"] == "https://ex.org/a" and harvest["input_uri"].endswith("crawl.warc.gz")
     assert harvest["fetched_at"].isoformat().startswith("2025-05-01T10:00:00")  # WARC-Date beats --fetched-at
-    assert harvest["record_index"] > 0  # the record's byte offset: replayable
+    assert harvest["record_index"] == starts[2]  # its byte offset: replayable
 
     dead = ds.dataset(str(out / "dead_letters"), format="parquet", partitioning="hive").to_table().to_pylist()
-    got = sorted((d["stage"], d["reason"], d["input_uri"].rsplit("/", 1)[1], d["record_index"] is not None)
-                 for d in dead)
-    assert got == [("read", "bad_json", "scraper.jsonl", True), ("read", "truncated_record", "crawl.warc.gz", True)]
+    got = sorted((d["stage"], d["reason"], d["input_uri"].rsplit("/", 1)[1], d["record_index"]) for d in dead)
+    assert got == [("read", "bad_json", "scraper.jsonl", 1),  # its line (0-based)
+                   ("read", "truncated_record", "crawl.warc.gz", starts[5])]  # its byte offset
 
     (summary_file,) = (out / "_runs").glob("*.json")
     s = json.loads(summary_file.read_text())
