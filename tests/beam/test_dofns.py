@@ -45,8 +45,9 @@ def test_sidecar_wins_over_cli_fetch_time(tmp_path):
 
 def test_mtime_is_the_last_resort(tmp_path):
     (tmp_path / "a.txt").write_text("Title\nBody")
-    pages, _ = _read(tmp_path / "a.txt", fetched_at=None, mtime=86400.0)
-    assert pages[0].fetched_at_origin == "mtime" and pages[0].fetched_at.day == 2
+    mtime = dt.datetime(2025, 3, 2, 8, 15, tzinfo=dt.timezone.utc)
+    pages, _ = _read(tmp_path / "a.txt", fetched_at=None, mtime=mtime.timestamp())
+    assert pages[0].fetched_at_origin == "mtime" and pages[0].fetched_at == mtime
 
 
 def test_bad_inputs_become_dead_letters(tmp_path):

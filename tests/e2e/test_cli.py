@@ -174,21 +174,45 @@ def test_unusable_invocations_fail_fast_with_exit_2(tmp_path, capsys, args, mess
     assert message in err and err.count("\n") == 1  # one line, no traceback
 
 
-@pytest.mark.parametrize("scheme", ["gs", "s3"])
-def test_an_output_on_a_store_without_its_extra_fails_fast(tmp_path, capsys, monkeypatch, scheme):
-    if scheme == "s3":  # the test extra installs boto3 (for the object-store tests): hide it
-        monkeypatch.setitem(sys.modules, "boto3", None)
-    else:
-        try:
-            from apache_beam.io.filesystems import FileSystems
-
-            FileSystems.get_filesystem(f"{scheme}://bucket/x")
-            pytest.skip(f"the {scheme} extra is installed here")
-        except (ValueError, ImportError):
-            pass
-    assert main(["run", "--output", f"{scheme}://bucket/x"]) == 2
+def test_an_output_on_s3_without_its_extra_fails_fast(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)  # the test extra installs boto3 (object-store tests): hide it
+    assert main(["run", "--output", "s3://bucket/x"]) == 2
     err = capsys.readouterr().err
     assert "cannot use output" in err and "extra" in err and err.count("\n") == 1
+
+
+def test_an_output_on_gs_without_its_extra_fails_fast(tmp_path):
+    """In a process where google-cloud-storage cannot be imported (the [gcp] extra missing), Beam registers no
+    gs:// filesystem: the run is refused in one line, exit 2. (In this process the extra may be installed and
+    Beam's filesystems are already registered, so the check runs in a fresh one with the module hidden.)"""
+    hide = ("import sys; sys.modules['google.cloud.storage'] = None; "
+            "from scrapeline.pipeline.cli import main; sys.exit(main())")
+    proc = subprocess.run([sys.executable, "-c", hide, "run", "--output", "gs://bucket/x"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("scrapeline")]
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert ours == [line for line in proc.stderr.splitlines() if line.strip()] and len(ours) == 1, proc.stderr
+    assert ours[0].startswith("scrapeline: error: cannot use output 'gs://bucket/x': ") and "[gcp] extra" in ours[0]
+
+
+@pytest.mark.parametrize("when", ["1989-12-31T23:59:59Z", "1970-01-01T00:00:00Z", "+2days"])
+def test_a_fetched_at_before_1990_or_after_tomorrow_is_refused_with_exit_2(tmp_path, capsys, when):
+    if when == "+2days":
+        when = (dt.datetime.now(UTC) + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert main(["run", "--output", str(tmp_path / "o"), "--fetched-at", when]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"scrapeline: error: --fetched-at {when!r} lies before 1990 or after tomorrow: no page in a "
+                   f"scrape was fetched then\n")
+    assert not (tmp_path / "o" / "articles").exists()
+
+
+def test_a_fetched_at_at_the_bounds_is_accepted(tmp_path):
+    from scrapeline.pipeline.run import prepare
+
+    assert prepare([], str(tmp_path / "o"), fetched_at="1990-01-01T00:00:00Z").fetched_at == dt.datetime(
+        1990, 1, 1, tzinfo=UTC)
+    soon = (dt.datetime.now(UTC) + dt.timedelta(hours=23)).replace(microsecond=0)
+    assert prepare([], str(tmp_path / "o"), fetched_at=soon.isoformat()).fetched_at == soon
 
 
 def test_an_interrupt_exits_130_in_one_line(tmp_path, capsys, monkeypatch):

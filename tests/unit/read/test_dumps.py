@@ -70,11 +70,30 @@ def test_fetched_at_order_record_sidecar_cli_mtime():
     cli = dt.datetime(2025, 1, 3, tzinfo=UTC)
     assert resolve_fetched_at("2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", cli, 0.0) == (
         dt.datetime(2025, 1, 1, tzinfo=UTC), "record")
-    assert resolve_fetched_at(None, "2025-01-02T00:00:00Z", cli, 0.0) == (dt.datetime(2025, 1, 2, tzinfo=UTC), "sidecar")
-    assert resolve_fetched_at(None, None, cli, 0.0) == (cli, "cli")
-    assert resolve_fetched_at(None, None, None, 86400.0) == (dt.datetime(1970, 1, 2, tzinfo=UTC), "mtime")
+    mtime = dt.datetime(2025, 1, 4, 9, 30, tzinfo=UTC).timestamp()
+    assert resolve_fetched_at(None, "2025-01-02T00:00:00Z", cli, mtime) == (
+        dt.datetime(2025, 1, 2, tzinfo=UTC), "sidecar")
+    assert resolve_fetched_at(None, None, cli, mtime) == (cli, "cli")
+    assert resolve_fetched_at(None, None, None, mtime) == (dt.datetime(2025, 1, 4, 9, 30, tzinfo=UTC), "mtime")
     with pytest.raises(ValueError):
         resolve_fetched_at(None, None, None, None)
+
+
+def test_a_record_or_sidecar_time_outside_1990_to_tomorrow_is_passed_over():
+    mtime = dt.datetime(2025, 1, 4, tzinfo=UTC).timestamp()
+    tomorrow_and_more = (dt.datetime.now(UTC) + dt.timedelta(days=2)).isoformat()
+    for bad in ("1970-01-02T00:00:00Z", "1989-12-31T23:59:59Z", tomorrow_and_more):
+        assert resolve_fetched_at(bad, None, None, mtime) == (dt.datetime(2025, 1, 4, tzinfo=UTC), "mtime")
+        assert resolve_fetched_at(None, bad, None, mtime) == (dt.datetime(2025, 1, 4, tzinfo=UTC), "mtime")
+    assert resolve_fetched_at("1990-01-01T00:00:00Z", None, None, mtime) == (
+        dt.datetime(1990, 1, 1, tzinfo=UTC), "record")  # the bound itself is a plausible time
+
+
+def test_an_mtime_before_1990_is_not_checked():
+    """What a file whose modification time is 1970 gets today: a 1970 fetch time, taken as is (no bound is
+    applied to the mtime, unlike the record's, the sidecar's and --fetched-at). Reported as a defect: such a
+    file's articles land in a date=1970-01-02 partition (docs/guarantees.md promises none before 1990)."""
+    assert resolve_fetched_at(None, None, None, 86400.0) == (dt.datetime(1970, 1, 2, tzinfo=UTC), "mtime")
 
 
 def test_dump_paths_and_containers():
