@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -25,43 +23,18 @@ import pyarrow.fs as pafs
 
 from scrapeline.pipeline import api, cli
 from scrapeline.pipeline.lock import OutputLock
+from tests.support.servers import S3_KEY, S3_REGION, S3_SECRET, free_port, moto_s3, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 FETCHED = "2025-08-06T12:00:00Z"
 SECOND = ROOT / "tests" / "cases" / "text" / "generic-single" / "input.txt"
-KEY, SECRET, REGION = "test", "test", "us-east-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(args: list[str], port: int):
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"{args[2]} did not start") from None
-            time.sleep(0.2)
+KEY, SECRET, REGION = S3_KEY, S3_SECRET, S3_REGION
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    pytest.importorskip("moto.server")
-    port = _free_port()
-    proc = _serve([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with moto_s3() as url:
+        yield url
 
 
 @pytest.fixture()
@@ -168,7 +141,7 @@ def test_a_store_error_is_one_line_in_seconds(endpoint, bucket):
     started = time.monotonic()
     with pytest.raises(api.UsageError, match="Could not connect"):  # Beam alone retried for minutes
         api.run([f"s3://{b}/landing/"], f"s3://{b}/out", options={**_options(endpoint),
-                                                                  "s3_endpoint_url": f"http://127.0.0.1:{_free_port()}"})
+                                                                  "s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})
     assert time.monotonic() - started < 60
 
 
@@ -204,8 +177,8 @@ def gcs(tmp_path_factory):
         "type": "service_account", "project_id": "test", "private_key_id": "test", "private_key": key,
         "client_email": "test@test.iam.gserviceaccount.com", "client_id": "1",
         "token_uri": f"http://127.0.0.1:{stub.server_port}/token"}))
-    port = _free_port()
-    proc = _serve([sys.executable, "-m", "gcp_storage_emulator", "start", "--host=127.0.0.1", f"--port={port}",
+    port = free_port()
+    proc = serve([sys.executable, "-m", "gcp_storage_emulator", "start", "--host=127.0.0.1", f"--port={port}",
                    "--in-memory"], port)
     mp = pytest.MonkeyPatch()
     mp.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
