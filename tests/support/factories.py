@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import types
 
 import apache_beam as beam
 
@@ -75,3 +77,44 @@ def failing_graph(real):
         _ = outs["articles"] | "Boom" >> beam.Map(lambda a: 1 / 0)
         return outs
     return build
+
+
+class _RecordingPattern:
+    """A compiled `regex` pattern that records the `timeout=` of every call, and refuses a call without one
+    (an unbounded call on a catastrophic pattern would hang the test instead of failing it)."""
+
+    def __init__(self, real, timeouts: list):
+        self._real, self._timeouts = real, timeouts
+
+    def __getattr__(self, name):
+        attr = getattr(self._real, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            self._timeouts.append(kwargs.get("timeout"))
+            if kwargs.get("timeout") is None:
+                raise AssertionError(f"{self._real.pattern!r}.{name} called without a timeout")
+            return attr(*args, **kwargs)
+        return call
+
+
+@contextlib.contextmanager
+def regex_timeouts(module, *caches):
+    """Within: `module`'s `regex.compile` returns recording patterns (its `caches`, lru_cache'd functions, are
+    cleared on entry and exit); yields the list of `timeout=` values its pattern calls are made with."""
+    import regex
+
+    timeouts: list = []
+    fake = types.SimpleNamespace(**{k: getattr(regex, k) for k in dir(regex) if not k.startswith("__")})
+    fake.compile = lambda *a, **kw: _RecordingPattern(regex.compile(*a, **kw), timeouts)
+    real = module.regex
+    for cache in caches:
+        cache.cache_clear()
+    module.regex = fake
+    try:
+        yield timeouts
+    finally:
+        module.regex = real
+        for cache in caches:
+            cache.cache_clear()
