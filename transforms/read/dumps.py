@@ -279,11 +279,12 @@ def container_of(path: str, head: bytes) -> str:
 def resolve_fetched_at(
     record: str | None, sidecar: str | None, cli: dt.datetime | None, mtime: float | None
 ) -> tuple[dt.datetime, str]:
-    """(fetched_at, where it came from): record metadata, then sidecar, then --fetched-at, then mtime.
+    """(fetched_at, where it came from): record metadata, then sidecar, then --fetched-at, then mtime, then now.
 
-    A record or sidecar time that does not parse (or overflows) or lies outside [1990, now + 1 day] is passed
+    A record, sidecar or mtime that does not parse (or overflows) or lies outside [1990, now + 1 day] is passed
     over and counted (`fetched_at.unusable.<origin>`): the record keeps its content and is dated by the next
-    source.
+    source. A file whose modification time is implausible (a 1970 mtime from an archive without times) is dated
+    by the time it is read (`ingested`), so no row lands in a partition before 1990.
     """
     now = dt.datetime.now(dt.timezone.utc)
     for value, origin in ((record, "record"), (sidecar, "sidecar")):
@@ -299,7 +300,14 @@ def resolve_fetched_at(
     if cli is not None:
         return cli.astimezone(dt.timezone.utc), "cli"
     if mtime is not None:
-        return dt.datetime.fromtimestamp(mtime, dt.timezone.utc), "mtime"
+        try:
+            t = dt.datetime.fromtimestamp(mtime, dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            t = None
+        if t is not None and plausible_time(t, now) is None:
+            return t, "mtime"
+        count("fetched_at.unusable.mtime")
+        return now, "ingested"
     raise ValueError("no fetch time: no usable record metadata or sidecar, no --fetched-at, no modification time")
 
 

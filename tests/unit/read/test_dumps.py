@@ -89,11 +89,14 @@ def test_a_record_or_sidecar_time_outside_1990_to_tomorrow_is_passed_over():
         dt.datetime(1990, 1, 1, tzinfo=UTC), "record")  # the bound itself is a plausible time
 
 
-def test_an_mtime_before_1990_is_not_checked():
-    """What a file whose modification time is 1970 gets today: a 1970 fetch time, taken as is (no bound is
-    applied to the mtime, unlike the record's, the sidecar's and --fetched-at). Reported as a defect: such a
-    file's articles land in a date=1970-01-02 partition (docs/guarantees.md promises none before 1990)."""
-    assert resolve_fetched_at(None, None, None, 86400.0) == (dt.datetime(1970, 1, 2, tzinfo=UTC), "mtime")
+def test_an_implausible_mtime_is_passed_over_for_the_time_of_reading():
+    """A file whose modification time is 1970 (or next year) is not dated by it: no partition before 1990."""
+    before = dt.datetime.now(UTC)
+    for mtime in (86400.0, (before + dt.timedelta(days=3)).timestamp()):
+        t, origin = resolve_fetched_at(None, None, None, mtime)
+        assert origin == "ingested" and before <= t <= dt.datetime.now(UTC)
+    good = dt.datetime(2025, 8, 6, tzinfo=UTC)
+    assert resolve_fetched_at(None, None, None, good.timestamp()) == (good, "mtime")
 
 
 def test_dump_paths_and_containers():
