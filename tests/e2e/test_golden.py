@@ -61,6 +61,11 @@ def test_golden_case(case, tmp_path):
     }
     expected_path = case / "expected.json"
     if os.environ.get("SCRAPELINE_UPDATE_GOLDEN"):
+        previous = json.loads(expected_path.read_text()) if expected_path.exists() else None
         expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n")
+        # Recording is not checking: never a pass in update mode (the output would equal itself by construction).
+        pytest.fail(f"SCRAPELINE_UPDATE_GOLDEN is set: {expected_path} re-recorded "
+                    f"({'unchanged' if previous == actual else 'CHANGED: read the diff'}); nothing was checked. "
+                    f"Run again without it to check.", pytrace=False)
     expected = json.loads(expected_path.read_text())
     assert actual == expected

@@ -70,7 +70,7 @@ def test_ties_break_by_published_then_fetched_then_url():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(40, 90), st.integers(0, 3)), min_size=1, max_size=7))
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(40, 90), st.integers(0, 3)), min_size=1, max_size=5))
 def test_result_does_not_depend_on_input_order(specs):
     arts = [
         article(words(n, f"s{story}"), f"t{i}", position=i, published_at=T0 + dt.timedelta(minutes=m))
@@ -80,7 +80,7 @@ def test_result_does_not_depend_on_input_order(specs):
     for a in arts:
         by_key.setdefault(a.story_key, []).append(a)
     results = []
-    for perm in itertools.islice(itertools.permutations(range(len(arts))), 6):
+    for perm in itertools.permutations(range(len(arts))):  # all of them (at most 5! = 120): the first items move too
         ordered = [arts[i] for i in perm]
         groups = {}
         for a in ordered:
