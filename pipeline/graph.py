@@ -95,9 +95,10 @@ def extract(read, config: Config, spec: RunSpec, spill: str | None = None) -> Ex
     pages, extracted where they are read): the articles are flattened, never the pages. With `spill` (a
     directory), their bodies are spilled where they are extracted (transforms/dedup/spill.py) and the articles go on
     slim."""
-    whole = read.pages | "ExtractArticles" >> ExtractArticles(config.extract, spec.ingested_at, spec.version, spec.layout)
+    settings = config.extract
+    whole = read.pages | "ExtractArticles" >> ExtractArticles(settings, spec.ingested_at, spec.version, spec.layout)
     ranged = read.ranged_pages | "ExtractRangedArticles" >> ExtractArticles(
-        config, spec.ingested_at, spec.version, spec.layout)
+        settings, spec.ingested_at, spec.version, spec.layout)
     whole_articles, ranged_articles = whole.articles, ranged.articles
     if spill is not None:  # on each branch, in the stage that extracts: a Flatten first would hold them all
         whole_articles = whole_articles | "SpillBodies" >> SpillBodies(spill, config.near)
