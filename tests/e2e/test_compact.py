@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 
 import duckdb
 import pyarrow as pa
@@ -63,33 +61,31 @@ def test_a_lone_file_of_the_old_layout_is_rewritten_in_the_current_one(tmp_path,
     assert _all_rows(out) == before and len(before) == 6
 
 
-def test_readers_never_see_both_or_neither(tmp_path):
+def test_readers_never_see_both_or_neither(tmp_path, monkeypatch):
+    """A reader listing the partition just before the swap sees all the old files, just after it the merged one:
+    never both, never neither. The swap is hooked, so the reads happen at those two points whatever the timing."""
+    import scrapeline.pipeline.compact as compact
+
     out = tmp_path / "out"
     part = _write_small_files(out, n_files=8)
     expected = len(_all_rows(out))
-    seen, stop = [], threading.Event()
+    seen = []
 
-    def reader():
-        while not stop.is_set():
-            try:
-                seen.append(sum(pq.read_table(f).num_rows for f in sorted(part.glob("*.parquet"))))
-            except FileNotFoundError:  # a listed file moved away by the swap: a reader retries, never miscounts
-                pass
+    def read_partition() -> tuple[int, int]:
+        files = sorted(part.glob("*.parquet"))
+        return len(files), sum(pq.read_table(f).num_rows for f in files)
 
-    t = threading.Thread(target=reader)
-    t.start()
-    try:
-        deadline = time.time() + 30
-        while not seen and time.time() < deadline:  # the reader is running before the swap starts
-            time.sleep(0.001)
-        assert compact_partition(out, "articles", part, 100_000) == (8, 1)
-        during = len(seen)
-        while len(seen) == during and time.time() < deadline:  # and reads again after it
-            time.sleep(0.001)
-    finally:
-        stop.set()
-        t.join()
-    assert len(seen) >= 2 and set(seen) == {expected}
+    real = compact.exchange_dirs
+
+    def swap_between_two_reads(a, b):
+        seen.append(read_partition())
+        real(a, b)
+        seen.append(read_partition())
+
+    monkeypatch.setattr(compact, "exchange_dirs", swap_between_two_reads)
+    assert compact_partition(out, "articles", part, 100_000) == (8, 1)
+    assert seen == [(8, expected), (1, expected)]
+    assert read_partition() == (1, expected)
 
 
 def test_exchange_dirs_is_a_swap(tmp_path):
