@@ -51,9 +51,20 @@ def _wait_for_runs(out: Path, n: int, proc: subprocess.Popen, timeout: float = 1
         time.sleep(0.2)
 
 
+def _wait_for_line(proc: subprocess.Popen, text: str) -> None:
+    """Read the watcher's output until a line holding `text` (kept for _stop)."""
+    proc.lines = getattr(proc, "lines", [])
+    for line in proc.stdout:
+        proc.lines.append(line)
+        if text in line:
+            return
+    raise AssertionError(f"watch exited ({proc.wait()}) before saying {text!r}: {''.join(proc.lines)[-3000:]}")
+
+
 def _stop(proc: subprocess.Popen) -> str:
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=120)
+    output = "".join(getattr(proc, "lines", [])) + output
     assert proc.returncode == 0, output[-3000:]
     assert "stopping after the batch in flight" in output
     return output
@@ -74,7 +85,7 @@ def test_watch_ingests_each_file_once_across_a_restart(tmp_path, sample_path, sa
     inp.mkdir()
     first = _start(inp, out)
     try:
-        time.sleep(1)
+        _wait_for_line(first, "already ingested")  # watching: the file lands after the watcher started
         shutil.copy(sample_path, inp / SAMPLE_NAME)
         _wait_for_runs(out, 1, first)
         (inp / "wire.html").write_text(_tariff_html(sample_text))
@@ -89,17 +100,20 @@ def test_watch_ingests_each_file_once_across_a_restart(tmp_path, sample_path, sa
             "Train drivers called off next week's strike after overnight talks produced a pay offer that union "
             "leaders said they would put to members, ending a dispute that had disrupted services for months.\n")
         _wait_for_runs(out, 3, second)
-        time.sleep(2)  # a few more polls: nothing else may be ingested
+        # A sentinel settles only after two more polls: by its run the watcher has listed the committed files
+        # again at least twice, and must not have read any of them again.
+        (inp / "sentinel.txt").write_text("Sentinel\n" + " ".join(f"word{i}" for i in range(40)) + ".\n")
+        _wait_for_runs(out, 4, second)
     finally:
         log = _stop(second)
     assert "2 file(s) already ingested" in log
 
     runs = _summaries(out)
     ingested = [Path(f["path"]).name for s in runs for f in s["files"]]
-    assert sorted(ingested) == sorted([SAMPLE_NAME, "wire.html", "new.txt"])  # each exactly once
+    assert sorted(ingested) == sorted([SAMPLE_NAME, "wire.html", "new.txt", "sentinel.txt"])  # each exactly once
     rows = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
     titles = sorted(r["title"] for r in rows)
-    assert len(titles) == 4 and "Rail strike called off after overnight talks" in titles
+    assert len(titles) == 5 and "Rail strike called off after overnight talks" in titles
     tariff = next(r for r in rows if r["title"] == TARIFF)
     assert tariff["duplicate_count"] == 1 and "China oil and tariffs" in tariff["duplicate_titles"]
     assert "Wire Review" in tariff["duplicate_sources"]
