@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.factories import T0, article, existing, words
-from scrapeline.transforms.dedup.exact import keep_order, resolve_group
+from scrapeline.transforms.dedup.exact import resolve_group
 
 FULL = words(80) + " final sentence here."
 CUT = words(80)
@@ -102,15 +102,32 @@ def test_copy_cut_mid_word_keeps_the_complete_one():
 
 
 def _naive_clusters(items, lead):
-    """Reference: every copy joins the most complete copy it is a truncation of, comparing all pairs."""
-    from scrapeline.transforms.core.keys import completeness, is_truncation_of, normalise_words
+    """Reference, written from the rule and sharing no code with the product: every copy joins the most complete
+    copy whose text it is (equal, or cut short after at least `lead` words, its last word possibly cut), comparing
+    all pairs. Most complete: more words, then more characters; then earliest published, fetched, url, lineage."""
+    import re
+    import unicodedata
 
-    ws = {id(a): normalise_words(a.body) for a in items}
-    order = sorted(items, key=lambda a: (tuple(-x for x in completeness(ws[id(a)])), keep_order(a), a.article_id))
+    def norm(text):
+        return re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+
+    def cut_from(short, long):
+        if len(short) > len(long):
+            return False
+        if short == long:
+            return True
+        n = len(short)
+        return n >= lead and short[:-1] == long[:n - 1] and long[n - 1].startswith(short[-1])
+
+    far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    ws = {id(a): norm(a.body) for a in items}
+    order = sorted(items, key=lambda a: (-len(ws[id(a)]), -sum(len(w) for w in ws[id(a)]), a.published_at or far,
+                                         a.fetched_at, a.url is None, a.url or "", a.input_uri, a.record_index,
+                                         a.position, a.article_id))
     reps = []
     for a in order:
         for rep in reps:
-            if is_truncation_of(ws[id(a)], ws[id(rep[0])], lead):
+            if cut_from(ws[id(a)], ws[id(rep[0])]):
                 rep.append(a)
                 break
         else:
