@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import gzip
 import json
 import os
 import random
@@ -104,8 +105,20 @@ def test_runs_over_mutated_files_mixed_with_good_ones(tmp_path, batch):
         (inp / name).write_bytes(case.data)
         if case.binary:
             bad_names.add(name)
+    # A bomb large enough to matter: 256 MB of zeros in 0.25 MB of gzip. Read without the limit it alone would
+    # add several times its size to the peak; read with it, at most a few LIMIT_MB buffers.
+    bomb = inp / "bomb.txt.gz"
+    with gzip.open(bomb, "wb", compresslevel=1) as f:
+        for _ in range(256):
+            f.write(bytes(MB))
+    bad_names.add(bomb.name)
     cfg = _small_limit_config(tmp_path)
     out = tmp_path / "out"
+    baseline_in = tmp_path / "baseline"
+    baseline_in.mkdir()
+    _good_files(baseline_in)
+    code, baseline_rss, err = _run_cli(baseline_in, tmp_path / "baseline-out", cfg)  # the good files alone
+    assert code == 0 and baseline_rss > 0, err
 
     code, rss, err = _run_cli(inp, out, cfg)
     assert code == 0, err
@@ -115,7 +128,8 @@ def test_runs_over_mutated_files_mixed_with_good_ones(tmp_path, batch):
     by_file = {Path(row["input_uri"]).name for row in rows}
     assert set(good) <= by_file, f"good files not ingested: {set(good) - by_file}"
     assert not by_file & bad_names, f"rows from binaries or bombs: {by_file & bad_names}"
-    assert rss < 1536 * MB, f"peak RSS {rss / MB:.0f} MB"
+    bound = baseline_rss + 16 * LIMIT_MB * MB
+    assert rss < bound, f"peak RSS {rss / MB:.0f} MB; the good files alone {baseline_rss / MB:.0f} MB"
 
     code, _, err = _run_cli(inp, out, cfg)
     assert code == 0, err
