@@ -18,7 +18,8 @@
 #   WORKER_POOL_PORT=50000      Python worker pool (EXTERNAL environment)
 #   SCRAPELINE_PYTHON           python for the worker pool (default: active venv, python3)
 #   WORKER_POOL_IMPL=scrapeline scrapeline: worker_pool.py; beam: Beam's worker_pool_main
-#   FLINK_RESTART_ATTEMPTS=3  FLINK_RESTART_DELAY=5s   fixed-delay restart strategy
+#   FLINK_RESTART_ATTEMPTS=10 FLINK_RESTART_DELAY=5s   fixed-delay restart strategy (a lost TaskManager
+#                               fails each region that read from it, and each failure takes one attempt)
 #   SCRAPELINE_CLUSTER_DIR      state root (default ~/.cache/scrapeline/clusters)
 #   SCRAPELINE_CACHE            download cache (default ~/.cache/scrapeline)
 set -euo pipefail
@@ -40,7 +41,7 @@ BEAM_JOB_PORT=${BEAM_JOB_PORT:-8099}
 BEAM_ARTIFACT_PORT=${BEAM_ARTIFACT_PORT:-8098}
 BEAM_EXPANSION_PORT=${BEAM_EXPANSION_PORT:-8097}
 WORKER_POOL_PORT=${WORKER_POOL_PORT:-50000}
-FLINK_RESTART_ATTEMPTS=${FLINK_RESTART_ATTEMPTS:-3}
+FLINK_RESTART_ATTEMPTS=${FLINK_RESTART_ATTEMPTS:-10}
 FLINK_RESTART_DELAY=${FLINK_RESTART_DELAY:-5s}
 HOST=127.0.0.1
 
