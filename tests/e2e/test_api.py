@@ -78,7 +78,8 @@ def test_a_run_that_loses_an_article_fails_its_accounting(tmp_path, monkeypatch,
     s = accounting.value.summary
     assert s.status == "failed_accounting" and s.record["status"] == "failed_accounting"
     assert (s.articles_extracted, s.articles_written, s.duplicates_in_run) == (4, 2, 1)  # one of 3 unique lost
-    assert s.record["identity"] == {"extracted": 4, "written+duplicates+filtered+dead_lettered": 3, "holds": False}
+    assert s.record["identity"] == {"extracted": 4, "written+duplicates+filtered+dead_lettered": 3, "holds": False,
+                                    "metrics": "committed"}
     rows = pq.read_table(tmp_path / "out" / "articles").num_rows
     assert rows == 2
     record = json.loads(next((tmp_path / "out" / "_runs").glob("*.json")).read_text())
