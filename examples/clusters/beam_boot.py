@@ -12,17 +12,18 @@ staged artifacts (pickled main session, requirements files, packages: downloaded
 have the pipeline's code and dependencies), then execs
 `python -m apache_beam.runners.worker.sdk_worker_main` with the environment it expects.
 
-Used two ways (see NOTES.md):
+Used three ways (see NOTES.md):
   * --environment_type=PROCESS --environment_config='{"command": "<state>/bin/beam-boot"}':
     each Flink TaskManager / Spark executor starts its own harness processes (children of
     that JVM), no worker pool needed;
-  * by worker_pool.py for --environment_type=EXTERNAL.
+  * by worker_pool.py for --environment_type=EXTERNAL;
+  * by zygote.py, which runs `prepare` and the harness in a process forked from one that has already imported
+    Beam and the pipeline's modules (no exec: a harness starts in a fraction of a second instead of 3-6 s).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -70,7 +71,9 @@ def fetch_artifacts(artifact_url: str, deps, staged_dir: str, worker_id: str) ->
     return names
 
 
-def main(argv=None) -> None:
+def prepare(argv=None) -> dict:
+    """Ask the provision service for the options and endpoints, fetch the staged artifacts, and return the
+    environment `sdk_worker_main` expects (the parent's environment plus the harness variables)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--id", default=os.environ.get("WORKER_ID", ""))
     ap.add_argument("--provision_endpoint", required=True)
@@ -79,7 +82,8 @@ def main(argv=None) -> None:
     ap.add_argument("--artifact_endpoint", default="")
     ap.add_argument("--semi_persist_dir", default=os.environ.get("BEAM_BOOT_SEMI_PERSIST_DIR"))
     args, _ = ap.parse_known_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s beam_boot[%(process)d] %(message)s")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s beam_boot[%(process)d] %(message)s")
 
     md = [("worker_id", args.id)]
     with grpc.insecure_channel(args.provision_endpoint) as ch:
@@ -116,6 +120,11 @@ def main(argv=None) -> None:
         env["STATUS_API_SERVICE_DESCRIPTOR"] = _endpoint(info.status_endpoint.url)
     _LOG.info("worker %s: control %s, logging %s, %d artifact(s) staged", args.id, control,
               logging_url, len(staged))
+    return env
+
+
+def main(argv=None) -> None:
+    env = prepare(argv)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", "apache_beam.runners.worker.sdk_worker_main"], env)

@@ -59,6 +59,7 @@ components() {
   for i in $(seq 1 "$FLINK_TASKMANAGERS"); do echo "taskmanager-$i"; done
   echo jobserver
   echo workerpool
+  [ "${ZYGOTE:-1}" = 0 ] || echo zygote
 }
 
 ensure_flink() {
@@ -215,10 +216,12 @@ cmd_start() {
   start_jobmanager
   for i in $(seq 1 "$FLINK_TASKMANAGERS"); do start_taskmanager "$i"; done
   start_worker_pool workerpool "$WORKER_POOL_PORT"
+  start_zygote zygote
   start_jobserver
   wait_port "$HOST" "$FLINK_REST_PORT" 120 jobmanager
   wait_taskmanagers 120
   wait_port "$HOST" "$WORKER_POOL_PORT" 60 workerpool
+  wait_zygote 120 zygote
   wait_port "$HOST" "$BEAM_JOB_PORT" 120 jobserver
   write_endpoints \
     runner=flink \
@@ -250,7 +253,7 @@ cmd_stop() {
   [ -d "$STATE/pids" ] || { log "nothing to stop"; return 0; }
   # jobserver and worker pool first, then TaskManagers, then the JobManager;
   # also any TaskManager left over from a larger FLINK_TASKMANAGERS
-  for f in "$STATE"/pids/jobserver.pid "$STATE"/pids/workerpool.pid "$STATE"/pids/taskmanager-*.pid "$STATE"/pids/jobmanager.pid; do
+  for f in "$STATE"/pids/jobserver.pid "$STATE"/pids/workerpool.pid "$STATE"/pids/zygote.pid "$STATE"/pids/taskmanager-*.pid "$STATE"/pids/jobmanager.pid; do
     [ -e "$f" ] && names+=("$(basename "$f" .pid)")
   done
   if [ ${#names[@]} -gt 0 ]; then kill_groups "${names[@]}"; else log "nothing to stop"; fi

@@ -135,8 +135,10 @@ start_worker_pool() {  # $1 = name, $2 = port
   py=$(pick_python)
   make_python_shim "$py" "$STATE/bin"
   mkdir -p "$STATE/workers"
-  printf '#!/bin/sh\n# boot command for --environment_type=PROCESS (written by %s)\nexec %q %q --semi_persist_dir=%q "$@"\n' \
-    "$(basename "$0")" "$py" "$CLUSTERS_SRC_DIR/beam_boot.py" "$STATE/workers" >"$STATE/bin/beam-boot"
+  # the PROCESS command: hands the harness start to the zygote (a fork of a warm process), or boots from scratch
+  printf '#!/bin/sh\n# boot command for --environment_type=PROCESS (written by %s)\nBEAM_BOOT_PYTHON=%q exec %q -S %q boot --socket=%q --semi_persist_dir=%q "$@"\n' \
+    "$(basename "$0")" "$py" "$py" "$CLUSTERS_SRC_DIR/zygote.py" "$STATE/zygote.sock" "$STATE/workers" \
+    >"$STATE/bin/beam-boot"
   chmod +x "$STATE/bin/beam-boot"
   log "worker pool $1 on 127.0.0.1:$2 with $py (${WORKER_POOL_IMPL:-scrapeline})"
   if [ "${WORKER_POOL_IMPL:-scrapeline}" = beam ]; then
@@ -146,6 +148,27 @@ start_worker_pool() {  # $1 = name, $2 = port
     spawn "$1" "--service_port $2" env PATH="$STATE/bin:$(dirname "$py"):$PATH" PYTHONUNBUFFERED=1 \
       "$py" "$CLUSTERS_SRC_DIR/worker_pool.py" --service_port "$2" --semi_persist_dir "$STATE/workers"
   fi
+}
+
+# The harness zygote (zygote.py): imports Beam and the pipeline once; bin/beam-boot forks harnesses from it.
+# BEAM_BOOT_PRELOAD (default scrapeline.pipeline.graph) names the modules it imports; ZYGOTE=0 leaves it out.
+start_zygote() {  # $1 = name
+  [ "${ZYGOTE:-1}" = 0 ] && return 0
+  local py
+  py=$(pick_python)
+  is_running "$1" || rm -f "$STATE/zygote.sock"  # a killed zygote leaves its socket behind
+  spawn "$1" "zygote.py serve" env PYTHONUNBUFFERED=1 \
+    "$py" "$CLUSTERS_SRC_DIR/zygote.py" serve --socket "$STATE/zygote.sock" --semi_persist_dir "$STATE/workers"
+}
+
+wait_zygote() {  # $1 = timeout s, $2 = name
+  [ "${ZYGOTE:-1}" = 0 ] && return 0
+  local deadline=$(( $(date +%s) + $1 ))
+  until [ -S "$STATE/zygote.sock" ]; do
+    is_running "$2" || { tail -n 30 "$STATE/logs/$2.log" >&2 || true; die "$2 died"; }
+    [ "$(date +%s)" -lt "$deadline" ] || die "$2 not ready after $1 s"
+    sleep 0.2
+  done
 }
 
 # Resolve a job-server classpath from Maven (jars cached in ~/.m2) once.

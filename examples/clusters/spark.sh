@@ -58,6 +58,7 @@ components() {
   for i in $(seq 1 "$SPARK_WORKERS"); do echo "worker-$i"; done
   echo jobserver
   echo workerpool
+  [ "${ZYGOTE:-1}" = 0 ] || echo zygote
 }
 
 ensure_spark() {
@@ -181,9 +182,11 @@ cmd_start() {
   wait_port "$HOST" "$SPARK_MASTER_PORT" 60 master
   for i in $(seq 1 "$SPARK_WORKERS"); do start_worker "$i"; done
   start_worker_pool workerpool "$WORKER_POOL_PORT"
+  start_zygote zygote
   start_jobserver
   wait_workers 120
   wait_port "$HOST" "$WORKER_POOL_PORT" 60 workerpool
+  wait_zygote 120 zygote
   wait_port "$HOST" "$BEAM_JOB_PORT" 120 jobserver
   write_endpoints \
     runner=spark \
@@ -214,7 +217,7 @@ all_running() {
 cmd_stop() {
   local names=() f
   [ -d "$STATE/pids" ] || { log "nothing to stop"; return 0; }
-  for f in "$STATE"/pids/jobserver.pid "$STATE"/pids/workerpool.pid "$STATE"/pids/worker-*.pid "$STATE"/pids/master.pid; do
+  for f in "$STATE"/pids/jobserver.pid "$STATE"/pids/workerpool.pid "$STATE"/pids/zygote.pid "$STATE"/pids/worker-*.pid "$STATE"/pids/master.pid; do
     [ -e "$f" ] && names+=("$(basename "$f" .pid)")
   done
   if [ ${#names[@]} -gt 0 ]; then kill_groups "${names[@]}"; else log "nothing to stop"; fi

@@ -9,7 +9,8 @@ output a DirectRunner run stored before: exact and near copies of stored stories
 late copies), new stories, teasers linked across runs, spill files, the index. Flink writes to a local directory
 every worker shares; Spark writes to `s3://` (moto's server), as workers on other hosts would.
 
-Slow (a harness starts per stage: about 1.5 min on Flink, 2.5 min on Spark here); downloads are cached in ~/.m2
+About 3 minutes for both here, cluster starts included (a harness per stage and worker, forked from a warm process
+by examples/clusters/zygote.py: without it, 1.5 min more on Flink and 2.5 min more on Spark); downloads are cached in ~/.m2
 and ~/.cache/scrapeline (first start: about 1.5 min more per cluster).
 """
 
@@ -119,6 +120,14 @@ EXPECTED = {"articles": 5, "teasers": 2, "dead_letters": 1, "_index": 160}
 """Rows of each table after both batches (DirectRunner's, which the cluster's must equal)."""
 
 
+def _forks(name: str) -> int:
+    """Harnesses the cluster's zygote has forked so far (examples/clusters/zygote.py logs one line each)."""
+    from scrapeline.pipeline.options import cluster_dir
+
+    log = cluster_dir() / name / "logs" / "zygote.log"
+    return log.read_text().count("forked harness") if log.exists() else 0
+
+
 def _check_record(record: dict, runner_ui: str, err: str) -> None:
     assert record["status"] == "succeeded" and record["identity"]["holds"], record["identity"]
     assert (record["articles_written"], record["duplicates_already_in_output"],
@@ -132,12 +141,15 @@ def test_flink_cluster_writes_what_direct_runner_writes(reference, tmp_path, cap
     stored = tmp_path / "stored"
     shutil.copytree(stored_before, stored)
     with local_cluster("flink"):
+        forks = _forks("flink")
         code = main(["run", str(second), "--output", str(stored), "--config", str(config), "--fetched-at", FETCHED,
                      "--env", "flink", "--run-id", "flink-1"])
+        forks = _forks("flink") - forks
     printed = capfd.readouterr()
     assert code == 0, printed.err[-3000:]
     record = json.loads((stored / "_runs" / "flink-1.json").read_text())
     _check_record(record, "Flink", printed.err)
+    assert forks > 0, "no harness was forked by the zygote: every stage started Python from scratch"
     assert _assert_same_tables(direct, stored) == EXPECTED
     assert not [p for p in (stored / "_temporary").rglob("*") if p.is_file()]
     # no orphan file (manifests name absolute paths; the batch-1 ones were written where the reference ran)
@@ -160,12 +172,15 @@ def test_spark_cluster_on_s3_writes_what_direct_runner_writes(reference, capfd):
                 s3.upload_file(str(path), "news", f"out/{path.relative_to(stored)}")
         flags = [f"--{k}={v}" for k, v in s3_options(endpoint).items()]
         with local_cluster("spark"):
+            forks = _forks("spark")
             code = main(["run", str(second), "--output", "s3://news/out", "--config", str(config), "--fetched-at",
                          FETCHED, "--env", "spark", "--run-id", "spark-1", *flags])
+            forks = _forks("spark") - forks
         printed = capfd.readouterr()
         assert code == 0, printed.err[-3000:]
         record = json.loads(s3.get_object(Bucket="news", Key="out/_runs/spark-1.json")["Body"].read())
         _check_record(record, "Spark", printed.err)
+        assert forks > 0, "no harness was forked by the zygote: every stage started Python from scratch"
         fs = pafs.S3FileSystem(access_key=S3_KEY, secret_key=S3_SECRET, region=S3_REGION, scheme="http",
                                endpoint_override=endpoint.split("://", 1)[1])
         assert _assert_same_tables(direct, "news/out", fs) == EXPECTED
