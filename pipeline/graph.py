@@ -196,27 +196,27 @@ def build_streaming_pipeline(
     existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
     dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing, config.near)
     written = dedup.unique | "WriteArticles" >> WriteWindowedParquet(
-        spec.output, "articles", ARTICLE_SCHEMA, article_partition, window_seconds, config.compression,
-        early_firings=early_firings,
+        spec.output, "articles", ARTICLE_SCHEMA, article_partition, ("article_id",), window_seconds,
+        config.compression, early_firings=early_firings,
     )
     if config.near.enabled:  # the band index of the new stories, for later runs (each pane committed on its own)
         _ = (
             dedup.unique
             | "BandIndexRows" >> beam.FlatMap(_index_rows, s=config.near)
             | "WriteBandIndex" >> WriteWindowedParquet(
-                spec.output, INDEX_TABLE, BAND_INDEX_SCHEMA, lambda _: "bands", window_seconds, config.compression,
-                early_firings=early_firings,
+                spec.output, INDEX_TABLE, BAND_INDEX_SCHEMA, lambda _: "bands", ("band", "article_id"),
+                window_seconds, config.compression, early_firings=early_firings,
             )
         )
     # teasers are written as they come; linking them to articles is the batch graph's (not done in streaming)
     _ = extracted.teasers | "WriteTeasers" >> WriteWindowedParquet(
-        spec.output, "teasers", TEASER_SCHEMA, teaser_partition, window_seconds, config.compression,
-        early_firings=early_firings,
+        spec.output, "teasers", TEASER_SCHEMA, teaser_partition, ("teaser_id",), window_seconds,
+        config.compression, early_firings=early_firings,
     )
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
     dead_written = dead | "WriteDeadLetters" >> WriteWindowedParquet(
-        spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, window_seconds, config.compression,
-        early_firings=early_firings,
+        spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, ("dead_letter_id",),
+        window_seconds, config.compression, early_firings=early_firings,
     )
     return {"pages": read.pages, "articles": extracted.articles, "unique": dedup.unique,
             "late_duplicates": dedup.late_duplicates, "dead_letters": dead, "written": written,

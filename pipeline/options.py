@@ -20,7 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from scrapeline.pipeline.errors import UsageError
 
-__all__ = ["ENV_DIR", "ScrapelineOptions", "all_options_parser", "beam_options", "cluster_dir", "cluster_endpoints",
+__all__ = ["ENV_DIR", "FlinkJavaOptions", "ScrapelineOptions", "all_options_parser", "beam_options", "cluster_dir", "cluster_endpoints",
            "cluster_flags", "env_flags", "flags_of", "harness_logging",
            "is_secret", "redact", "redact_flags", "runner_ui", "scrub"]
 
@@ -65,6 +65,37 @@ class ScrapelineOptions(PipelineOptions):
 OUR_OPTIONS = frozenset({"output", "config", "layout", "fetched_at", "env"})
 
 
+class FlinkJavaOptions(PipelineOptions):
+    """Options of Beam's Java Flink runner that Beam's Python SDK does not declare. Declared here so the command
+    line and environment files accept them and the portable runner passes them to the job server, which applies
+    them (checked on the local cluster: the job's checkpoint interval, storage and restarts). None by default:
+    unset, the cluster's own configuration rules."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        group = parser.add_argument_group("Flink (Java runner options, passed to the job server)")
+        group.add_argument("--checkpointing_interval", type=int, default=None,
+                           help="Streaming: take a checkpoint every N ms (Flink: off unless set).")
+        group.add_argument("--checkpointing_mode", choices=["EXACTLY_ONCE", "AT_LEAST_ONCE"], default=None,
+                           help="Streaming: checkpoint mode (Flink's default EXACTLY_ONCE).")
+        group.add_argument("--min_pause_between_checkpoints", type=int, default=None,
+                           help="Streaming: at least N ms between two checkpoints.")
+        group.add_argument("--state_backend", choices=["filesystem", "rocksdb"], default=None,
+                           help="Streaming: where Beam's state lives (filesystem: on the heap, checkpointed to "
+                           "--state_backend_storage_path).")
+        group.add_argument("--state_backend_storage_path", default=None,
+                           help="Streaming: where checkpoints are written (file://, s3://, hdfs://).")
+        group.add_argument("--shutdown_sources_after_idle_ms", type=int, default=None,
+                           help="Streaming: end finished sources after N ms (Flink keeps them, so the job, running "
+                           "while checkpoints are on).")
+        group.add_argument("--number_of_execution_retries", type=int, default=None,
+                           help="Restart a failed job up to N times (default: the cluster's restart strategy).")
+        group.add_argument("--execution_retry_delay", type=int, default=None,
+                           help="Wait N ms before each restart.")
+        group.add_argument("--savepoint_path", default=None,
+                           help="Start the job from this savepoint or retained checkpoint.")
+
+
 def all_options_parser(prog: str, description: str | None = None,
                        extra_args: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.ArgumentParser:
     """One parser that knows every Beam option and ours, so `--runner DirectRunner` is never an input path."""
@@ -99,8 +130,8 @@ def env_flags(name: str | None) -> list[str]:
         raise UsageError(f"no environment {name!r} (known: {', '.join(known)})")
     data = yaml.safe_load(path.read_text()) or {}
     flags = [str(o) for o in data.get("beam_options") or ()]
-    if data.get("cluster"):
-        flags += cluster_flags(str(data["cluster"]))
+    if data.get("cluster"):  # first, so the file's own options win (the last of a repeated flag does)
+        flags = cluster_flags(str(data["cluster"])) + flags
     return flags
 
 
@@ -129,6 +160,8 @@ def cluster_flags(name: str) -> list[str]:
              f"--environment_config={e['process_environment_config']}", f"--parallelism={e['parallelism']}"]
     if e.get("files_to_stage"):  # Spark: stage one small jar instead of the job server's whole classpath
         flags.append(f"--files_to_stage={e['files_to_stage']}")
+    if e.get("checkpoint_dir"):  # Flink: where a streaming job's checkpoints go
+        flags.append(f"--state_backend_storage_path={e['checkpoint_dir']}")
     return flags
 
 

@@ -290,8 +290,34 @@ def _streaming(req: Request, pattern: str, run_seconds: float | None, poll_inter
     say(f"scrapeline watch --streaming: {pattern} -> {req.output} on {runner}"
         + (" (local: windows are written when the run ends; use `watch` without --streaming here)" if local else ""))
     try:
-        p.run().wait_until_finish()
+        result = p.run()
+        if stop is None or local:
+            result.wait_until_finish()
+        else:
+            _finish_by(result, run_seconds + STREAM_GRACE_SECONDS)
     except Exception as e:  # noqa: BLE001
         say(f"scrapeline: error: the streaming pipeline failed: {scrub(str(e), req.beam_options)}")
         return 1
     return 0
+
+
+STREAM_GRACE_SECONDS = 40.0
+"""After --run-seconds, how long a streaming job on a cluster gets to write its last windows (10 s each, fired
+early every 10 s) before it is cancelled."""
+
+
+def _finish_by(result, seconds: float) -> None:
+    """Wait for a streaming job on a cluster up to `seconds`, then cancel it. With checkpoints on, Flink keeps a
+    finished source alive (so the job never ends by itself); a cancelled job is a normal end here."""
+    from apache_beam.runners.runner import PipelineState
+
+    state = result.wait_until_finish(duration=int(seconds * 1000))
+    if PipelineState.is_terminal(state):
+        return
+    say(f"scrapeline watch --streaming: --run-seconds passed; cancelling the job ({state})")
+    result.cancel()
+    deadline = time.monotonic() + 120
+    while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:
+        time.sleep(1)
+    if result.state not in (PipelineState.CANCELLED, PipelineState.DONE):
+        raise RuntimeError(f"the job did not stop when cancelled (state {result.state})")

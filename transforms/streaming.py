@@ -14,7 +14,8 @@
 - `WriteWindowedParquet`: fixed windows, fired early every window length of processing time, at the
   watermark, and once per late record (10 minutes of allowed lateness by default), each pane written per
   partition as complete files renamed into place (no global commit step in an unbounded stream: every file
-  is committed on its own).
+  is committed on its own). A pane leaves out the rows its partition already holds (by key), so a pane that a
+  runner replays after a restore from a checkpoint writes nothing twice.
 
 `pipeline/graph.py:build_streaming_pipeline` wires them around the shared ReadDumps reader and ExtractArticles.
 Locally, `scrapeline watch` runs micro-batches instead (see pipeline/watch.py for why); these transforms are
@@ -31,8 +32,10 @@ import apache_beam as beam
 from apache_beam import typehints
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
@@ -225,36 +228,72 @@ class DedupStream(DedupByContentHash):
         return DedupOutputs(near.unique, late)
 
 
+def _stored_keys(directory: str, columns: tuple[str, ...]) -> set[tuple]:
+    """The key tuples of the rows committed under `directory` (one partition of a table)."""
+    try:
+        files = [m.path for r in FileSystems.match([join(directory, "*.parquet")]) for m in r.metadata_list]
+    except IOError:  # no such partition yet
+        return set()
+    keys: set[tuple] = set()
+    for path in files:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            table = pq.read_table(f, columns=list(columns))
+        keys.update(zip(*(table.column(c).to_pylist() for c in columns)))
+    return keys
+
+
+def new_rows(rows: list[dict], stored: set[tuple], columns: tuple[str, ...]) -> list[dict]:
+    """`rows` without those whose key is already stored or repeated in `rows`: a pane replayed after a restore
+    from a checkpoint (its rows were committed before the failure, the checkpoint did not see it) adds nothing."""
+    seen = set(stored)
+    kept = []
+    for row in rows:
+        key = tuple(row[c] for c in columns)
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
 class _WritePaneFn(beam.DoFn):
-    def __init__(self, output: str, table: str, schema: pa.Schema, compression: str):
+    def __init__(self, output: str, table: str, schema: pa.Schema, compression: str, key_columns: tuple[str, ...]):
         self._output = output
         self._table = table
         self._schema = schema
         self._compression = compression
+        self._keys = key_columns
 
     def process(self, element, win=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam) -> Iterable[dict]:
         partition, records = element
+        final_dir = join(self._output, self._table, partition)
         rows = [record_to_row(r) for r in records]
+        fresh = new_rows(rows, _stored_keys(final_dir, self._keys), self._keys)
+        count(f"streaming.{self._table}_already_written", len(rows) - len(fresh))
+        if not fresh:
+            return
         name = f"part-w{int(win.start)}-p{pane.index}-{uuid.uuid4().hex[:12]}.parquet"
         temp = join(self._output, "_temporary", f"stream-{uuid.uuid4().hex}", name)
-        final_dir = join(self._output, self._table, partition)
-        write_parquet_file(temp, rows, self._schema, self._compression)
+        write_parquet_file(temp, fresh, self._schema, self._compression)
         try:
             FileSystems.mkdirs(final_dir)
         except IOError:
             pass
         FileSystems.rename([temp], [join(final_dir, name)])
         remove_dir(temp.rsplit("/", 1)[0])
-        count(f"{self._table}_written", len(rows))
-        yield {"partition": partition, "path": join(final_dir, name), "rows": len(rows), "window_start": float(win.start)}
+        count(f"{self._table}_written", len(fresh))
+        yield {"partition": partition, "path": join(final_dir, name), "rows": len(fresh),
+               "window_start": float(win.start)}
 
 
 class WriteWindowedParquet(beam.PTransform):
-    """Records -> Parquet per fixed window and partition, each pane committed as complete files on its own."""
+    """Records -> Parquet per fixed window and partition, each pane committed as complete files on its own.
+
+    `key_columns` identify a row: a pane skips the rows its partition already holds, so the panes a runner
+    replays after restoring a checkpoint (Flink, after a lost TaskManager) write no row twice."""
 
     def __init__(self, output: str, table: str, schema: pa.Schema, partition_fn: Callable[[object], str],
-                 window_seconds: float = 10.0, compression: str = "zstd", allowed_lateness: float = 600,
-                 early_firings: bool = True):
+                 key_columns: tuple[str, ...], window_seconds: float = 10.0, compression: str = "zstd",
+                 allowed_lateness: float = 600, early_firings: bool = True):
         super().__init__()
         if window_seconds <= 0 or allowed_lateness < 0:
             raise ValueError("window_seconds must be positive and allowed_lateness not negative")
@@ -264,7 +303,7 @@ class WriteWindowedParquet(beam.PTransform):
         # clock for them); the local smoke run turns them off, Dataflow and Flink keep them.
         self._early = early_firings
         self._partition_fn = partition_fn
-        self._fn = _WritePaneFn(output, table, schema, compression)
+        self._fn = _WritePaneFn(output, table, schema, compression, tuple(key_columns))
 
     def expand(self, records):
         return (

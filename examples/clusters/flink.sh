@@ -237,6 +237,7 @@ cmd_start() {
     taskmanagers="$FLINK_TASKMANAGERS" \
     slots_per_taskmanager="$FLINK_TM_SLOTS" \
     parallelism="$(( FLINK_TASKMANAGERS * FLINK_TM_SLOTS ))" \
+    checkpoint_dir="file://$STATE/checkpoints" \
     state_dir="$STATE"
   log "Flink cluster ready in $(( ($(now_ms) - t0) ))ms: UI http://localhost:$FLINK_REST_PORT," \
     "job endpoint localhost:$BEAM_JOB_PORT, worker pool localhost:$WORKER_POOL_PORT"

@@ -371,3 +371,85 @@ def test_spark_survives_a_lost_worker(tmp_path):
         _cluster("spark", "start", env)  # replaces the killed worker
         if not was_running:
             _cluster("spark", "stop", env)
+
+
+def _article_ids(root: Path) -> list[str]:
+    if not (root / "articles").exists():
+        return []
+    return ds.dataset(root / "articles", format="parquet", partitioning="hive").to_table(
+        columns=["article_id"])["article_id"].to_pylist()
+
+
+def _until(what: str, check, timeout: float) -> float:
+    """Poll `check` every 0.5 s until it is true; the seconds it took."""
+    t0 = time.monotonic()
+    while not check():
+        assert time.monotonic() - t0 < timeout, f"{what}: not after {timeout:.0f} s"
+        time.sleep(0.5)
+    return time.monotonic() - t0
+
+
+@KILL_GATE
+def test_flink_streaming_survives_a_lost_taskmanager(tmp_path):
+    """`watch --streaming --env flink` (checkpoints every 10 s, from configs/environments/flink.yaml) on 2
+    TaskManagers x 2 slots. A WARC dropped into the landing folder becomes rows; TaskManager 2 is killed right after
+    (before the next checkpoint can cover those rows, so the job replays them after its restore); a second WARC with
+    new pages and exact copies of the first is dropped after the restore. Each file is ingested once: the rows are
+    DirectRunner's for both files, no article twice."""
+    env = {"FLINK_TASKMANAGERS": "2", "FLINK_TM_SLOTS": "2", "FLINK_RESTART_ATTEMPTS": "10"}
+    records = _distinct_records(80)  # 80 distinct pages, then exact copies of the first 5
+    first, second = records[:40], records[40:]
+    landing, out, ref = tmp_path / "landing", tmp_path / "out", tmp_path / "ref"
+    landing.mkdir()
+    ref.mkdir()
+    (ref / "a.warc.gz").write_bytes(build_warc(first, gzip=True))
+    (ref / "b.warc.gz").write_bytes(build_warc(second, gzip=True))
+    api.run([str(ref)], str(tmp_path / "direct"), fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+    api.run([str(ref / "a.warc.gz")], str(tmp_path / "direct-a"), fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+    expected, first_ids = set(_article_ids(tmp_path / "direct")), set(_article_ids(tmp_path / "direct-a"))
+    assert len(expected) == 80 and len(first_ids) == 40
+
+    pids = Path(os.environ.get("SCRAPELINE_CLUSTER_DIR") or Path.home() / ".cache" / "scrapeline" / "clusters")
+    pids = pids / "flink" / "pids"
+    was_running = subprocess.run(["bash", str(REPO / "examples" / "clusters" / "flink.sh"), "status"],
+                                 capture_output=True).returncode == 0
+    _cluster("flink", "stop", env)
+    _cluster("flink", "start", env)
+    rest = "http://localhost:8081"
+    before = {j["jid"] for j in (_get(f"{rest}/jobs/overview") or {"jobs": []})["jobs"]}
+    proc = subprocess.Popen([sys.executable, "-m", "scrapeline", "watch", str(landing), "--output", str(out),
+                             "--streaming", "--env", "flink", "--parallelism=2", "--fetched-at", FETCHED,
+                             "--run-seconds", "150"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def job():
+            jobs = [j for j in (_get(f"{rest}/jobs/overview") or {"jobs": []})["jobs"] if j["jid"] not in before]
+            return jobs[0] if jobs else None
+
+        def checkpoints() -> dict:
+            j = job()
+            return (_get(f"{rest}/jobs/{j['jid']}/checkpoints") or {}).get("counts", {}) if j else {}
+
+        _until("a completed checkpoint", lambda: checkpoints().get("completed", 0) >= 1, 120)
+        (tmp_path / "a.part").write_bytes((ref / "a.warc.gz").read_bytes())
+        os.replace(tmp_path / "a.part", landing / "a.warc.gz")
+        first_latency = _until("the first file's rows", lambda: set(_article_ids(out)) >= first_ids, 120)
+        tm = int((pids / "taskmanager-2.pid").read_text().split()[0])
+        os.kill(tm, signal.SIGKILL)
+        restored = _until("a restore from a checkpoint", lambda: checkpoints().get("restored", 0) >= 1, 120)
+        (tmp_path / "b.part").write_bytes((ref / "b.warc.gz").read_bytes())
+        os.replace(tmp_path / "b.part", landing / "b.warc.gz")
+        second_latency = _until("the second file's rows", lambda: set(_article_ids(out)) >= expected, 120)
+        stdout, stderr = proc.communicate(timeout=300)
+        counts = checkpoints() or {}
+        print(f"drop -> rows: {first_latency:.1f} s, then {second_latency:.1f} s after the restore ({restored:.1f} s "
+              f"after the kill); checkpoints {counts}; watch exit {proc.returncode}")
+        assert proc.returncode == 0, stderr[-3000:]
+        ids = _article_ids(out)
+        assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} articles written twice"
+        assert set(ids) == expected
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _cluster("flink", "start", env)
+        if not was_running:
+            _cluster("flink", "stop", env)
