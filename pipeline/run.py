@@ -354,7 +354,7 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
         _write_record(failed, record_path, req.summary_json)
         return failed
     summary = build_summary(counters_of(result), req.output, run_id, inputs, len(files))
-    summary = {**summary, **timing("succeeded" if summary["identity"]["holds"] else "failed_accounting")}
+    summary = {**summary, **timing("failed_accounting" if summary["identity"]["holds"] is False else "succeeded")}
     summary["files"] = files
     # Written last: a run whose record exists has committed its rows, and `watch` reads these records to know
     # which inputs were ingested (a run that died before this line is simply ingested again; dedup keeps the

@@ -241,7 +241,10 @@ def _kill_input(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def _check_after_kill(out: Path, direct: Path, run_id: str) -> dict:
     record = json.loads((out / "_runs" / f"{run_id}.json").read_text())
-    assert record["status"] == "succeeded" and record["identity"]["holds"], (record["status"], record["identity"])
+    ident = record["identity"]
+    # attempted-only metrics (Spark) after a lost executor: not verifiable, said so; committed ones (Flink): exact
+    assert record["status"] == "succeeded" and (ident["holds"] or (
+        ident["holds"] is None and ident["metrics"] == "attempted" and "NOT VERIFIED" in ident["why"])), ident
     ids = [r["article_id"] for r in ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table(
         columns=["article_id"]).to_pylist()]
     expected = [r["article_id"] for r in ds.dataset(direct / "articles", format="parquet", partitioning="hive")
@@ -251,7 +254,7 @@ def _check_after_kill(out: Path, direct: Path, run_id: str) -> dict:
     assert not [p for p in (out / "_temporary").rglob("*") if p.is_file()]
     listed = {f["path"] for m in (out / "_runs").glob("*/articles.json") for f in json.loads(m.read_text())["files"]}
     assert {str(p) for p in (out / "articles").rglob("*.parquet")} == listed  # no orphan file
-    return {"rows": len(ids), "direct_rows": len(expected), "pages": record.get("pages")}
+    return {"rows": len(ids), "direct_rows": len(expected), "pages": record.get("pages"), "identity": ident}
 
 
 @KILL_GATE

@@ -77,3 +77,27 @@ def test_attempted_only_metrics_forgive_an_over_count_but_never_a_loss(tmp_path)
                                                     _Counter("articles_written", 0, 0),
                                                     _Counter("duplicates.in_run", 5, 5)])), str(tmp_path), "r1", ["in/"], 1)
     assert exact_over["identity"]["holds"] is False and exact_over["identity"]["metrics"] == "committed"
+
+
+def test_attempted_only_metrics_after_a_reread_are_not_verified_and_say_so(tmp_path):
+    """A lost Spark executor: its tasks are redone from the read on, so the attempted `files_read` is over the files
+    listed and `articles_extracted` is over too (measured: 2 reads of 1 file, 233 extracted for 155 accounted, the
+    output whole). The check cannot tell a loss then: not verified (None), not failed, and the summary says why.
+    Without the reread, the same shortfall is a loss."""
+    from scrapeline.pipeline.summary import counters_of
+
+    counters = [_Counter("articles_extracted", 233, None), _Counter("articles_written", 0, None),
+                _Counter("duplicates.in_run", 155, None)]  # no row written: the test has no manifest
+    reread = build_summary(counters_of(_Result([_Counter("files_read", 2, None), *counters])), str(tmp_path), "r1",
+                           ["in/"], 1)
+    assert reread["identity"]["holds"] is None
+    assert "NOT VERIFIED" in reread["identity"]["why"] and "2 file reads for 1 file" in reread["identity"]["why"]
+    assert ": not verified (NOT VERIFIED" in render_summary(reread)
+    once = build_summary(counters_of(_Result([_Counter("files_read", 1, None), *counters])), str(tmp_path), "r1",
+                         ["in/"], 1)
+    assert once["identity"]["holds"] is False and "why" not in once["identity"]
+    committed = build_summary(counters_of(_Result([_Counter("files_read", 2, 2), _Counter("articles_extracted", 233, 233),
+                                                   _Counter("articles_written", 0, 0),
+                                                   _Counter("duplicates.in_run", 155, 155)])), str(tmp_path), "r1",
+                              ["in/"], 1)
+    assert committed["identity"]["holds"] is False  # committed metrics are exact: a shortfall is a loss
