@@ -6,12 +6,16 @@ One run per cluster, its rows equal to a DirectRunner run's on the same inputs a
 `ingested_at` and `pipeline_version`; teasers, dead letters and the band index too). The run reads every
 container (text dump, HTML, JSONL, WARC in byte ranges, a binary that is a dead letter) and dedups against an
 output a DirectRunner run stored before: exact and near copies of stored stories (their rows rewritten with the
-late copies), new stories, teasers linked across runs, spill files, the index. Flink writes to a local directory
-every worker shares; Spark writes to `s3://` (moto's server), as workers on other hosts would.
+late copies), new stories, teasers linked across runs, spill files, the index. In the suite, Flink writes to a
+local directory every worker shares and Spark to `s3://` (moto's server), as workers on other hosts would; the
+swapped pairs run by hand (SCRAPELINE_CLUSTER_ALL_STORES=1).
 
 About 3 minutes for both here, cluster starts included (a harness per stage and worker, forked from a warm process
-by examples/clusters/zygote.py: without it, 1.5 min more on Flink and 2.5 min more on Spark); downloads are cached in ~/.m2
-and ~/.cache/scrapeline (first start: about 1.5 min more per cluster).
+by examples/clusters/zygote.py: without it, 1.5 min more on Flink and 2.5 min more on Spark); downloads are cached
+in ~/.m2 and ~/.cache/scrapeline (first start: about 1 min more per cluster).
+
+By hand (SCRAPELINE_CLUSTER_KILL_TESTS=1): a TaskManager, then a Spark worker, killed mid-run; a TaskManager killed
+under a streaming job with checkpoints.
 """
 
 from __future__ import annotations
@@ -136,19 +140,23 @@ def _check_record(record: dict, runner_ui: str, err: str) -> None:
     assert f"progress: see the {runner_ui} UI at http://localhost:" in err
 
 
-def test_flink_cluster_writes_what_direct_runner_writes(reference, tmp_path, capfd):
+UI = {"flink": "Flink", "spark": "Spark"}
+
+
+def _on_local_directory(cluster: str, reference, tmp_path: Path, capfd) -> None:
+    """Batch 2 on the cluster into a copy of the stored output on a local directory every worker shares."""
     config, second, direct, stored_before = reference
     stored = tmp_path / "stored"
     shutil.copytree(stored_before, stored)
-    with local_cluster("flink"):
-        forks = _forks("flink")
+    with local_cluster(cluster):
+        forks = _forks(cluster)
         code = main(["run", str(second), "--output", str(stored), "--config", str(config), "--fetched-at", FETCHED,
-                     "--env", "flink", "--run-id", "flink-1"])
-        forks = _forks("flink") - forks
+                     "--env", cluster, "--run-id", f"{cluster}-1"])
+        forks = _forks(cluster) - forks
     printed = capfd.readouterr()
     assert code == 0, printed.err[-3000:]
-    record = json.loads((stored / "_runs" / "flink-1.json").read_text())
-    _check_record(record, "Flink", printed.err)
+    record = json.loads((stored / "_runs" / f"{cluster}-1.json").read_text())
+    _check_record(record, UI[cluster], printed.err)
     assert forks > 0, "no harness was forked by the zygote: every stage started Python from scratch"
     assert _assert_same_tables(direct, stored) == EXPECTED
     assert not [p for p in (stored / "_temporary").rglob("*") if p.is_file()]
@@ -158,7 +166,9 @@ def test_flink_cluster_writes_what_direct_runner_writes(reference, tmp_path, cap
     assert {str(p.relative_to(stored / "articles")) for p in (stored / "articles").rglob("*.parquet")} == listed
 
 
-def test_spark_cluster_on_s3_writes_what_direct_runner_writes(reference, capfd):
+def _on_s3(cluster: str, reference, capfd) -> None:
+    """Batch 2 on the cluster into the stored output uploaded to `s3://` (moto's server), as workers on other hosts
+    would write."""
     import boto3
     import pyarrow.fs as pafs
 
@@ -171,21 +181,46 @@ def test_spark_cluster_on_s3_writes_what_direct_runner_writes(reference, capfd):
             if path.is_file() and "_lock" not in path.name:
                 s3.upload_file(str(path), "news", f"out/{path.relative_to(stored)}")
         flags = [f"--{k}={v}" for k, v in s3_options(endpoint).items()]
-        with local_cluster("spark"):
-            forks = _forks("spark")
+        with local_cluster(cluster):
+            forks = _forks(cluster)
             code = main(["run", str(second), "--output", "s3://news/out", "--config", str(config), "--fetched-at",
-                         FETCHED, "--env", "spark", "--run-id", "spark-1", *flags])
-            forks = _forks("spark") - forks
+                         FETCHED, "--env", cluster, "--run-id", f"{cluster}-1", *flags])
+            forks = _forks(cluster) - forks
         printed = capfd.readouterr()
         assert code == 0, printed.err[-3000:]
-        record = json.loads(s3.get_object(Bucket="news", Key="out/_runs/spark-1.json")["Body"].read())
-        _check_record(record, "Spark", printed.err)
+        record = json.loads(s3.get_object(Bucket="news", Key=f"out/_runs/{cluster}-1.json")["Body"].read())
+        _check_record(record, UI[cluster], printed.err)
         assert forks > 0, "no harness was forked by the zygote: every stage started Python from scratch"
         fs = pafs.S3FileSystem(access_key=S3_KEY, secret_key=S3_SECRET, region=S3_REGION, scheme="http",
                                endpoint_override=endpoint.split("://", 1)[1])
         assert _assert_same_tables(direct, "news/out", fs) == EXPECTED
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="news", Prefix="out/").get("Contents", [])]
     assert not [k for k in keys if k.startswith("out/_temporary/")]
+
+
+# In the suite: one cluster on each kind of store. The other two pairs by hand (about 1.5 min each):
+# SCRAPELINE_CLUSTER_ALL_STORES=1 pytest tests/e2e/test_clusters.py -k "flink_cluster_on_s3 or spark_cluster_on_a"
+ALL_STORES = pytest.mark.skipif(os.environ.get("SCRAPELINE_CLUSTER_ALL_STORES") != "1",
+                                reason="the same as the two cluster tests of the suite, cluster and store swapped: "
+                                       "run by hand with SCRAPELINE_CLUSTER_ALL_STORES=1")
+
+
+def test_flink_cluster_writes_what_direct_runner_writes(reference, tmp_path, capfd):
+    _on_local_directory("flink", reference, tmp_path, capfd)
+
+
+def test_spark_cluster_on_s3_writes_what_direct_runner_writes(reference, capfd):
+    _on_s3("spark", reference, capfd)
+
+
+@ALL_STORES
+def test_flink_cluster_on_s3_writes_what_direct_runner_writes(reference, capfd):
+    _on_s3("flink", reference, capfd)
+
+
+@ALL_STORES
+def test_spark_cluster_on_a_local_directory_writes_what_direct_runner_writes(reference, tmp_path, capfd):
+    _on_local_directory("spark", reference, tmp_path, capfd)
 
 
 # Kill tests: a worker process of the cluster is killed with SIGKILL in the middle of a run. Slow (a cluster restart
