@@ -22,7 +22,7 @@ from scrapeline.pipeline.options import beam_options, env_flags, flags_of
 from scrapeline.pipeline.run import RunSummary, prepare, run_batch
 
 __all__ = ["AccountingError", "CompactSummary", "PipelineFailed", "RunSummary", "ScrapelineError", "UsageError",
-           "compact", "run"]
+           "compact", "history", "rollback", "run"]
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,14 @@ class CompactSummary:
 
 def run(inputs: Sequence[str] | None = None, output: str = "out", *, config: str | None = None,
         options: Mapping | Sequence[str] | None = None, run_id: str | None = None, fetched_at: str | None = None,
-        layout: str | None = None, env: str | None = None, summary_json: str | None = None) -> RunSummary:
+        layout: str | None = None, env: str | None = None, summary_json: str | None = None,
+        table_format: str = "hive", catalog: str | None = None) -> RunSummary:
     """Ingest `inputs` (files, directories, globs; none: the shipped samples) into `output`; the run's summary.
     `options`: Beam options, as a mapping ({"runner": "DirectRunner", "direct_num_workers": 2}) or as flags;
-    `env`: a configs/environments/ file whose options come first."""
+    `env`: a configs/environments/ file whose options come first; `table_format`: hive or iceberg."""
     req = prepare(list(inputs or ()), output, config=config,
                   beam_options=beam_options(env_flags(env) + flags_of(options)), fetched_at=fetched_at,
-                  layout=layout, summary_json=summary_json)
+                  layout=layout, summary_json=summary_json, table_format=table_format, catalog=catalog)
     return run_batch(req, run_id)
 
 
@@ -58,3 +59,23 @@ def compact(output: str, partitions: Sequence[str] = (), table: str = "articles"
         raise UsageError(str(e)) from None
     merged, already, changed = compact_output(output, list(partitions), table, cfg)
     return CompactSummary(tuple(merged), already, tuple(changed))
+
+
+def history(output: str, catalog: str | None = None) -> list[dict]:
+    """The snapshots of an Iceberg output's tables, oldest first (pipeline/tables.py `history`)."""
+    from scrapeline.pipeline.tables import history as table_history, open_catalog, open_tables
+
+    return table_history(open_tables(open_catalog(output, catalog), output))
+
+
+def rollback(output: str, run_id: str, catalog: str | None = None) -> dict:
+    """Undo run `run_id` of an Iceberg output, holding its lock; table -> the snapshot now current."""
+    from scrapeline.pipeline.lock import OutputLock
+    from scrapeline.pipeline.tables import open_catalog, open_tables, rollback as rollback_tables
+
+    lock = OutputLock(output, "rollback", run_id).acquire()
+    try:
+        return rollback_tables(open_tables(open_catalog(output, catalog), output), run_id)
+    finally:
+        lock.release()
+

@@ -20,6 +20,7 @@ calls as the Python API, pipeline/api.py), `watch`, `compact`, `report` and `ddl
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 
@@ -127,12 +128,27 @@ def _ddl_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default=None, help="Table name (BigQuery: dataset.table). Default: the table's.")
 
 
+def _history_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("output", help="An output written with --format iceberg.")
+    parser.add_argument("--catalog", default=None, help="The pyiceberg catalog the output's tables are in. Default: "
+                                                        "the embedded one at OUTPUT/_catalog/catalog.db.")
+    parser.add_argument("--json", action="store_true", help="Print the snapshots as JSON.")
+
+
+def _rollback_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("output", help="An output written with --format iceberg.")
+    parser.add_argument("run_id", help="The run to undo (`scrapeline history` lists them); the latest of each table.")
+    parser.add_argument("--catalog", default=None, help="As for history.")
+
+
 COMMANDS = {
     "run": ("Ingest dump files into an output, once.", _run_args),
     "watch": ("Ingest new dump files as they land in a location (micro-batches, or --streaming).", _watch_args),
     "compact": ("Merge the small Parquet files of an output's partitions (local outputs).", _compact_args),
     "report": ("One self-contained HTML page about an output.", _report_args),
     "ddl": ("A warehouse's DDL for the output's tables, generated from the schema module.", _ddl_args),
+    "history": ("The snapshots of an Iceberg output's tables: when, which run, what changed.", _history_args),
+    "rollback": ("Undo a run of an Iceberg output: its tables go back to the snapshots before it.", _rollback_args),
 }
 """Each command: what it does, and the arguments of its own (run and watch also take scrapeline's and Beam's
 pipeline options)."""
@@ -198,7 +214,8 @@ def _prepare(known: argparse.Namespace, beam: dict, inputs: list[str]):
     from scrapeline.pipeline.run import prepare
 
     return prepare(inputs, known.output, config=known.config, beam_options=beam, fetched_at=known.fetched_at,
-                   layout=known.layout, summary_json=getattr(known, "summary_json", None))
+                   layout=known.layout, summary_json=getattr(known, "summary_json", None),
+                   table_format=known.table_format, catalog=known.catalog)
 
 
 def run(argv: list[str]) -> int:
@@ -270,7 +287,36 @@ def ddl(argv: list[str]) -> int:
     return 0
 
 
-_HANDLERS = {"run": run, "watch": watch, "compact": compact, "report": report, "ddl": ddl}
+def history(argv: list[str]) -> int:
+    from scrapeline.pipeline.api import history as table_history
+
+    args = command_parser("history").parse_args(argv)
+    rows = table_history(args.output, args.catalog)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    print(f"{'committed at (UTC)':<26} {'table':<13} {'run id':<34} {'operation':<10} {'+files':>6} {'+rows':>7} "
+          f"{'-files':>6} {'rows':>8}")
+    for r in rows:
+        print(f"{r['committed_at'][:26]:<26} {r['table']:<13} {str(r['run_id']):<34} {str(r['operation']):<10} "
+              f"{r['added_files']:>6} {r['added_rows']:>7} {r['removed_files']:>6} {r['total_rows']:>8}"
+              + ("  (current)" if r["current"] else ""))
+    return 0
+
+
+def rollback(argv: list[str]) -> int:
+    from scrapeline.pipeline.api import rollback as rollback_run
+
+    args = command_parser("rollback").parse_args(argv)
+    now = rollback_run(args.output, args.run_id, args.catalog)
+    for table, snapshot in now.items():
+        print(f"  {table}: now at snapshot {snapshot if snapshot is not None else '(empty)'}")
+    print(f"scrapeline rollback: run {args.run_id} undone in {len(now)} table(s)")
+    return 0
+
+
+_HANDLERS = {"run": run, "watch": watch, "compact": compact, "report": report, "ddl": ddl, "history": history,
+             "rollback": rollback}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "       scrapeline compact OUTPUT [--partition source=x/date=y ...]\n"
         "       scrapeline report OUTPUT [--to FILE]\n"
         "       scrapeline ddl --dialect bigquery|athena|snowflake|spark|markdown [--table T] [--output URI]\n"
+        "       scrapeline history OUTPUT        scrapeline rollback OUTPUT RUN_ID\n"
         "       scrapeline --version\n"
         "(scrapeline run --help for its options; --help-beam for Beam's too)"
     )

@@ -17,6 +17,7 @@ PortableRunner, Flink or Dataflow.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -63,6 +64,12 @@ class RunSpec:
     version: str
     fetched_at: dt.datetime | None = None
     layout: str | None = None
+    stored: Mapping[str, frozenset] | None = None
+    """An Iceberg output: table -> the current data files of that table (pipeline/tables.py), the only stored files
+    the run reads; rewrites go beside the old files, for the run's commit. None: plain Hive folders."""
+
+    def only(self, table: str) -> frozenset | None:
+        return None if self.stored is None else self.stored[table]
 
 
 def article_partition(a: Article) -> str:
@@ -116,7 +123,7 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     spill = spill_dir(spec.output, spec.run_id)
     extracted = extract(read, config, spec, spill)
     keys = extracted.articles | "StoryKeys" >> beam.Map(lambda a: a.story_key)
-    existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output, keys)
+    existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output, keys, spec.only("articles"))
     dedup = extracted.articles | "DedupByContentHash" >> DedupByContentHash(config.lead_words, existing)
     unique, late = dedup.unique, dedup.late_duplicates
     index_written = None
@@ -124,7 +131,8 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
         near = unique | "DedupNearDuplicates" >> DedupNearDuplicates(
             config.near,
             stored_entries=lambda keys: p | "ReadStoredBands" >> ReadStoredBands(spec.output, keys),
-            stored_stories=lambda wanted: wanted | "ReadStoriesById" >> ReadStoriesById(spec.output),
+            stored_stories=lambda wanted: wanted | "ReadStoriesById" >> ReadStoriesById(
+                spec.output, spec.only("articles")),
         )
         unique = near["unique"]
         late = (late, near[LATE]) | "AllLateDuplicates" >> beam.Flatten()
@@ -136,8 +144,9 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
                 config.max_rows_per_file, config.compression,
             )
         )
-    new_teasers = extracted.teasers | "SkipStoredTeasers" >> SkipStoredTeasers(spec.output)
-    link = LinkTeasers(spec.output, new_teasers, spec.run_id, config.compression)
+    new_teasers = extracted.teasers | "SkipStoredTeasers" >> SkipStoredTeasers(spec.output, spec.only("teasers"))
+    link = LinkTeasers(spec.output, new_teasers, spec.run_id, config.compression,
+                       None if spec.stored is None else dict(spec.stored))
     unique, teasers = unique | "LinkTeasers" >> link
     teasers_written = teasers | "WriteTeasers" >> WritePartitionedParquet(
         spec.output, "teasers", TEASER_SCHEMA, teaser_partition, spec.run_id, config.max_rows_per_file,
@@ -145,7 +154,8 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     )
     late = (late, link.late_teased) | "LateCopiesAndTeasers" >> beam.Flatten()
     updated = late | "RecordLateDuplicates" >> RecordLateDuplicates(
-        spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression, after=link.stored_articles_read
+        spec.output, spec.run_id, ARTICLE_SCHEMA, config.compression, after=link.stored_articles_read,
+        side_by_side=spec.stored is not None,
     )
     written = (
         unique
@@ -159,7 +169,7 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     )
     _ = p | "DropSpill" >> DropSpill(spill, after=written)
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
-    new_dead = dead | "SkipStoredDeadLetters" >> SkipStoredDeadLetters(spec.output)
+    new_dead = dead | "SkipStoredDeadLetters" >> SkipStoredDeadLetters(spec.output, spec.only("dead_letters"))
     dead_written = new_dead | "WriteDeadLetters" >> WritePartitionedParquet(
         spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, spec.run_id,
         config.max_rows_per_file, config.compression,

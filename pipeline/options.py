@@ -55,6 +55,20 @@ class ScrapelineOptions(PipelineOptions):
             "times resolve against it. Default: the file's modification time.",
         )
         parser.add_argument(
+            "--format",
+            dest="table_format",
+            choices=["hive", "iceberg"],
+            default="hive",
+            help="hive: plain Parquet folders (default); iceberg: the same files as Apache Iceberg tables, each run "
+            "one commit per table (docs/tables.md).",
+        )
+        parser.add_argument(
+            "--catalog",
+            default=None,
+            help="With --format iceberg: pyiceberg's catalog of this name (~/.pyiceberg.yaml or PYICEBERG_CATALOG__* "
+            "variables). Default: an SQLite catalog at <output>/_catalog/catalog.db.",
+        )
+        parser.add_argument(
             "--env",
             default=None,
             help="Name of a configs/environments/*.yaml whose beam_options are applied first "
@@ -62,7 +76,7 @@ class ScrapelineOptions(PipelineOptions):
         )
 
 
-OUR_OPTIONS = frozenset({"output", "config", "layout", "fetched_at", "env"})
+OUR_OPTIONS = frozenset({"output", "config", "layout", "fetched_at", "env", "table_format", "catalog"})
 
 
 class FlinkJavaOptions(PipelineOptions):

@@ -54,6 +54,11 @@ class Request:
     """Only the options that differ from Beam's defaults."""
     summary_json: str | None = None
     """Where the caller wants a copy of the run record."""
+    table_format: str = "hive"
+    """`hive`: plain Parquet folders; `iceberg`: the same files, made visible as Iceberg tables, one commit per run
+    and table (pipeline/tables.py)."""
+    catalog: str | None = None
+    """An Iceberg output: pyiceberg's catalog of that name; None: the embedded SQLite one under the output."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class RunSummary:
 
 def prepare(inputs: list[str] | tuple[str, ...] = (), output: str = "out", *, config: str | None = None,
             beam_options: dict | None = None, fetched_at: str | None = None, layout: str | None = None,
-            summary_json: str | None = None) -> Request:
+            summary_json: str | None = None, table_format: str = "hive", catalog: str | None = None) -> Request:
     """Validate a run's arguments against the world; UsageError names the first that cannot be used."""
     from scrapeline.pipeline.config import ConfigError, load_config
 
@@ -114,9 +119,19 @@ def prepare(inputs: list[str] | tuple[str, ...] = (), output: str = "out", *, co
         raise UsageError(str(e)) from None
     _check_runner(beam_options.get("runner"))
     _give_filesystems(beam_options)
+    from scrapeline.pipeline.tables import FORMATS
+
+    if table_format not in FORMATS:
+        raise UsageError(f"--format {table_format!r}: use one of {', '.join(FORMATS)}")
+    if table_format == "iceberg" and is_remote(output) and not catalog:
+        raise UsageError(f"an Iceberg output on an object store ({output}) needs a catalog that is not a local "
+                         f"file: name one with --catalog (see docs/tables.md), or write plain folders with --format hive")
     for what, location in [*(("input", i) for i in inputs), ("output", output)]:
         _probe_s3(f"{what} {location!r}", location, beam_options)
-    return Request(tuple(inputs), _check_output(output), cfg, when, layout, beam_options, summary_json)
+    output = _check_output(output)
+    if table_format == "iceberg" and not is_remote(output):
+        output = os.path.abspath(output)  # the table lists files by absolute path
+    return Request(tuple(inputs), output, cfg, when, layout, beam_options, summary_json, table_format, catalog)
 
 
 def _parse_fetched_at(value: str | None) -> dt.datetime | None:
@@ -329,7 +344,16 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     from scrapeline.pipeline.summary import build_summary, counters_of
 
     ingested_at = dt.datetime.now(dt.timezone.utc)
-    spec = RunSpec(tuple(patterns), req.output, run_id, ingested_at, __version__, req.fetched_at, req.layout)
+    tables = None
+    if req.table_format == "iceberg":
+        from scrapeline.pipeline.tables import adopt, current_files, open_catalog, open_tables
+
+        tables = open_tables(open_catalog(req.output, req.catalog), req.output)
+        adopted = adopt(tables, req.output)  # the first Iceberg run on Hive folders takes their files as they are
+        if adopted:
+            log.info("adopted the files of the Hive folders into the tables: %s", adopted)
+    stored = None if tables is None else {name: current_files(t) for name, t in tables.items()}
+    spec = RunSpec(tuple(patterns), req.output, run_id, ingested_at, __version__, req.fetched_at, req.layout, stored)
     options = {**harness_logging(logging.getLogger("apache_beam").getEffectiveLevel()), **req.beam_options}
     record_path = join(req.output, "_runs", f"{run_id}.json")
     inputs = list(req.inputs) or patterns
@@ -356,6 +380,8 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     summary = build_summary(counters_of(result), req.output, run_id, inputs, len(files))
     summary = {**summary, **timing("failed_accounting" if summary["identity"]["holds"] is False else "succeeded")}
     summary["files"] = files
+    if tables is not None:
+        summary["iceberg"] = _commit_tables(tables, req, run_id, summary["status"] == "succeeded")
     # Written last: a run whose record exists has committed its rows, and `watch` reads these records to know
     # which inputs were ingested (a run that died before this line is simply ingested again; dedup keeps the
     # rows it had already committed from being written twice).
@@ -366,6 +392,31 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
         except OSError:
             pass
     return summary
+
+
+def _commit_tables(tables: dict, req: Request, run_id: str, succeeded: bool) -> dict:
+    """An Iceberg output: make the run's files and replacements visible, one commit per table (pipeline/tables.py).
+    A run whose accounting failed commits nothing: its files stay on disk, in no table, until `compact` removes
+    them, and a rerun of its inputs writes them again."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from scrapeline.pipeline import __version__
+    from scrapeline.pipeline.summary import manifest_files
+    from scrapeline.pipeline.tables import TABLES, commit_run
+
+    catalog = req.catalog or "embedded (" + join(req.output, "_catalog", "catalog.db") + ")"
+    if not succeeded:
+        return {"catalog": catalog, "committed": False}
+    added = {t: manifest_files(req.output, run_id, t) for t in TABLES}
+    replaced = {}
+    for t in TABLES:
+        path = join(req.output, "_runs", run_id, f"{t}.replaced.json")
+        if FileSystems.exists(path):
+            with FileSystems.open(path) as f:
+                replaced[t] = json.loads(f.read().decode("utf-8"))["replaced"]
+    snapshots = commit_run(tables, run_id, added, replaced, {"scrapeline.version": __version__})
+    return {"catalog": catalog, "committed": True, "snapshots": snapshots,
+            "replaced_files": {t: len(v) for t, v in replaced.items() if v}}
 
 
 def _write_record(record: dict, path: str, copy_to: str | None) -> None:

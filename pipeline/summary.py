@@ -39,7 +39,7 @@ def counters_of(result) -> dict[str, int]:
     return out
 
 
-def _manifest(output: str, run_id: str, table: str) -> list[dict]:
+def manifest_files(output: str, run_id: str, table: str) -> list[dict]:
     path = join(output, "_runs", run_id, f"{table}.json")
     if not FileSystems.exists(path):
         return []
@@ -70,7 +70,7 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
     overcounted = attempted_only and accounted > extracted
     reread = attempted_only and files > 0 and c["files_read"] > files and extracted > accounted
     rows_per_partition: Counter = Counter()
-    for f in _manifest(output, run_id, "articles"):
+    for f in manifest_files(output, run_id, "articles"):
         rows_per_partition[f["partition"]] += f["rows"]
     return {
         "run_id": run_id,

@@ -231,6 +231,9 @@ def watch(req: Request, poll_interval: float = 1.0, settle: float = 2.0, run_sec
     `streaming`: submit the streaming graph instead (Dataflow, Flink)."""
     if len(req.inputs) != 1:
         raise UsageError("watch takes exactly one INPUT_LOCATION (a directory, local or remote)")
+    if streaming and req.table_format == "iceberg":
+        raise UsageError("watch --streaming writes plain folders only (each pane commits its own files); use "
+                         "--format hive, or watch without --streaming (micro-batches commit to Iceberg tables)")
     location = req.inputs[0]
     if is_remote(location):
         pattern = location.rstrip("/") + "/**"

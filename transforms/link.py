@@ -30,7 +30,8 @@ from apache_beam.io.filesystems import FileSystems
 from scrapeline.transforms.core.keys import teaser_link_keys, url_key
 from scrapeline.transforms.core.metrics import count
 from scrapeline.transforms.core.records import TEASER_SCHEMA, Article, LateDuplicate, Teaser
-from scrapeline.transforms.output.write import CommittedFiles, SkipStoredIds, key_set, read_rows, replace_rows
+from scrapeline.transforms.output.write import (CommittedFiles, SkipStoredIds, key_set, list_swaps, read_rows,
+                                                replace_rows)
 from scrapeline.transforms.core.storage import join
 
 __all__ = ["LinkTeasers", "SkipStoredTeasers"]
@@ -102,11 +103,12 @@ class _LinkStoredTeasersFn(beam.DoFn):
     """(teaser file, [(teaser_id, article_id)]) -> the file rewritten with those teasers' `article_id` set (where
     still null), swapped in by one rename: a reader opens the old file or the new one."""
 
-    def __init__(self, temp_dir: str, compression: str):
+    def __init__(self, temp_dir: str, compression: str, beside: str | None = None):
         self._temp_dir = temp_dir
         self._compression = compression
+        self._beside = beside
 
-    def process(self, element) -> Iterable[str]:
+    def process(self, element) -> Iterable:
         path, links = element
         by_teaser: dict[str, list] = {}
         for teaser, link in links:
@@ -120,9 +122,9 @@ class _LinkStoredTeasersFn(beam.DoFn):
                 changed += 1
         if not changed:
             return
-        replace_rows(path, rows, TEASER_SCHEMA, self._compression, self._temp_dir)
+        swap = replace_rows(path, rows, TEASER_SCHEMA, self._compression, self._temp_dir, self._beside)
         count("teasers.stored_linked", changed)
-        yield path
+        yield swap if swap is not None else path
 
 
 LATE_TEASED = "late_teased"
@@ -170,11 +172,17 @@ class LinkTeasers(beam.PTransform):
     ones taken into account. `output`: where the stored articles and teasers are read (only the keys this run
     has are kept: one pass over the stored teasers' url and dek columns, and over the articles' url column)."""
 
-    def __init__(self, output: str, teasers: beam.PCollection, run_id: str = "link", compression: str = "zstd"):
+    def __init__(self, output: str, teasers: beam.PCollection, run_id: str = "link", compression: str = "zstd",
+                 stored: dict | None = None):
+        """`stored` (an Iceberg output): table -> its current data files; only those are read, and a stored teaser
+        file is rewritten beside the old one (the pairs listed in `_runs/<run_id>/teasers.replaced.json`)."""
         super().__init__()
         self._output = output
         self._teasers = teasers
-        self._rewrite = _LinkStoredTeasersFn(join(output, "_temporary", f"{run_id}-teasers"), compression)
+        self._run_id = run_id
+        self._stored = stored
+        self._rewrite = _LinkStoredTeasersFn(join(output, "_temporary", f"{run_id}-teasers"), compression,
+                                             run_id if stored is not None else None)
         self.late_teased: beam.PCollection | None = None
         """Once expanded: LateDuplicates carrying the pages of this run's teasers of stored articles (their rows'
         `teased_on` is updated with the late copies, by RecordLateDuplicates)."""
@@ -189,7 +197,8 @@ class LinkTeasers(beam.PTransform):
             lambda t: [(k, _TeaserRef(t.seen_on)) for k in t.link_keys])
         stored_pages = (
             p
-            | "StoredTeaserFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"))
+            | "StoredTeaserFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"),
+                                                    None if self._stored is None else self._stored["teasers"])
             | "ReadStoredTeasers" >> beam.FlatMap(
                 _stored_teaser_refs,
                 wanted=key_set(article_keys | "ArticleKeySetKeys" >> beam.Keys(), "ArticleKeySet"))
@@ -201,11 +210,13 @@ class LinkTeasers(beam.PTransform):
             | "PagesPerArticle" >> beam.FlatMap(_pairs).with_outputs(STORED_LINKS, main="pages")
         )
         teased = joined.pages
-        _ = (
+        relinked = (
             joined[STORED_LINKS]
             | "ByTeaserFile" >> beam.GroupByKey()
             | "LinkStoredTeasers" >> beam.ParDo(self._rewrite)
         )
+        if self._stored is not None:
+            _ = list_swaps(relinked, self._output, self._run_id, "teasers")
         linked_articles = (
             {"articles": articles | "ById" >> beam.Map(lambda a: (a.article_id, a)), "pages": teased}
             | "JoinTeasedOn" >> beam.CoGroupByKey()
@@ -216,7 +227,8 @@ class LinkTeasers(beam.PTransform):
             lambda t: [(k, (t.teaser_id, t.seen_on)) for k in t.link_keys])
         stored_articles = (
             p
-            | "StoredArticleFiles" >> CommittedFiles(join(self._output, "articles", "**", "*.parquet"))
+            | "StoredArticleFiles" >> CommittedFiles(join(self._output, "articles", "**", "*.parquet"),
+                                                     None if self._stored is None else self._stored["articles"])
             | "ReadStoredUrls" >> beam.FlatMap(
                 _stored_article_refs,
                 wanted=key_set(teaser_keys | "TeaserKeySetKeys" >> beam.Keys(), "TeaserKeySet"))
@@ -256,9 +268,10 @@ class SkipStoredTeasers(beam.PTransform):
     """Teasers -> one per `teaser_id` (the same card twice on one page), and only those the output does not hold
     yet: a rerun adds no teaser twice."""
 
-    def __init__(self, output: str):
+    def __init__(self, output: str, only: frozenset | None = None):
         super().__init__()
         self._output = output
+        self._only = only
 
     def expand(self, teasers):
         return (
@@ -267,5 +280,5 @@ class SkipStoredTeasers(beam.PTransform):
             | "OnePerId" >> beam.CombinePerKey(_first_seen)
             | "Teasers" >> beam.Values()
             | "NotStored" >> SkipStoredIds(self._output, "teasers", _teaser_id_of, _stored_teaser_ids,
-                                           "teasers.already_in_output")
+                                           "teasers.already_in_output", self._only)
         )

@@ -21,7 +21,7 @@ _STAGES = ("read", "extract", "dedup", "output")
 _PIPELINE = {
     "__init__": 0, "errors": 0,
     "options": 1, "config": 1, "lock": 1, "summary": 1, "progress": 1, "ddl": 1, "report": 1,
-    "graph": 2, "run": 3, "compact": 4, "watch": 4, "api": 5, "cli": 6,
+    "graph": 2, "tables": 2, "run": 3, "compact": 4, "watch": 4, "api": 5, "cli": 6,
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -38,7 +40,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from scrapeline.transforms.core.metrics import count
-from scrapeline.transforms.core.storage import join, remove_dir
+from scrapeline.transforms.core.storage import is_remote, join, remove_dir
 from scrapeline.transforms.core.records import BandEntry
 from scrapeline.transforms.core.records import (
     DeadLetter,
@@ -48,7 +50,8 @@ from scrapeline.transforms.core.records import (
     record_to_row,
 )
 
-__all__ = ["articles_glob", "CommittedFiles", "COMPRESSIONS", "key_set", "merge_late_duplicates", "read_rows",
+__all__ = ["articles_glob", "CommittedFiles", "COMPRESSIONS", "key_set", "list_swaps", "merge_late_duplicates",
+           "read_rows", "same_path",
            "ReadExistingStories", "RecordLateDuplicates", "replace_rows", "ROW_GROUP_ROWS", "SkipStoredDeadLetters",
            "SkipStoredIds", "write_parquet_file", "WritePartitionedParquet"]
 
@@ -209,12 +212,24 @@ INDEX_TABLE = "_index"
 `_`-prefixed path, warehouses and Hive-style readers skip it."""
 
 
-class CommittedFiles(beam.PTransform):
-    """The paths of the committed files matching `glob` (none is fine), spread over workers."""
+def same_path(path: str) -> str:
+    """A path as the current-file lists of an Iceberg output name it: absolute when local."""
+    return path if is_remote(path) else os.path.abspath(path)
 
-    def __init__(self, glob: str):
+
+def _is_current(path: str, only: frozenset | None) -> bool:
+    return only is None or same_path(path) in only
+
+
+class CommittedFiles(beam.PTransform):
+    """The paths of the committed files matching `glob` (none is fine), spread over workers. `only`: for an Iceberg
+    output, the current data files of the table (pipeline/tables.py); a file on disk that the table does not list
+    (the old version of a rewritten file, or the files of a run whose commit never came) is not the output's."""
+
+    def __init__(self, glob: str, only: frozenset | None = None):
         super().__init__()
         self._glob = glob
+        self._only = only
 
     def expand(self, pbegin):
         return (
@@ -222,6 +237,7 @@ class CommittedFiles(beam.PTransform):
             | "Glob" >> beam.Create([self._glob])
             | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
             | "Paths" >> beam.Map(lambda m: m.path)
+            | "Current" >> beam.Filter(_is_current, only=self._only)
             | "Spread" >> beam.Reshuffle()
         )
 
@@ -299,34 +315,69 @@ def read_rows(path: str, schema: pa.Schema) -> list[dict]:
         return pq.read_table(f, schema=schema).to_pylist()
 
 
-def replace_rows(path: str, rows: list[dict], schema: pa.Schema, compression: str, temp_prefix: str) -> None:
+def replace_rows(path: str, rows: list[dict], schema: pa.Schema, compression: str, temp_prefix: str,
+                 beside: str | None = None) -> dict | None:
     """Write `rows` aside (under `temp_prefix-<uuid>/`), then rename them over `path`: same name, new content, so
-    a reader opens either the old file or the new one, never a mix or neither."""
+    a reader opens either the old file or the new one, never a mix or neither.
+
+    `beside` (an Iceberg output: the run's id): the new version goes to a new file next to `path` instead,
+    `part-<run_id>-r<hash of path>.parquet` (the same name when a retried bundle writes it again), and the swap is
+    the run's Iceberg commit; returns the pair {old, path, partition, rows} for it."""
     temp_dir = f"{temp_prefix}-{uuid.uuid4().hex}"
     temp = join(temp_dir, "rewrite.parquet")
     write_parquet_file(temp, rows, schema, compression)
-    FileSystems.rename([temp], [path])
+    target = path if beside is None else join(
+        path.rsplit("/", 1)[0], f"part-{beside}-r{xxhash.xxh3_64_hexdigest(path.encode('utf-8'))}.parquet")
+    FileSystems.rename([temp], [target])
     remove_dir(temp_dir)
+    if beside is None:
+        return None
+    return {"old": same_path(path), "path": same_path(target), "partition": _partition_of(path), "rows": len(rows)}
+
+
+def _partition_of(path: str) -> str:
+    """`source=x/date=y` of a committed file: the two folders above it."""
+    return "/".join(path.rsplit("/", 3)[1:3])
+
+
+def _write_swaps(_, swaps: list[dict], output: str, run_id: str, table: str) -> Iterable[dict]:
+    """The run's replaced files of `table`, listed in `_runs/<run_id>/<table>.replaced.json` for its commit."""
+    with FileSystems.create(join(output, "_runs", run_id, f"{table}.replaced.json"), mime_type="application/json") as f:
+        f.write(json.dumps({"run_id": run_id, "table": table, "replaced": sorted(swaps, key=lambda s: s["old"])},
+                           indent=1).encode("utf-8"))
+    yield from swaps
+
+
+def list_swaps(swaps: beam.PCollection, output: str, run_id: str, table: str) -> beam.PCollection:
+    """Once every replacement of `table` is written: its list, for the driver's Iceberg commit."""
+    return (
+        swaps.pipeline
+        | f"{table}SwapsOnce" >> beam.Create([None])
+        | f"List{table.title()}Swaps" >> beam.FlatMap(_write_swaps, swaps=beam.pvalue.AsList(swaps), output=output,
+                                                       run_id=run_id, table=table)
+    )
 
 
 class _RewriteFileFn(beam.DoFn):
-    """(path, late duplicates) -> the file rewritten with them recorded, swapped in by one atomic rename."""
+    """(path, late duplicates) -> the file rewritten with them recorded, swapped in by one atomic rename (Hive), or
+    written beside it for the run's Iceberg commit (`beside`: the run id); yields the path, or the swap."""
 
-    def __init__(self, temp_dir: str, schema: pa.Schema, compression: str):
+    def __init__(self, temp_dir: str, schema: pa.Schema, compression: str, beside: str | None = None):
         self._temp_dir = temp_dir
         self._schema = schema
         self._compression = compression
+        self._beside = beside
 
-    def process(self, element: tuple[str, Iterable[LateDuplicate]]) -> Iterable[str]:
+    def process(self, element: tuple[str, Iterable[LateDuplicate]]) -> Iterable:
         path, late = element
         rows = read_rows(path, self._schema)
         changed, teased = merge_late_duplicates(rows, list(late))
         if not changed and not teased:
             return
-        replace_rows(path, rows, self._schema, self._compression, self._temp_dir)
+        swap = replace_rows(path, rows, self._schema, self._compression, self._temp_dir, self._beside)
         count("duplicates.recorded_on_stored_rows", changed)
         count("teasers.recorded_on_stored_articles", teased)
-        yield path
+        yield swap if swap is not None else path
 
 
 class RecordLateDuplicates(beam.PTransform):
@@ -336,11 +387,15 @@ class RecordLateDuplicates(beam.PTransform):
     """
 
     def __init__(self, output: str, run_id: str, schema: pa.Schema, compression: str = "zstd",
-                 after: beam.PCollection | None = None):
-        """`after`: rewrite only once that PCollection is complete (another reader of the stored article files)."""
+                 after: beam.PCollection | None = None, side_by_side: bool = False):
+        """`after`: rewrite only once that PCollection is complete (another reader of the stored article files).
+        `side_by_side` (an Iceberg output): each new version goes beside the old file, and the pairs are listed in
+        `_runs/<run_id>/articles.replaced.json` for the run's commit; the output is then those pairs."""
         super().__init__()
-        self._fn = _RewriteFileFn(join(output, "_temporary", f"{run_id}-rewrite"), schema, compression)
+        self._fn = _RewriteFileFn(join(output, "_temporary", f"{run_id}-rewrite"), schema, compression,
+                                  run_id if side_by_side else None)
         self._after = after
+        self._listed = (output, run_id) if side_by_side else None
 
     def expand(self, late):
         grouped = (
@@ -350,7 +405,10 @@ class RecordLateDuplicates(beam.PTransform):
         )
         if self._after is not None:
             grouped = grouped | "AfterReaders" >> beam.Map(lambda kv, _: kv, beam.pvalue.AsList(self._after))
-        return grouped | "Rewrite" >> beam.ParDo(self._fn)
+        rewritten = grouped | "Rewrite" >> beam.ParDo(self._fn)
+        if self._listed is None:
+            return rewritten
+        return list_swaps(rewritten, *self._listed, "articles")
 
 
 def _stored_band_entries(path: str, wanted) -> Iterable[tuple[int, BandEntry]]:
@@ -390,7 +448,7 @@ class ReadStoredBands(beam.PTransform):
         )
 
 
-def _stories_in_partition(element, output: str) -> Iterable[ExistingStory]:
+def _stories_in_partition(element, output: str, only: frozenset | None = None) -> Iterable[ExistingStory]:
     partition, ids = element
     wanted = dict.fromkeys(ids)
     try:
@@ -398,6 +456,8 @@ def _stories_in_partition(element, output: str) -> Iterable[ExistingStory]:
     except Exception:  # noqa: BLE001 - a partition compacted away or never committed: nothing to compare
         matched = []
     for m in sorted(matched, key=lambda m: m.path):
+        if not _is_current(m.path, only):
+            continue
         for _, story in _read_stories(m.path, wanted, key="article_id"):
             yield story
 
@@ -406,16 +466,17 @@ class ReadStoriesById(beam.PTransform):
     """(article_id, partition) pairs -> the stored stories (ExistingStory) with those ids, read from their
     partitions only (the index says where each lives)."""
 
-    def __init__(self, output: str):
+    def __init__(self, output: str, only: frozenset | None = None):
         super().__init__()
         self._output = output
+        self._only = only
 
     def expand(self, wanted):
         return (
             wanted
             | "PartitionFirst" >> beam.Map(lambda kv: (kv[1], kv[0]))
             | "GroupByPartition" >> beam.GroupByKey()
-            | "ReadPartition" >> beam.FlatMap(_stories_in_partition, output=self._output)
+            | "ReadPartition" >> beam.FlatMap(_stories_in_partition, output=self._output, only=self._only)
         )
 
 
@@ -427,15 +488,16 @@ class ReadExistingStories(beam.PTransform):
     seeds its state once).
     """
 
-    def __init__(self, output: str, story_keys: beam.PCollection | None = None):
+    def __init__(self, output: str, story_keys: beam.PCollection | None = None, only: frozenset | None = None):
         super().__init__()
         self._glob = articles_glob(output)
         self._keys = story_keys
+        self._only = only
 
     def expand(self, pbegin):
         paths = (
             pbegin
-            | "CommittedFiles" >> CommittedFiles(self._glob)
+            | "CommittedFiles" >> CommittedFiles(self._glob, self._only)
         )
         if self._keys is None:
             return paths | "ReadStories" >> beam.FlatMap(_read_stories)
@@ -474,16 +536,18 @@ class SkipStoredIds(beam.PTransform):
     are kept (`read_ids(path, wanted)` reads one column per file), like the story keys of ReadExistingStories;
     each record skipped is counted under `counter`."""
 
-    def __init__(self, output: str, table: str, id_of: Callable, read_ids: Callable, counter: str):
+    def __init__(self, output: str, table: str, id_of: Callable, read_ids: Callable, counter: str,
+                 only: frozenset | None = None):
         super().__init__()
         self._glob = join(output, table, "**", "*.parquet")
         self._id_of, self._read_ids, self._counter = id_of, read_ids, counter
+        self._only = only
 
     def expand(self, records):
         wanted = key_set(records | "Ids" >> beam.Map(self._id_of))
         stored = (
             records.pipeline
-            | "CommittedFiles" >> CommittedFiles(self._glob)
+            | "CommittedFiles" >> CommittedFiles(self._glob, self._only)
             | "ReadStoredIds" >> beam.FlatMap(self._read_ids, wanted=wanted)
             | "DistinctStored" >> beam.Distinct()
             | "StoredKeys" >> beam.Map(lambda k: (k, None))
@@ -499,9 +563,9 @@ def _dead_letter_id_of(d: DeadLetter) -> str:
 class SkipStoredDeadLetters(SkipStoredIds):
     """Dead letters -> those the output does not hold yet, by `dead_letter_id` (stage, reason, lineage, excerpt)."""
 
-    def __init__(self, output: str):
+    def __init__(self, output: str, only: frozenset | None = None):
         super().__init__(output, "dead_letters", _dead_letter_id_of, _stored_dead_letter_ids,
-                         "dead_letters.already_in_output")
+                         "dead_letters.already_in_output", only)
 
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "none")

@@ -1,0 +1,312 @@
+"""The output as Apache Iceberg tables: `articles`, `teasers` and `dead_letters` in namespace `scrapeline`.
+
+The Beam job writes Parquet files into the Hive folders as it always has (`<output>/articles/source=…/date=…/`) and
+lists them in the run's manifests; rewrites of stored files (late copies, teaser links) go to new files beside the
+old ones. Then the driver makes them visible: one Iceberg commit per table and run (a fast append, or an overwrite
+when the run replaced stored files), tagged with the run id in the snapshot summary (`scrapeline.run_id`). A reader
+of the table sees a run's files of that table all at once or not at all, and never two versions of a row.
+
+The catalog: by default an SQLite `SqlCatalog` at `<output>/_catalog/catalog.db` (warehouse `<output>`; table
+metadata under `<output>/_catalog/<table>/`), so a local output needs no server. `--catalog NAME` loads pyiceberg's
+catalog NAME instead (REST, Glue, Hive...), configured the pyiceberg way: `~/.pyiceberg.yaml` or environment
+variables such as `PYICEBERG_CATALOG__<NAME>__URI` and its credentials.
+
+Why registration by hand-built `DataFile`s and not pyiceberg's `add_files`: our files hold no `source`/`date`
+columns (they are in the path only, as Hive readers expect), and `add_files` takes identity partition values from
+the file statistics, so it records null partitions. Measured with pyiceberg 0.12.0; the pin is 0.12.* since
+`DataFile.from_args` and the statistics helpers are public but undocumented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from scrapeline.pipeline.errors import UsageError
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA
+from scrapeline.transforms.core.storage import is_remote
+
+__all__ = ["ADOPTED", "FORMATS", "adopt", "NAMESPACE", "RUN_ID_PROPERTY", "TABLE_ORDER", "TableSpec", "TABLES", "commit_run",
+           "current_files", "history", "open_catalog", "open_tables", "rollback", "snapshot_of_run"]
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("iceberg", "hive")
+NAMESPACE = "scrapeline"
+RUN_ID_PROPERTY = "scrapeline.run_id"
+CATALOG_NAME = "scrapeline"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    schema: pa.Schema
+    """The columns in the files."""
+    partition: tuple[str, str]
+    """The identity partition columns, in the path only: `name=value/name=value`."""
+
+
+TABLES: dict[str, TableSpec] = {
+    "articles": TableSpec(ARTICLE_SCHEMA, ("source", "date")),
+    "teasers": TableSpec(TEASER_SCHEMA, ("source", "date")),
+    "dead_letters": TableSpec(DEAD_LETTER_SCHEMA, ("stage", "date")),
+}
+TABLE_ORDER = ("dead_letters", "teasers", "articles")
+"""The order of a run's commits: a reader that sees a run's articles already sees its teasers and dead letters."""
+
+
+def _local_path(path: str) -> str:
+    """A file:// URI as a local path (what Beam's filesystems and our manifests use); other paths unchanged."""
+    return path[len("file://"):] if path.startswith("file://") else path
+
+
+def open_catalog(output: str, catalog: str | None = None):
+    """pyiceberg's catalog `catalog`, or the embedded SQLite catalog of a local `output`."""
+    if catalog:
+        from pyiceberg.catalog import load_catalog
+
+        try:
+            return load_catalog(catalog)
+        except Exception as e:  # noqa: BLE001 - pyiceberg raises several kinds for a missing or bad catalog
+            raise UsageError(f"cannot load the Iceberg catalog {catalog!r}: {e} (configure it in ~/.pyiceberg.yaml or "
+                             f"PYICEBERG_CATALOG__{catalog.upper()}__URI and friends)") from None
+    if is_remote(output):
+        raise UsageError(f"the embedded Iceberg catalog needs a local output, and {output} is on an object store: "
+                         "name a catalog with --catalog, or write plain folders with --format hive")
+    from pathlib import Path
+
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    root = Path(_local_path(output)).resolve()
+    (root / "_catalog").mkdir(parents=True, exist_ok=True)
+    return SqlCatalog(CATALOG_NAME, uri=f"sqlite:///{root}/_catalog/catalog.db", warehouse=_file_uri(str(root)))
+
+
+def _table_schema(spec: TableSpec) -> pa.Schema:
+    """The Iceberg schema: the file columns, then the partition columns (optional: the files do not hold them,
+    readers take them from the partition metadata)."""
+    extra = [pa.field(spec.partition[0], pa.string()), pa.field("date", pa.date32())]
+    return pa.schema(list(spec.schema) + extra)
+
+
+def open_tables(catalog, output: str) -> dict:
+    """The three tables, created if missing; a table whose schema lacks a column of this version gets it (an
+    Iceberg schema change: files without it read as null)."""
+    from pyiceberg.table import TableProperties
+
+    catalog.create_namespace_if_not_exists(NAMESPACE)
+    tables = {}
+    root = output if is_remote(output) or output.startswith("file://") else _file_uri(output)
+    for name, spec in TABLES.items():
+        ident = f"{NAMESPACE}.{name}"
+        schema = _table_schema(spec)
+        if not catalog.table_exists(ident):
+            table = catalog.create_table(ident, schema=schema, location=f"{root.rstrip('/')}/{name}", properties={
+                "write.metadata.path": f"{root.rstrip('/')}/_catalog/{name}/metadata",
+                "write.metadata.delete-after-commit.enabled": "true",
+                "write.metadata.previous-versions-max": "100",
+            })
+            with table.update_spec() as update:
+                for column in spec.partition:
+                    update.add_identity(column)
+        else:
+            table = catalog.load_table(ident)
+            if {f.name for f in table.schema().fields} != set(schema.names):
+                with table.update_schema() as update:
+                    update.union_by_name(schema)
+        table = catalog.load_table(ident)
+        mapping = table.schema().name_mapping.model_dump_json()
+        if table.properties.get(TableProperties.DEFAULT_NAME_MAPPING) != mapping:
+            # the files carry no Iceberg field ids: readers resolve columns by name
+            with table.transaction() as tx:
+                tx.set_properties({TableProperties.DEFAULT_NAME_MAPPING: mapping})
+            table = catalog.load_table(ident)
+        tables[name] = table
+    return tables
+
+
+def _file_uri(path: str) -> str:
+    """file:// and the absolute path as it is: pyiceberg's file IO does not decode %-escapes (Path.as_uri() would
+    write `source%3Dx` for `source=x`)."""
+    import os
+
+    return "file://" + os.path.abspath(path)
+
+
+def _uri(path: str) -> str:
+    return path if is_remote(path) or path.startswith("file://") else _file_uri(path)
+
+
+def current_files(table) -> frozenset[str]:
+    """The data files of the table's current snapshot, as local paths or object-store URIs."""
+    if table.current_snapshot() is None:
+        return frozenset()
+    return frozenset(_local_path(t.file.file_path) for t in table.scan().plan_files())
+
+
+def _partition_record(table, partition: str):
+    from pyiceberg.typedef import Record
+    from pyiceberg.utils.datetime import date_to_days
+
+    values = dict(kv.split("=", 1) for kv in partition.split("/"))
+    return Record(*(date_to_days(dt.date.fromisoformat(values[f.name])) if f.name == "date" else values[f.name]
+                    for f in table.spec().fields))
+
+
+def _data_file(table, path: str, partition: str):
+    """A DataFile for a committed Parquet file, its partition given (not inferred: the file has no such column)."""
+    import pyarrow.parquet as pq
+    from pyiceberg.io.pyarrow import (compute_statistics_plan, data_file_statistics_from_parquet_metadata,
+                                      parquet_path_to_id_mapping)
+    from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+
+    uri = _uri(path)
+    source = table.io.new_input(uri)
+    with source.open() as f:
+        metadata = pq.read_metadata(f)
+    stats = data_file_statistics_from_parquet_metadata(
+        parquet_metadata=metadata, stats_columns=compute_statistics_plan(table.schema(), table.metadata.properties),
+        parquet_column_mapping=parquet_path_to_id_mapping(table.schema()))
+    return DataFile.from_args(
+        content=DataFileContent.DATA, file_path=uri, file_format=FileFormat.PARQUET,
+        partition=_partition_record(table, partition), file_size_in_bytes=len(source), sort_order_id=None,
+        spec_id=table.metadata.default_spec_id, equality_ids=None, key_metadata=None, **stats.to_serialized_dict())
+
+
+def commit_run(tables: Mapping, run_id: str, added: Mapping[str, Iterable[dict]],
+               replaced: Mapping[str, Iterable[dict]], properties: Mapping[str, str] | None = None,
+               order: Iterable[str] = TABLE_ORDER) -> dict[str, int]:
+    """Make a run's files visible: per table (in TABLE_ORDER), one snapshot holding its new files (`added`: manifest
+    entries {partition, path, rows}) and its replacements (`replaced`: {old, path, partition, rows}: `old` leaves
+    the table as `path` enters it). A table with nothing new gets no snapshot. Returns table -> snapshot id.
+
+    A commit that already happened (the run id is in the table's history: a retried driver step) is skipped."""
+    done = {}
+    props = {RUN_ID_PROPERTY: run_id, **(properties or {})}
+    for name in order:
+        new, swaps = list(added.get(name, ())), list(replaced.get(name, ()))
+        if not new and not swaps:
+            continue
+        table = tables[name]
+        table.refresh()
+        previous = snapshot_of_run(table, run_id)
+        if previous is not None:
+            done[name] = previous
+            continue
+        if swaps:
+            stored = {_local_path(t.file.file_path): t.file for t in table.scan().plan_files()}
+            missing = [s["old"] for s in swaps if s["old"] not in stored]
+            if missing:
+                raise RuntimeError(f"{name}: files to replace are not in the table: {missing[:3]}")
+            with table.transaction() as tx:
+                with tx.update_snapshot(snapshot_properties=props).overwrite() as op:
+                    for s in swaps:
+                        op.delete_data_file(stored[s["old"]])
+                        op.append_data_file(_data_file(table, s["path"], s["partition"]))
+                    for f in new:
+                        op.append_data_file(_data_file(table, f["path"], f["partition"]))
+        else:
+            with table.transaction() as tx:
+                with tx.update_snapshot(snapshot_properties=props).fast_append() as op:
+                    for f in new:
+                        op.append_data_file(_data_file(table, f["path"], f["partition"]))
+        table.refresh()
+        done[name] = table.current_snapshot().snapshot_id
+    return done
+
+
+ADOPTED = "adopted"
+"""The run id of the snapshot that adopts the files of Hive folders written before the output had tables."""
+
+
+def adopt(tables: Mapping, output: str) -> dict[str, int]:
+    """Tables that have no snapshot yet take the Parquet files already under their folders (an output written
+    as plain Hive folders, by `--format hive` or before 0.5), one append each, run id `adopted`: the rows as they
+    are, files unchanged. Returns table -> files adopted."""
+    from apache_beam.io.filesystems import FileSystems
+
+    adopted = {}
+    for name in TABLE_ORDER:
+        table = tables[name]
+        if table.current_snapshot() is not None or snapshot_of_run(table, ADOPTED) is not None:
+            continue
+        root = f"{output.rstrip('/')}/{name}"
+        try:
+            found = FileSystems.match([f"{root}/**/*.parquet"])[0].metadata_list
+        except Exception:  # noqa: BLE001 - no folder yet
+            found = []
+        files = [{"path": m.path, "partition": m.path[len(root) + 1:].rsplit("/", 1)[0]} for m in found]
+        files = [f for f in files if f["partition"].count("=") == 2]
+        if not files:
+            continue
+        commit_run({name: table}, ADOPTED, {name: files}, {}, {"scrapeline.adopted": "true"}, order=(name,))
+        adopted[name] = len(files)
+    return adopted
+
+
+def snapshot_of_run(table, run_id: str) -> int | None:
+    for s in table.snapshots():
+        if s.summary is not None and s.summary.additional_properties.get(RUN_ID_PROPERTY) == run_id:
+            return s.snapshot_id
+    return None
+
+
+def history(tables: Mapping) -> list[dict]:
+    """Every snapshot of every table, oldest first: when, which run, what it did, and whether it is current."""
+    rows = []
+    for name in TABLE_ORDER:
+        table = tables[name]
+        current = table.current_snapshot().snapshot_id if table.current_snapshot() else None
+        for s in table.snapshots():
+            extra = s.summary.additional_properties if s.summary else {}
+            rows.append({
+                "table": name, "snapshot_id": s.snapshot_id, "parent_id": s.parent_snapshot_id,
+                "committed_at": dt.datetime.fromtimestamp(s.timestamp_ms / 1000, dt.timezone.utc).isoformat(),
+                "run_id": extra.get(RUN_ID_PROPERTY), "operation": s.summary.operation.value if s.summary else None,
+                "added_files": int(extra.get("added-data-files", 0)), "added_rows": int(extra.get("added-records", 0)),
+                "removed_files": int(extra.get("deleted-data-files", 0)),
+                "total_rows": int(extra.get("total-records", 0)), "current": s.snapshot_id == current,
+            })
+    return sorted(rows, key=lambda r: (r["committed_at"], TABLE_ORDER.index(r["table"])))
+
+
+def rollback(tables: Mapping, run_id: str) -> dict[str, int | None]:
+    """Undo a run: each table whose history holds the run goes back to the snapshot before it (its parent), in
+    the reverse of the commit order. Only the latest run of a table can be rolled back: a later run built on it.
+    Returns table -> the snapshot now current (None: the table is empty again)."""
+    plan = {}
+    for name in TABLE_ORDER:
+        table = tables[name]
+        table.refresh()
+        snap = snapshot_of_run(table, run_id)
+        if snap is None:
+            continue
+        current = table.current_snapshot()
+        if current is None or current.snapshot_id != snap:
+            later = current.summary.additional_properties.get(RUN_ID_PROPERTY) if current and current.summary else None
+            raise UsageError(f"{name}: run {run_id} is not the latest commit of the table (the latest is "
+                             f"{later or 'another change'}): roll back the later runs first")
+        plan[name] = table.snapshot_by_id(snap).parent_snapshot_id
+    if not plan:
+        raise UsageError(f"no table holds a commit of run {run_id} (see `scrapeline history`)")
+    for name in reversed(TABLE_ORDER):
+        if name not in plan:
+            continue
+        table = tables[name]
+        parent = plan[name]
+        if parent is None:  # the run created the table's first snapshot: empty the table
+            with table.transaction() as tx:
+                tx.delete("True", snapshot_properties={"scrapeline.rollback_of": run_id})
+        else:
+            table.manage_snapshots().rollback_to_snapshot(parent).commit()
+        table.refresh()
+    return {name: (tables[name].current_snapshot().snapshot_id if tables[name].current_snapshot() else None)
+            for name in plan}
+
+
+def as_json(rows: list[dict]) -> str:
+    return json.dumps(rows, indent=1)

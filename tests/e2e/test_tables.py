@@ -1,0 +1,150 @@
+"""`--format iceberg`: the output as Iceberg tables in the embedded SQLite catalog (pipeline/tables.py).
+
+Two batches (tests/support/batches.py: every container kind; the second rewrites stored rows with late copies and
+links stored teasers) run once into plain folders and once into Iceberg tables. What the tables hold must be what
+the folders hold, row for row; each run is one snapshot per table that changed, tagged with its run id; the run
+that rewrote stored files swapped them in the same snapshot (an overwrite); the table as of the first run is the
+first run's output; a rollback of the second run restores it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.dataset as ds
+import pytest
+
+from scrapeline.pipeline import api
+from scrapeline.pipeline.cli import main
+from scrapeline.pipeline.errors import UsageError
+from scrapeline.pipeline.tables import TABLES, current_files, history, open_catalog, open_tables, rollback
+from tests.support.batches import FETCHED, config_with_small_ranges, first_batch, second_batch
+
+VARYING = {"ingested_at", "pipeline_version", "occurred_at"}
+RUNNER = {"runner": "FnApiRunner"}
+
+
+def _folder_rows(root, table: str) -> list[dict]:
+    data = ds.dataset(f"{root}/{table}", format="parquet", partitioning="hive")
+    return _canonical(data.to_table().to_pylist())
+
+
+def _table_rows(table, snapshot_id=None) -> list[dict]:
+    return _canonical(table.scan(snapshot_id=snapshot_id).to_arrow().to_pylist())
+
+
+def _canonical(rows: list[dict]) -> list[dict]:
+    """Rows without the columns that differ by construction; dates as text (a Hive reader infers them as text)."""
+    return sorted(({k: (str(v) if k == "date" else v) for k, v in r.items() if k not in VARYING} for r in rows),
+                  key=repr)
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """(hive output, iceberg output, iceberg rows per table after the first run, config, batch 2), the outputs after
+    both batches."""
+    tmp = tmp_path_factory.mktemp("tables")
+    config = config_with_small_ranges(tmp)
+    first, second = first_batch(tmp / "batch1"), second_batch(tmp / "batch2")
+    hive, ice = tmp / "hive", tmp / "ice"
+    for out, fmt in ((hive, "hive"), (ice, "iceberg")):
+        api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format=fmt,
+                run_id="first")
+    tables = open_tables(open_catalog(str(ice)), str(ice))
+    after_first = {name: _table_rows(t) for name, t in tables.items()}
+    for out, fmt in ((hive, "hive"), (ice, "iceberg")):
+        summary = api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER,
+                          table_format=fmt, run_id="second")
+        assert summary.record["stored_rows_updated_with_new_copies"] == 3
+    return hive, ice, after_first, config, second, first
+
+
+def test_the_tables_hold_what_the_folders_hold(outputs):
+    hive, ice, *_ = outputs
+    tables = open_tables(open_catalog(str(ice)), str(ice))
+    for name in TABLES:
+        assert _table_rows(tables[name]) == _folder_rows(hive, name), name
+    assert len(_table_rows(tables["articles"])) == 5
+
+
+def test_one_snapshot_per_run_and_table_the_rewrites_swapped_in_it(outputs):
+    _, ice, *_ = outputs
+    record = json.loads((ice / "_runs" / "second.json").read_text())
+    assert record["iceberg"]["committed"] is True
+    rows = history(open_tables(open_catalog(str(ice)), str(ice)))
+    by_table = {}
+    for r in rows:
+        by_table.setdefault(r["table"], []).append(r)
+    assert [r["run_id"] for r in by_table["articles"]] == ["first", "second"]
+    second = by_table["articles"][1]
+    assert second["operation"] == "overwrite" and second["removed_files"] == record["iceberg"]["replaced_files"][
+        "articles"] > 0
+    assert second["current"] and not by_table["articles"][0]["current"]
+    assert all(len({r["run_id"] for r in snaps}) == len(snaps) for snaps in by_table.values())
+    # the replaced files are still on disk (time travel reads them) but no longer in the table
+    tables = open_tables(open_catalog(str(ice)), str(ice))
+    on_disk = {str(p) for p in (ice / "articles").rglob("*.parquet")}
+    assert current_files(tables["articles"]) < on_disk
+
+
+def test_an_iceberg_run_on_hive_folders_adopts_them_first(outputs, tmp_path):
+    """Batch 1 into plain folders, batch 2 with --format iceberg into the same output: the first Iceberg run adopts
+    the folders' files (one snapshot, run id `adopted`), then commits its own; the tables end as the Hive output of
+    both batches."""
+    hive, _, _, config, second, first = outputs
+    out = tmp_path / "out"
+    api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, run_id="first")
+    api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="iceberg",
+            run_id="second")
+    tables = open_tables(open_catalog(str(out)), str(out))
+    for name in TABLES:
+        assert _table_rows(tables[name]) == _folder_rows(hive, name), name
+    runs = [(r["table"], r["run_id"]) for r in history(tables)]
+    assert ("articles", "adopted") in runs and runs.index(("articles", "adopted")) < runs.index(("articles", "second"))
+
+
+def test_a_rerun_reads_the_current_files_only(outputs):
+    """Batch 2 again: the old versions of the files it rewrote are still on disk, and are not the output's. Read as
+    stored, they would be rewritten again (their copies unrecorded) and the commit would fail."""
+    hive, ice, _, config, second, _ = outputs
+    summary = api.run([str(second)], str(ice), config=str(config), fetched_at=FETCHED, options=RUNNER,
+                      table_format="iceberg", run_id="again")
+    assert (summary.articles_written, summary.record["stored_rows_updated_with_new_copies"]) == (0, 0)
+    tables = open_tables(open_catalog(str(ice)), str(ice))
+    for name in TABLES:
+        assert _table_rows(tables[name]) == _folder_rows(hive, name), name
+    assert "again" not in {r["run_id"] for r in history(tables)}  # nothing new: no snapshot
+
+
+def test_the_table_as_of_the_first_run_and_a_rollback_of_the_second(outputs):
+    """Last of the module: it rolls the shared output back."""
+    _, ice, after_first, *_ = outputs
+    tables = open_tables(open_catalog(str(ice)), str(ice))
+    first = {r["table"]: r["snapshot_id"] for r in history(tables) if r["run_id"] == "first"}
+    assert set(first) == {"articles", "teasers"}  # the first run wrote no dead letter: no snapshot there
+    for name in first:
+        assert _table_rows(tables[name], first[name]) == after_first[name], name
+    assert after_first["dead_letters"] == []
+    assert _table_rows(tables["articles"]) != after_first["articles"]
+    rollback(tables, "second")
+    tables = open_tables(open_catalog(str(ice)), str(ice))
+    for name in TABLES:
+        assert _table_rows(tables[name]) == after_first[name], name
+    with pytest.raises(UsageError, match="is not the latest commit"):
+        rollback(tables, "second")  # already undone: the current snapshots are the first run's again
+    with pytest.raises(UsageError, match="no table holds a commit of run third"):
+        rollback(tables, "third")
+
+
+def test_iceberg_on_an_object_store_needs_a_catalog(capsys):
+    code = main(["run", "--output", "s3://bucket/out", "--format", "iceberg"])
+    assert code == 2
+    assert "needs a catalog" in capsys.readouterr().err
+
+
+def test_streaming_watch_refuses_iceberg(tmp_path, capsys):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    code = main(["watch", str(landing), "--output", str(tmp_path / "out"), "--streaming", "--format", "iceberg"])
+    assert code == 2
+    assert "writes plain folders only" in capsys.readouterr().err
