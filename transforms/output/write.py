@@ -232,14 +232,15 @@ class CommittedFiles(beam.PTransform):
         self._only = only
 
     def expand(self, pbegin):
-        return (
+        paths = (
             pbegin
             | "Glob" >> beam.Create([self._glob])
             | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
             | "Paths" >> beam.Map(lambda m: m.path)
-            | "Current" >> beam.Filter(_is_current, only=self._only)
-            | "Spread" >> beam.Reshuffle()
         )
+        if self._only is not None:  # no step at all for plain folders: the graph keeps its shape (and fusion)
+            paths = paths | "Current" >> beam.Filter(_is_current, only=self._only)
+        return paths | "Spread" >> beam.Reshuffle()
 
 
 def key_set(keys: beam.PCollection, label: str = ""):
