@@ -48,7 +48,7 @@ def run(inputs: Sequence[str] | None = None, output: str = "out", *, config: str
 
 
 def compact(output: str, partitions: Sequence[str] = (), table: str = "articles",
-            config: str | None = None) -> CompactSummary:
+            config: str | None = None, catalog: str | None = None, retain_days: float | None = None) -> CompactSummary:
     """Merge the small Parquet files of `output`'s partitions (pipeline/compact.py); what it did."""
     from scrapeline.pipeline.compact import compact_output
     from scrapeline.pipeline.config import ConfigError, load_config
@@ -57,7 +57,7 @@ def compact(output: str, partitions: Sequence[str] = (), table: str = "articles"
         cfg = load_config(config)
     except ConfigError as e:
         raise UsageError(str(e)) from None
-    merged, already, changed = compact_output(output, list(partitions), table, cfg)
+    merged, already, changed = compact_output(output, list(partitions), table, cfg, catalog, retain_days)
     return CompactSummary(tuple(merged), already, tuple(changed))
 
 

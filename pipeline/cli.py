@@ -110,6 +110,11 @@ def _compact_args(parser: argparse.ArgumentParser) -> None:
                         help="Only this partition, e.g. source=reuters/date=2025-08-06 (repeatable). Default: all.")
     parser.add_argument("--table", choices=sorted(TABLES), default="articles")
     parser.add_argument("--config", default=None, help="Run config (for write.max_rows_per_file and compression).")
+    parser.add_argument("--catalog", default=None, help="An Iceberg output in pyiceberg's catalog of this name. "
+                                                        "Default: the embedded one, when OUTPUT/_catalog/ holds it.")
+    parser.add_argument("--retain-days", type=float, default=None,
+                        help="Iceberg outputs: expire snapshots older than this, then delete the files no snapshot "
+                        "keeps; time travel reaches back this far. Default: 7.")
 
 
 def _report_args(parser: argparse.ArgumentParser) -> None:
@@ -261,7 +266,7 @@ def compact(argv: list[str]) -> int:
     from scrapeline.pipeline.api import compact as compact_output
 
     args = command_parser("compact").parse_args(argv)
-    result = compact_output(args.output, args.partition, args.table, args.config)
+    result = compact_output(args.output, args.partition, args.table, args.config, args.catalog, args.retain_days)
     for part, before, after in result.merged:
         print(f"  {part}: {before} files -> {after}")
     for part in result.changed:

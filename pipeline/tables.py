@@ -31,7 +31,7 @@ from scrapeline.pipeline.errors import UsageError
 from scrapeline.transforms.core.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA
 from scrapeline.transforms.core.storage import is_remote
 
-__all__ = ["ADOPTED", "FORMATS", "adopt", "NAMESPACE", "RUN_ID_PROPERTY", "TABLE_ORDER", "TableSpec", "TABLES", "commit_run",
+__all__ = ["ADOPTED", "FORMATS", "adopt", "compact_table", "expire", "NAMESPACE", "RUN_ID_PROPERTY", "TABLE_ORDER", "TableSpec", "TABLES", "commit_run",
            "current_files", "history", "open_catalog", "open_tables", "rollback", "snapshot_of_run"]
 
 log = logging.getLogger(__name__)
@@ -306,6 +306,96 @@ def rollback(tables: Mapping, run_id: str) -> dict[str, int | None]:
         table.refresh()
     return {name: (tables[name].current_snapshot().snapshot_id if tables[name].current_snapshot() else None)
             for name in plan}
+
+
+def _partition_text(table, record) -> str:
+    from pyiceberg.utils.datetime import days_to_date
+
+    values = []
+    for field, value in zip(table.spec().fields, record):
+        values.append(f"{field.name}={days_to_date(value).isoformat() if field.name == 'date' else value}")
+    return "/".join(values)
+
+
+def compact_table(table, name: str, partitions: Iterable[str], max_rows: int, compression: str,
+                  compaction_id: str) -> list[tuple[str, int, int]]:
+    """Merge each partition's current files (those with at least two, or only `partitions` when named) into files
+    of up to `max_rows` rows, written beside them; one overwrite snapshot for the whole table swaps them in
+    (readers see the old files or the merged ones). The old files stay on disk for time travel until `expire`.
+    Returns [(partition, files before, files after)]."""
+    import pyarrow.parquet as pq
+
+    from scrapeline.transforms.output.write import write_parquet_file
+
+    table.refresh()
+    if table.current_snapshot() is None:
+        return []
+    by_partition: dict[str, list] = {}
+    for task in table.scan().plan_files():
+        by_partition.setdefault(_partition_text(table, task.file.partition), []).append(task.file)
+    wanted = set(partitions)
+    plan = {p: files for p, files in sorted(by_partition.items())
+            if len(files) > 1 and (not wanted or p in wanted)}
+    if not plan:
+        return []
+    schema = TABLES[name].schema
+    merged, swaps = [], []
+    for partition, files in plan.items():
+        rows = []
+        for f in sorted(files, key=lambda f: f.file_path):
+            rows.extend(pq.read_table(_local_path(f.file_path), schema=schema).to_pylist())
+        folder = _local_path(files[0].file_path).rsplit("/", 1)[0]
+        chunks = [rows[i:i + max_rows] for i in range(0, len(rows), max_rows)] or [[]]
+        new = []
+        for n, chunk in enumerate(chunks):
+            path = f"{folder}/part-{compaction_id}-{n:05d}.parquet"
+            write_parquet_file(path, chunk, schema, compression)
+            new.append({"path": path, "partition": partition, "rows": len(chunk)})
+        swaps.append((files, new))
+        merged.append((partition, len(files), len(new)))
+    with table.transaction() as tx:
+        with tx.update_snapshot(snapshot_properties={RUN_ID_PROPERTY: compaction_id,
+                                                     "scrapeline.compaction": "true"}).overwrite() as op:
+            for old, new in swaps:
+                for f in old:
+                    op.delete_data_file(f)
+                for f in new:
+                    op.append_data_file(_data_file(table, f["path"], f["partition"]))
+    table.refresh()
+    return merged
+
+
+def expire(tables: Mapping, output: str, older_than: dt.datetime) -> dict[str, int]:
+    """Snapshot expiry and orphan removal: every snapshot committed before `older_than` goes (the current one
+    stays), then every Parquet file under the table's folder that no remaining snapshot lists and that is older
+    than `older_than` is deleted (the old versions of rewritten or compacted files, the files of runs whose commit
+    never came). Time travel reaches back to `older_than` afterwards. Returns table -> files deleted."""
+    import os
+    from pathlib import Path
+
+    if is_remote(output):
+        raise UsageError("removing unreferenced files works on local outputs only")
+    cutoff = older_than.timestamp()
+    removed = {}
+    for name in TABLE_ORDER:
+        table = tables[name]
+        table.refresh()
+        current = table.current_snapshot()
+        old = [s.snapshot_id for s in table.snapshots()
+               if s.timestamp_ms / 1000 < cutoff and (current is None or s.snapshot_id != current.snapshot_id)]
+        if old:
+            table.maintenance.expire_snapshots().by_ids(old).commit()
+            table.refresh()
+        referenced = set()
+        for s in table.snapshots():
+            referenced |= {_local_path(t.file.file_path) for t in table.scan(snapshot_id=s.snapshot_id).plan_files()}
+        gone = 0
+        for path in Path(_local_path(output), name).rglob("*.parquet"):
+            if str(path) not in referenced and os.path.getmtime(path) < cutoff:
+                path.unlink()
+                gone += 1
+        removed[name] = gone
+    return removed
 
 
 def as_json(rows: list[dict]) -> str:

@@ -1,0 +1,128 @@
+"""pipeline/tables.py without Beam: schema changes through Iceberg, registration with explicit partitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+import pyarrow.parquet as pq
+
+from scrapeline.pipeline.tables import (TABLES, adopt, commit_run, current_files, history, open_catalog, open_tables,
+                                        rollback)
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA
+
+OLD_COLUMNS = ("teased_on", "updated_at", "duplicate_matches")
+"""Columns that 0.2/0.3 files lack (the schema notes say which version added each)."""
+
+
+def _old_file(root, source: str, day: str, titles: list[str]) -> str:
+    """An articles file of an older layout (no teased_on, updated_at, duplicate_matches), as a Hive folder holds it."""
+    schema = pa.schema([f for f in ARTICLE_SCHEMA if f.name not in OLD_COLUMNS])
+    row = {f.name: None for f in schema}
+    rows = []
+    for n, title in enumerate(titles):
+        rows.append({**row, "article_id": f"{source}-{n}", "story_key": f"k{n}", "title": title, "body": "b",
+                     "source_name": source, "page_id": "p", "role": "main", "position": 0,
+                     "fetched_at": dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc), "date_source": "fetched",
+                     "word_count": 1, "captions": [], "input_uri": "in", "record_index": n, "duplicate_count": 0,
+                     "duplicate_titles": [], "duplicate_urls": [], "duplicate_sources": [], "duplicate_locations": [],
+                     "ingested_at": dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc), "pipeline_version": "0.1.0"})
+    folder = root / "articles" / f"source={source}" / f"date={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "part-old-00000.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    return str(path)
+
+
+def test_files_of_an_older_layout_are_adopted_and_read_with_the_new_columns_null(tmp_path):
+    _old_file(tmp_path, "daily", "2025-08-06", ["a", "b"])
+    _old_file(tmp_path, "wire", "2025-08-05", ["c"])
+    tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
+    assert adopt(tables, str(tmp_path)) == {"articles": 2}
+    assert adopt(tables, str(tmp_path)) == {}  # once
+    rows = tables["articles"].scan().to_arrow().to_pylist()
+    assert sorted((r["title"], r["source"], str(r["date"])) for r in rows) == [
+        ("a", "daily", "2025-08-06"), ("b", "daily", "2025-08-06"), ("c", "wire", "2025-08-05")]
+    assert all(r[c] is None for r in rows for c in OLD_COLUMNS)
+    # partition pruning uses the registered partition values (the files hold no such column)
+    wire = tables["articles"].scan(row_filter="source == 'wire'", selected_fields=("title", "source")).to_arrow()
+    assert wire["title"].to_pylist() == ["c"]
+
+
+def test_a_table_created_by_an_older_version_gains_the_new_columns(tmp_path):
+    """An Iceberg schema change, not a rewrite: the table made without the new columns gets them on open."""
+    from pyiceberg.schema import Schema
+
+    catalog = open_catalog(str(tmp_path))
+    tables = open_tables(catalog, str(tmp_path))
+    with tables["articles"].update_schema(allow_incompatible_changes=True) as update:
+        for column in OLD_COLUMNS:
+            update.delete_column(column)
+    assert not set(OLD_COLUMNS) & {f.name for f in catalog.load_table("scrapeline.articles").schema().fields}
+    tables = open_tables(catalog, str(tmp_path))
+    names = [f.name for f in tables["articles"].schema().fields]
+    assert set(OLD_COLUMNS) <= set(names)
+    assert isinstance(tables["articles"].schema(), Schema)
+
+
+def test_commit_run_is_one_snapshot_per_table_and_idempotent(tmp_path):
+    old = _old_file(tmp_path, "daily", "2025-08-06", ["a"])
+    tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
+    added = {"articles": [{"path": old, "partition": "source=daily/date=2025-08-06", "rows": 1}]}
+    first = commit_run(tables, "r1", added, {})
+    assert commit_run(tables, "r1", added, {}) == first  # a retried commit is the same commit
+    assert [r["run_id"] for r in history(tables)] == ["r1"]
+    assert current_files(tables["articles"]) == {old}
+    newer = tmp_path / "articles" / "source=daily" / "date=2025-08-06" / "part-r2-r1.parquet"
+    pq.write_table(pq.read_table(old), newer)
+    commit_run(tables, "r2", {}, {"articles": [{"old": old, "path": str(newer),
+                                                "partition": "source=daily/date=2025-08-06", "rows": 1}]})
+    assert current_files(tables["articles"]) == {str(newer)}
+    assert [(r["run_id"], r["operation"], r["removed_files"]) for r in history(tables)] == [
+        ("r1", "append", 0), ("r2", "overwrite", 1)]
+    rollback(tables, "r2")
+    assert current_files(tables["articles"]) == {old}
+    assert set(TABLES) == {"articles", "teasers", "dead_letters"}
+
+
+def test_compact_merges_a_partition_in_one_snapshot_and_expiry_removes_what_no_snapshot_keeps(tmp_path):
+    import os
+    import time
+
+    from scrapeline.pipeline.api import compact
+    from scrapeline.pipeline.errors import UsageError
+    from scrapeline.pipeline.tables import expire
+
+    first = _old_file(tmp_path, "daily", "2025-08-06", ["a", "b"])
+    second = str(tmp_path / "articles" / "source=daily" / "date=2025-08-06" / "part-later-00000.parquet")
+    rows = pq.read_table(first)
+    pq.write_table(rows.slice(1, 1), second)  # two files in one partition: "a" in the first, "b" in the second
+    pq.write_table(rows.slice(0, 1), first)
+    alone = _old_file(tmp_path, "wire", "2025-08-05", ["c"])
+    tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
+    adopt(tables, str(tmp_path))
+    before = sorted(r["title"] for r in tables["articles"].scan().to_arrow().to_pylist())
+
+    summary = compact(str(tmp_path), retain_days=1)
+    assert summary.merged == (("source=daily/date=2025-08-06", 2, 1),)
+    tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
+    assert sorted(r["title"] for r in tables["articles"].scan().to_arrow().to_pylist()) == before == ["a", "b", "c"]
+    assert [r["operation"] for r in history(tables)] == ["append", "overwrite"]
+    files = current_files(tables["articles"])
+    assert alone in files and first not in files and second not in files
+    assert os.path.exists(first) and os.path.exists(second)  # kept for time travel (one day)
+
+    old = time.time() - 3 * 86400  # the merged-away files and the adoption snapshot are now three days old
+    for path in (first, second):
+        os.utime(path, (old, old))
+    import datetime as dt
+
+    removed = expire(tables, str(tmp_path), dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1))
+    assert removed["articles"] == 2 and not os.path.exists(first) and not os.path.exists(second)
+    tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
+    assert len(history(tables)) == 1  # only the current snapshot remains
+    assert sorted(r["title"] for r in tables["articles"].scan().to_arrow().to_pylist()) == ["a", "b", "c"]
+    with pytest.raises(UsageError, match="an Iceberg output.s tables are"):
+        compact(str(tmp_path), table="_index")
+
