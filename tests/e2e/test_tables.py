@@ -10,6 +10,7 @@ first run's output; a rollback of the second run restores it.
 from __future__ import annotations
 
 import json
+import os
 
 import pyarrow.dataset as ds
 import pytest
@@ -148,3 +149,65 @@ def test_streaming_watch_refuses_iceberg(tmp_path, capsys):
     code = main(["watch", str(landing), "--output", str(tmp_path / "out"), "--streaming", "--format", "iceberg"])
     assert code == 2
     assert "writes plain folders only" in capsys.readouterr().err
+
+
+REST_JAR = "org/apache/iceberg/iceberg-open-api/1.10.0/iceberg-open-api-1.10.0.jar"
+"""Iceberg's REST catalog server (Main-Class org.apache.iceberg.rest.RESTCatalogServer, JDBC/SQLite inside), from
+Maven Central: `mvn dependency:get -Dartifact=org.apache.iceberg:iceberg-open-api:1.10.0` (212 MB)."""
+
+
+def _rest_jar():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    jar = Path.home() / ".m2" / "repository" / REST_JAR
+    if not jar.is_file() and os.environ.get("SCRAPELINE_REST_CATALOG_TESTS") == "1" and shutil.which("mvn"):
+        subprocess.run(["mvn", "-q", "-B", "dependency:get", "-Dartifact=org.apache.iceberg:iceberg-open-api:1.10.0"],
+                       check=True, timeout=600)
+    if not jar.is_file() or not shutil.which("java"):
+        pytest.skip(f"no REST catalog server: ~/.m2/repository/{REST_JAR} is fetched with "
+                    "SCRAPELINE_REST_CATALOG_TESTS=1 (Maven, 212 MB)")
+    return jar
+
+
+def test_a_rest_catalog_server_holds_the_tables(tmp_path, monkeypatch):
+    """`--catalog NAME` with pyiceberg's REST catalog, configured by environment variables, against Iceberg's own
+    REST server on 127.0.0.1: a run commits there, history lists it, a rollback empties the table again."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    jar = _rest_jar()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"CATALOG_REST_PORT": str(port), "CATALOG_WAREHOUSE": (tmp_path / "wh").as_uri(),
+           "CATALOG_URI": f"jdbc:sqlite:{tmp_path}/rest.db", "PATH": os.environ["PATH"]}
+    (tmp_path / "wh").mkdir()
+    server = subprocess.Popen(["java", "-Xmx512m", "-jar", str(jar)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/config", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "the REST catalog server did not start"
+                time.sleep(0.5)
+        monkeypatch.setenv("PYICEBERG_CATALOG__RESTTEST__URI", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("PYICEBERG_CATALOG__RESTTEST__TYPE", "rest")
+        out = tmp_path / "out"
+        summary = api.run([], str(out), options=RUNNER, table_format="iceberg", catalog="resttest", run_id="r1")
+        assert summary.articles_written == 3
+        assert not (out / "_catalog" / "catalog.db").exists()  # the server holds the catalog
+        tables = open_tables(open_catalog(str(out), "resttest"), str(out))
+        assert [(r["table"], r["run_id"]) for r in history(tables)] == [("articles", "r1")]
+        assert len(tables["articles"].scan().to_arrow()) == 3
+        rollback(tables, "r1")
+        assert len(open_tables(open_catalog(str(out), "resttest"), str(out))["articles"].scan().to_arrow()) == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
