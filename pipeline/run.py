@@ -414,8 +414,11 @@ def _commit_tables(tables: dict, req: Request, run_id: str, succeeded: bool) -> 
         if FileSystems.exists(path):
             with FileSystems.open(path) as f:
                 replaced[t] = json.loads(f.read().decode("utf-8"))["replaced"]
+    import time
+
+    t0 = time.monotonic()
     snapshots = commit_run(tables, run_id, added, replaced, {"scrapeline.version": __version__})
-    return {"catalog": catalog, "committed": True, "snapshots": snapshots,
+    return {"catalog": catalog, "committed": True, "snapshots": snapshots, "commit_s": round(time.monotonic() - t0, 3),
             "replaced_files": {t: len(v) for t, v in replaced.items() if v}}
 
 

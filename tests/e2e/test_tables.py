@@ -71,7 +71,7 @@ def test_the_tables_hold_what_the_folders_hold(outputs):
 def test_one_snapshot_per_run_and_table_the_rewrites_swapped_in_it(outputs):
     _, ice, *_ = outputs
     record = json.loads((ice / "_runs" / "second.json").read_text())
-    assert record["iceberg"]["committed"] is True
+    assert record["iceberg"]["committed"] is True and record["iceberg"]["commit_s"] > 0
     rows = history(open_tables(open_catalog(str(ice)), str(ice)))
     by_table = {}
     for r in rows:
@@ -211,3 +211,75 @@ def test_a_rest_catalog_server_holds_the_tables(tmp_path, monkeypatch):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_run_killed_between_two_tables_commits_leaves_each_table_whole_and_a_rerun_completes_it(outputs, tmp_path):
+    """SIGKILL in the driver's commit, after `dead_letters` and `teasers` and before `articles`: each table is at a
+    snapshot (dead_letters at the run's, articles at the one before), no row of the run is half there, and a rerun of the inputs (the run
+    wrote no record) ends with the rows of a clean run."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support import killpoints
+    from tests.support.paths import REPO
+
+    hive, _, _, config, second, first = outputs
+    out = tmp_path / "out"
+    api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="iceberg",
+            run_id="first")
+    before = {name: _table_rows(t) for name, t in open_tables(open_catalog(str(out)), str(out)).items()}
+    kill_dir = killpoints.prepare_dir(tmp_path / "kill")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", killpoints.LAUNCH, "run", str(second), "--output", str(out), "--config", str(config),
+         "--fetched-at", FETCHED, "--format", "iceberg", "--run-id", "second", "--runner", "FnApiRunner"],
+        cwd=REPO, env={**os.environ, "SCRAPELINE_KILLPOINT": "iceberg-articles", "SCRAPELINE_KILLPOINT_DIR": str(kill_dir)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pid = killpoints.wait_reached(kill_dir, proc)
+    os.kill(pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    tables = open_tables(open_catalog(str(out)), str(out))
+    assert _table_rows(tables["articles"]) == before["articles"]  # not a row of the killed run
+    assert [r["run_id"] for r in history(tables) if r["table"] == "dead_letters"] == ["second"]  # committed first
+    assert not (out / "_runs" / "second.json").exists()
+    api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="iceberg",
+            run_id="rerun")
+    tables = open_tables(open_catalog(str(out)), str(out))
+    for name in TABLES:
+        assert _table_rows(tables[name]) == _folder_rows(hive, name), name
+
+
+def test_a_reader_polling_during_a_run_sees_the_table_before_it_or_after_it(outputs, tmp_path):
+    """A thread reads the articles table as fast as it can while batch 2 runs and commits (late copies rewrite
+    stored rows in the same commit): every read is the rows before the run or the rows after it."""
+    import threading
+
+    _, _, _, config, second, first = outputs
+    out = tmp_path / "out"
+    api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="iceberg",
+            run_id="first")
+    catalog = open_catalog(str(out))
+    before = _table_rows(catalog.load_table("scrapeline.articles"))
+    seen, stop = [], threading.Event()
+
+    def poll():
+        reader = open_catalog(str(out))  # its own connection, as another process would have
+        while not stop.is_set():
+            seen.append(_table_rows(reader.load_table("scrapeline.articles")))
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER,
+                table_format="iceberg", run_id="second")
+        after = _table_rows(catalog.load_table("scrapeline.articles"))
+        for _ in range(3):
+            seen.append(after)
+    finally:
+        stop.set()
+        thread.join()
+    assert before != after
+    states = {repr(s) for s in seen}
+    assert states <= {repr(before), repr(after)}, f"{len(states)} different states seen"
+    print(f"{len(seen)} reads: {sum(repr(s) == repr(before) for s in seen)} before, "
+          f"{sum(repr(s) == repr(after) for s in seen)} after")

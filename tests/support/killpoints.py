@@ -13,6 +13,8 @@ Points:
   complete under `_temporary/`, none is renamed yet);
 - `commit-mid`: inside the articles' commit, after its first file is renamed into place and before the next
   (and before the manifest);
+- `iceberg-articles`: in the driver's Iceberg commit (--format iceberg), after `dead_letters` and `teasers` are
+  committed and before `articles` is;
 - `jobserver`: inside the first DoFn, the main thread is held the way Beam's job-server wrapper
   (`StopOnExitJobServer`, which the portable runners start on `p.run()`) holds it while its server restarts: its
   own SIGINT handler installed, its lock held. That handler deadlocks on the lock, so a SIGINT it receives is
@@ -28,7 +30,7 @@ from pathlib import Path
 
 __all__ = ["LAUNCH", "POINTS", "install", "prepare_dir", "wait_reached"]
 
-POINTS = ("read", "commit-start", "commit-mid", "jobserver")
+POINTS = ("read", "commit-start", "commit-mid", "jobserver", "iceberg-articles")
 LAUNCH = ("import sys; from tests.support.killpoints import install; install(); "
           "from scrapeline.pipeline.cli import main; sys.exit(main())")
 
@@ -118,6 +120,19 @@ def install() -> None:
     if not point:
         return
     assert point in POINTS, point
+    if point == "iceberg-articles":
+        from scrapeline.pipeline import tables
+
+        real = tables.commit_run
+
+        def commit_then_stop(tbls, run_id, added, replaced, properties=None, order=tables.TABLE_ORDER):
+            done = real(tbls, run_id, added, replaced, properties, [t for t in order if t != "articles"])
+            if "articles" in order:
+                _stop_here()
+            return done
+
+        tables.commit_run = commit_then_stop
+        return
     if point in ("read", "jobserver"):
         from scrapeline.transforms.read import dumps
 
