@@ -283,3 +283,48 @@ def test_a_reader_polling_during_a_run_sees_the_table_before_it_or_after_it(outp
     assert states <= {repr(before), repr(after)}, f"{len(states)} different states seen"
     print(f"{len(seen)} reads: {sum(repr(s) == repr(before) for s in seen)} before, "
           f"{sum(repr(s) == repr(after) for s in seen)} after")
+
+
+def test_watch_commits_each_micro_batch_once(tmp_path):
+    """`watch --format iceberg`: each micro-batch is one run, so one snapshot per table it changed, tagged with the
+    batch's run id."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.paths import REPO, SAMPLE_NAME
+    from tests.support.warc_builder import build_warc, news_records
+
+    landing, out = tmp_path / "landing", tmp_path / "out"
+    landing.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "scrapeline", "watch", str(landing), "--output", str(out),
+                             "--format", "iceberg", "--poll-interval", "0.2s", "--settle", "0.5s", "--run-seconds",
+                             "240", "--fetched-at", FETCHED, "--runner=FnApiRunner"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def runs() -> list[dict]:
+        return [json.loads(p.read_text()) for p in sorted((out / "_runs").glob("*.json"))] if (out / "_runs").is_dir() \
+            else []
+
+    def wait_for(n: int) -> None:
+        deadline = time.monotonic() + 180
+        while len([r for r in runs() if r.get("status") == "succeeded"]) < n:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.poll() else "slow"
+            time.sleep(0.3)
+
+    try:
+        time.sleep(1)
+        shutil.copy(REPO / "samples" / SAMPLE_NAME, landing / SAMPLE_NAME)
+        wait_for(1)
+        (tmp_path / "w.part").write_bytes(build_warc(news_records(6), gzip=True))
+        os.replace(tmp_path / "w.part", landing / "news.warc.gz")
+        wait_for(2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    batches = [r["run_id"] for r in sorted(runs(), key=lambda r: r["started_at"])]
+    tables = open_tables(open_catalog(str(out)), str(out))
+    assert [r["run_id"] for r in history(tables) if r["table"] == "articles"] == batches
+    assert len(_table_rows(tables["articles"])) == sum(r["articles_written"] for r in runs())
