@@ -67,10 +67,18 @@ def _local_path(path: str) -> str:
 def open_catalog(output: str, catalog: str | None = None):
     """pyiceberg's catalog `catalog`, or the embedded SQLite catalog of a local `output`."""
     if catalog:
+        import os
+
         from pyiceberg.catalog import load_catalog
 
+        # pyiceberg reads PYICEBERG_CATALOG__* once, when first imported: read them now, so a variable set later in
+        # the same process (an orchestrator's task, a test) counts. PYICEBERG_CATALOG__NAME__S3__ACCESS_KEY_ID ->
+        # s3.access-key-id, as pyiceberg names it.
+        prefix = f"PYICEBERG_CATALOG__{catalog.upper()}__"
+        props = {".".join(p.lower().replace("_", "-") for p in k[len(prefix):].split("__")): v
+                 for k, v in os.environ.items() if k.startswith(prefix)}
         try:
-            return load_catalog(catalog)
+            return load_catalog(catalog, **props)
         except Exception as e:  # noqa: BLE001 - pyiceberg raises several kinds for a missing or bad catalog
             raise UsageError(f"cannot load the Iceberg catalog {catalog!r}: {e} (configure it in ~/.pyiceberg.yaml or "
                              f"PYICEBERG_CATALOG__{catalog.upper()}__URI and friends)") from None
