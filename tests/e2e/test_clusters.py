@@ -206,6 +206,18 @@ def _cluster(name: str, verb: str, env: dict) -> None:
     assert r.returncode == 0 or verb == "status", f"{name}.sh {verb}:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
 
 
+def _fresh_cluster(name: str, env: dict) -> tuple[Path, bool]:
+    """Restart cluster `name` with `env` (a kill test needs its own shape); (its pid directory, whether it ran
+    before: then it is left running afterwards)."""
+    from scrapeline.pipeline.options import cluster_dir
+
+    was_running = subprocess.run(["bash", str(REPO / "examples" / "clusters" / f"{name}.sh"), "status"],
+                                 capture_output=True).returncode == 0
+    _cluster(name, "stop", env)
+    _cluster(name, "start", env)
+    return cluster_dir() / name / "pids", was_running
+
+
 def _get(url: str):
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
@@ -269,12 +281,7 @@ def test_flink_survives_a_lost_taskmanager(tmp_path):
     # With 3, one kill made 4 failovers within 9 s and the job FAILED ("Recovery is suppressed by
     # FixedDelayRestartBackoffTimeStrategy(maxNumberRestartAttempts=3, ...)", 2026-12-06).
     env = {"FLINK_TASKMANAGERS": "2", "FLINK_TM_SLOTS": "2", "FLINK_RESTART_ATTEMPTS": "10"}
-    pids = Path(os.environ.get("SCRAPELINE_CLUSTER_DIR") or Path.home() / ".cache" / "scrapeline" / "clusters")
-    pids = pids / "flink" / "pids"
-    was_running = subprocess.run(["bash", str(REPO / "examples" / "clusters" / "flink.sh"), "status"],
-                                 capture_output=True).returncode == 0
-    _cluster("flink", "stop", env)
-    _cluster("flink", "start", env)
+    pids, was_running = _fresh_cluster("flink", env)
     rest = "http://localhost:8081"
     before = {j["jid"] for j in (_get(f"{rest}/jobs/overview") or {"jobs": []})["jobs"]}
     out = tmp_path / "out"
@@ -328,12 +335,7 @@ def test_spark_survives_a_lost_worker(tmp_path):
     started; the driver re-runs the lost tasks on the other executor and the output equals DirectRunner's."""
     config, inp, direct = _kill_input(tmp_path)
     env = {"SPARK_WORKERS": "2"}
-    pids = Path(os.environ.get("SCRAPELINE_CLUSTER_DIR") or Path.home() / ".cache" / "scrapeline" / "clusters")
-    pids = pids / "spark" / "pids"
-    was_running = subprocess.run(["bash", str(REPO / "examples" / "clusters" / "spark.sh"), "status"],
-                                 capture_output=True).returncode == 0
-    _cluster("spark", "stop", env)
-    _cluster("spark", "start", env)
+    pids, was_running = _fresh_cluster("spark", env)
     master, driver = "http://localhost:8080/json/", "http://localhost:4040/api/v1/applications"
     before = {a["id"] for a in (_get(master) or {}).get("completedapps", [])}
     out = tmp_path / "out"
@@ -414,12 +416,7 @@ def test_flink_streaming_survives_a_lost_taskmanager(tmp_path):
     expected, first_ids = set(_article_ids(tmp_path / "direct")), set(_article_ids(tmp_path / "direct-a"))
     assert len(expected) == 80 and len(first_ids) == 40
 
-    pids = Path(os.environ.get("SCRAPELINE_CLUSTER_DIR") or Path.home() / ".cache" / "scrapeline" / "clusters")
-    pids = pids / "flink" / "pids"
-    was_running = subprocess.run(["bash", str(REPO / "examples" / "clusters" / "flink.sh"), "status"],
-                                 capture_output=True).returncode == 0
-    _cluster("flink", "stop", env)
-    _cluster("flink", "start", env)
+    pids, was_running = _fresh_cluster("flink", env)
     rest = "http://localhost:8081"
     before = {j["jid"] for j in (_get(f"{rest}/jobs/overview") or {"jobs": []})["jobs"]}
     proc = subprocess.Popen([sys.executable, "-m", "scrapeline", "watch", str(landing), "--output", str(out),
