@@ -37,10 +37,10 @@ class CompactSummary:
 def run(inputs: Sequence[str] | None = None, output: str = "out", *, config: str | None = None,
         options: Mapping | Sequence[str] | None = None, run_id: str | None = None, fetched_at: str | None = None,
         layout: str | None = None, env: str | None = None, summary_json: str | None = None,
-        table_format: str = "hive", catalog: str | None = None) -> RunSummary:
+        table_format: str | None = None, catalog: str | None = None) -> RunSummary:
     """Ingest `inputs` (files, directories, globs; none: the shipped samples) into `output`; the run's summary.
     `options`: Beam options, as a mapping ({"runner": "DirectRunner", "direct_num_workers": 2}) or as flags;
-    `env`: a configs/environments/ file whose options come first; `table_format`: hive or iceberg."""
+    `env`: a configs/environments/ file whose options come first; `table_format`: iceberg or hive (None: pipeline/run.py `choose_format`)."""
     req = prepare(list(inputs or ()), output, config=config,
                   beam_options=beam_options(env_flags(env) + flags_of(options)), fetched_at=fetched_at,
                   layout=layout, summary_json=summary_json, table_format=table_format, catalog=catalog)
@@ -79,3 +79,32 @@ def rollback(output: str, run_id: str, catalog: str | None = None) -> dict:
     finally:
         lock.release()
 
+
+
+def adopt(output: str, catalog: str | None = None) -> dict[str, int]:
+    """Make an output written as plain Hive folders into Iceberg tables, holding its lock: each table takes the
+    Parquet files under its folder as they are, in one snapshot (run id `adopted`); table -> files adopted (empty:
+    the tables already had snapshots)."""
+    from scrapeline.pipeline.lock import OutputLock
+    from scrapeline.pipeline.tables import adopt as adopt_files, open_catalog, open_tables
+
+    lock = OutputLock(output, "adopt").acquire()
+    try:
+        return adopt_files(open_tables(open_catalog(output, catalog), output), output)
+    finally:
+        lock.release()
+
+
+def read(output: str, table: str = "articles", *, as_of: str | None = None, catalog: str | None = None):
+    """Table `table` of an Iceberg output as a pyarrow Table: its current snapshot, or with `as_of=RUN_ID` as that
+    run left it (the table's last snapshot up to and including the run's commit; `scrapeline history` lists the
+    run ids). For DuckDB: `duckdb.sql("select ... from t")` over `t = api.read(...)`."""
+    from scrapeline.pipeline.tables import open_catalog, snapshot_as_of
+
+    cat = open_catalog(output, catalog)
+    try:
+        t = cat.load_table(f"scrapeline.{table}")
+    except Exception as e:  # noqa: BLE001 - pyiceberg's NoSuchTableError, or a catalog that has no namespace
+        raise UsageError(f"{output} has no Iceberg table {table!r}: {e}") from None
+    snapshot = None if as_of is None else snapshot_as_of(t, as_of)
+    return t.scan(snapshot_id=snapshot).to_arrow()

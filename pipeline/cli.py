@@ -131,6 +131,12 @@ def _ddl_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="The output's root (gs://b/out, s3://b/out, @stage/out, a "
                                                        "path). Default: a placeholder to fill in.")
     parser.add_argument("--name", default=None, help="Table name (BigQuery: dataset.table). Default: the table's.")
+    parser.add_argument("--format", dest="table_format", choices=["hive", "iceberg"], default="hive",
+                        help="iceberg: statements that read the output's Iceberg table (its current metadata file, "
+                        "from the catalog, when OUTPUT has one); hive: external tables over the Parquet folders. "
+                        "Default: hive.")
+    parser.add_argument("--catalog", default=None, help="With --format iceberg: the pyiceberg catalog the tables are "
+                                                        "in. Default: the embedded one, when OUTPUT holds it.")
 
 
 def _history_args(parser: argparse.ArgumentParser) -> None:
@@ -146,6 +152,11 @@ def _rollback_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", default=None, help="As for history.")
 
 
+def _adopt_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("output", help="An output written as plain Hive folders (--format hive, or before 0.4).")
+    parser.add_argument("--catalog", default=None, help="As for history.")
+
+
 COMMANDS = {
     "run": ("Ingest dump files into an output, once.", _run_args),
     "watch": ("Ingest new dump files as they land in a location (micro-batches, or --streaming).", _watch_args),
@@ -154,6 +165,7 @@ COMMANDS = {
     "ddl": ("A warehouse's DDL for the output's tables, generated from the schema module.", _ddl_args),
     "history": ("The snapshots of an Iceberg output's tables: when, which run, what changed.", _history_args),
     "rollback": ("Undo a run of an Iceberg output: its tables go back to the snapshots before it.", _rollback_args),
+    "adopt": ("Make an output of plain Hive folders into Iceberg tables, its files and rows as they are.", _adopt_args),
 }
 """Each command: what it does, and the arguments of its own (run and watch also take scrapeline's and Beam's
 pipeline options)."""
@@ -236,7 +248,10 @@ def run(argv: list[str]) -> int:
     ui = runner_ui(req.beam_options)
 
     def started(run_id: str, n_files: int) -> None:
-        print(f"scrapeline {__version__}: run {run_id}: {n_files} input file(s) -> {req.output}", file=sys.stderr)
+        fmt = "Iceberg tables" if req.table_format == "iceberg" else "plain Hive folders"
+        why = "" if req.format_reason == "given" else f" ({req.format_reason})"
+        print(f"scrapeline {__version__}: run {run_id}: {n_files} input file(s) -> {req.output}, as {fmt}{why}",
+              file=sys.stderr)
         if ui:  # the workers are not this process's children: their progress is on the runner's UI
             print(f"scrapeline: progress: see {ui}", file=sys.stderr)
 
@@ -288,7 +303,16 @@ def ddl(argv: list[str]) -> int:
     from scrapeline.pipeline.ddl import ddl as ddl_text
 
     args = command_parser("ddl").parse_args(argv)
-    print(ddl_text(args.dialect, args.table, args.output, args.name), end="")
+    if args.table_format == "hive":
+        print(ddl_text(args.dialect, args.table, args.output, args.name), end="")
+        return 0
+    from scrapeline.pipeline.ddl import iceberg_ddl
+    from scrapeline.pipeline.tables import current_metadata
+
+    if args.dialect == "markdown":
+        raise UsageError("--dialect markdown is the schema page; it has no --format iceberg")
+    metadata, catalog_uri = current_metadata(args.output, args.table, args.catalog) if args.output else (None, None)
+    print(iceberg_ddl(args.dialect, args.table, args.output, args.name, metadata, catalog_uri), end="")
     return 0
 
 
@@ -320,8 +344,20 @@ def rollback(argv: list[str]) -> int:
     return 0
 
 
+def adopt(argv: list[str]) -> int:
+    from scrapeline.pipeline.api import adopt as adopt_output
+
+    args = command_parser("adopt").parse_args(argv)
+    adopted = adopt_output(args.output, args.catalog)
+    for table, n in adopted.items():
+        print(f"  {table}: {n} file(s) adopted")
+    print(f"scrapeline adopt: {args.output} is Iceberg tables" + ("" if adopted else " (nothing to adopt: the tables "
+                                                                   "already had snapshots, or the folders no file)"))
+    return 0
+
+
 _HANDLERS = {"run": run, "watch": watch, "compact": compact, "report": report, "ddl": ddl, "history": history,
-             "rollback": rollback}
+             "rollback": rollback, "adopt": adopt}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         "       scrapeline report OUTPUT [--to FILE]\n"
         "       scrapeline ddl --dialect bigquery|athena|snowflake|spark|markdown [--table T] [--output URI]\n"
         "       scrapeline history OUTPUT        scrapeline rollback OUTPUT RUN_ID\n"
+        "       scrapeline adopt OUTPUT\n"
         "       scrapeline --version\n"
         "(scrapeline run --help for its options; --help-beam for Beam's too)"
     )

@@ -92,17 +92,14 @@ def compact_partition(output: Path, table: str, partition: Path, max_rows: int, 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def is_iceberg(output: str) -> bool:
-    """An output written with --format iceberg and the embedded catalog."""
-    return not is_remote(output) and (Path(output) / "_catalog" / "catalog.db").is_file()
-
-
 def compact_output(output: str, partitions: list[str], table: str, config, catalog: str | None = None,
                    retain_days: float | None = None) -> tuple[list, int, list]:
     """Validate, take the output's lock, merge: ([(partition, files before, after)], already compact, [changed]).
     Raises UsageError naming what is wrong with the arguments, or the writer that holds the output. An Iceberg
     output (its catalog under `_catalog/`, or `catalog` named) is compacted through its tables instead."""
-    if catalog or is_iceberg(output):
+    from scrapeline.pipeline.tables import is_iceberg
+
+    if table != "_index" and (catalog or is_iceberg(output)):  # the band index stays plain Parquet
         return _compact_tables(output, partitions, table, config, catalog, retain_days)
     if retain_days is not None:
         raise UsageError("--retain-days applies to Iceberg outputs (snapshot expiry); this output is plain folders")
@@ -152,8 +149,8 @@ def _compact_tables(output: str, partitions: list[str], table: str, config, cata
     from scrapeline.pipeline.tables import TABLES as ICEBERG_TABLES, compact_table, expire, open_catalog, open_tables
 
     if table not in ICEBERG_TABLES:
-        raise UsageError(f"--table {table}: an Iceberg output's tables are {', '.join(sorted(ICEBERG_TABLES))} "
-                         f"(the band index stays plain Parquet: compact it with --table _index on its folder)")
+        raise UsageError(f"--table {table}: an Iceberg output's tables are {', '.join(sorted(ICEBERG_TABLES))}, "
+                         f"and _index (plain Parquet)")
     days = 7.0 if retain_days is None else retain_days
     if days < 0:
         raise UsageError("--retain-days must not be negative")
@@ -162,11 +159,11 @@ def _compact_tables(output: str, partitions: list[str], table: str, config, cata
     try:
         tables = open_tables(open_catalog(out, catalog), out)
         started = dt.datetime.now(dt.timezone.utc)
-        merged = compact_table(tables[table], table, partitions, config.max_rows_per_file, config.compression,
-                               f"compact-{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}")
+        merged, already = compact_table(tables[table], table, partitions, config.max_rows_per_file,
+                                        config.compression, f"compact-{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}")
         if not is_remote(out):
             expire(tables, out, started - dt.timedelta(days=days))
-        return merged, 0, []
+        return merged, already, []
     finally:
         lock.release()
 

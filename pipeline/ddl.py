@@ -14,6 +14,18 @@ never in the files; each dialect declares them as its partition columns:
 - Spark: `USING PARQUET PARTITIONED BY`, with the types declared (Spark would infer a slug like `123` as an int).
 
 External tables do not enforce NOT NULL, so none is declared; the schema page (docs/schema.md) gives nullability.
+
+`--format iceberg`: the statements that read the output's Iceberg table instead (`iceberg_ddl`). The columns and
+partitions come from the table's own metadata, so none is declared; what the warehouse needs is where the table's
+current metadata file is, or the catalog itself:
+- BigQuery: a BigLake external table (`format = 'ICEBERG'`) over the current metadata file;
+- Snowflake: an Iceberg table of an object-store catalog integration over the same file, and the `REFRESH` that
+  moves it to a later one;
+- Spark: Iceberg's Spark runtime pointed at the catalog the run committed to (no statement: the configuration);
+- Athena: reads Iceberg tables of the AWS Glue catalog; a run with pyiceberg's Glue catalog (`--catalog`) commits
+  there directly, and no DDL is needed.
+A metadata file is one snapshot: BigQuery and Snowflake see a later run only after the statement is run again
+with the new file (Spark and Athena read the catalog, and see each commit).
 """
 
 from __future__ import annotations
@@ -22,7 +34,7 @@ import pyarrow as pa
 
 from scrapeline.transforms.core.records import TABLES, Column
 
-__all__ = ["DIALECTS", "ddl", "markdown_table", "sql_type"]
+__all__ = ["DIALECTS", "ddl", "iceberg_ddl", "markdown_table", "sql_type"]
 
 DIALECTS = ("bigquery", "athena", "snowflake", "spark", "markdown")
 _DEFAULT_OUTPUT = {"bigquery": "gs://YOUR_BUCKET/out", "athena": "s3://YOUR_BUCKET/out",
@@ -140,3 +152,53 @@ def ddl(dialect: str, table: str = "articles", output: str | None = None, name: 
     name = name or table
     return {"bigquery": _bigquery, "athena": _athena, "spark": _spark, "snowflake": _snowflake}[dialect](
         name, TABLES[table], root)
+
+
+_PLACEHOLDER_METADATA = "YOUR_CURRENT.metadata.json"
+
+
+def iceberg_ddl(dialect: str, table: str = "articles", output: str | None = None, name: str | None = None,
+                metadata: str | None = None, catalog_uri: str | None = None) -> str:
+    """The statement(s) with which `dialect` reads `table` of an Iceberg output at `output`: `metadata` is the
+    table's current metadata file (None: a placeholder under `output`); `catalog_uri` the embedded catalog's
+    SQLite file (for Spark's JDBC catalog)."""
+    if dialect not in DIALECTS or dialect == "markdown":
+        raise ValueError(f"unknown dialect {dialect!r} for --format iceberg; known: "
+                         f"{', '.join(d for d in DIALECTS if d != 'markdown')}")
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
+    root = (output or _DEFAULT_OUTPUT[dialect]).rstrip("/")
+    name = name or table
+    metadata = metadata or f"{root}/_catalog/{table}/metadata/{_PLACEHOLDER_METADATA}"
+    if dialect == "bigquery":
+        return ("-- BigLake Iceberg table over the table's current metadata file. It reads that snapshot: after a run,\n"
+                "-- run `scrapeline ddl --format iceberg` again and this statement with the new file.\n"
+                f"CREATE OR REPLACE EXTERNAL TABLE `{name}`\nWITH CONNECTION `YOUR_PROJECT.YOUR_REGION.YOUR_CONNECTION`\n"
+                f"OPTIONS (\n  format = 'ICEBERG',\n  uris = [{_q(metadata)}]\n);\n")
+    if dialect == "snowflake":
+        bare = metadata[len("file://"):] if metadata.startswith("file://") and not root.startswith("file://") else metadata
+        relative = bare[len(root) + 1:] if bare.startswith(root + "/") else metadata
+        return ("-- An Iceberg table of an object-store catalog integration. YOUR_EXTERNAL_VOLUME's storage location is\n"
+                f"-- the output's root ({root}); METADATA_FILE_PATH is relative to it.\n"
+                "CREATE CATALOG INTEGRATION IF NOT EXISTS scrapeline_files\n  CATALOG_SOURCE = OBJECT_STORE\n"
+                "  TABLE_FORMAT = ICEBERG\n  ENABLED = TRUE;\n\n"
+                f"CREATE OR REPLACE ICEBERG TABLE {name}\n  EXTERNAL_VOLUME = 'YOUR_EXTERNAL_VOLUME'\n"
+                f"  CATALOG = 'scrapeline_files'\n  METADATA_FILE_PATH = {_q(relative)};\n\n"
+                "-- after a later run, with the metadata file `scrapeline ddl --format iceberg` prints then:\n"
+                f"-- ALTER ICEBERG TABLE {name} REFRESH 'NEW_METADATA_FILE_PATH';\n")
+    if dialect == "athena":
+        return ("-- Athena reads the Iceberg tables of the AWS Glue Data Catalog. Run scrapeline with pyiceberg's Glue\n"
+                "-- catalog (PYICEBERG_CATALOG__GLUE__TYPE=glue, --catalog glue): each run commits to Glue, and Athena\n"
+                "-- reads the table with no DDL, each commit as soon as it is made:\n"
+                f"SELECT count(*) FROM \"scrapeline\".\"{table}\";\n")
+    uri = catalog_uri or "/path/to/out/_catalog/catalog.db"
+    return ("-- Spark reads the catalog the run committed to, and sees each commit. With the embedded catalog: Iceberg's\n"
+            "-- Spark runtime (Spark 4.1) and the SQLite JDBC driver on the classpath, and a JDBC catalog named `scrapeline`\n"
+            "-- (the name the tables are registered under), read-only (open_mode=1):\n"
+            "--   --packages org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.12.0,org.xerial:sqlite-jdbc:3.50.3.0\n"
+            "--   --conf spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions\n"
+            "--   --conf spark.sql.catalog.scrapeline=org.apache.iceberg.spark.SparkCatalog\n"
+            "--   --conf spark.sql.catalog.scrapeline.type=jdbc\n"
+            f"--   --conf spark.sql.catalog.scrapeline.uri=jdbc:sqlite:{uri}?open_mode=1\n"
+            f"--   --conf spark.sql.catalog.scrapeline.warehouse={root}\n"
+            f"SELECT count(*) FROM scrapeline.scrapeline.{table};\n")

@@ -58,14 +58,15 @@ class ScrapelineOptions(PipelineOptions):
             "--format",
             dest="table_format",
             choices=["hive", "iceberg"],
-            default="hive",
-            help="hive: plain Parquet folders (default); iceberg: the same files as Apache Iceberg tables, each run "
-            "one commit per table (docs/tables.md).",
+            default=None,
+            help="iceberg: Apache Iceberg tables, each run one commit per table (docs/tables.md); hive: plain Parquet "
+            "folders. Default: iceberg for a new local output or with --catalog; an existing output keeps its format; "
+            "hive on an object store without --catalog (the embedded catalog is a local file).",
         )
         parser.add_argument(
             "--catalog",
             default=None,
-            help="With --format iceberg: pyiceberg's catalog of this name (~/.pyiceberg.yaml or PYICEBERG_CATALOG__* "
+            help="Iceberg tables in pyiceberg's catalog of this name (~/.pyiceberg.yaml or PYICEBERG_CATALOG__* "
             "variables). Default: an SQLite catalog at <output>/_catalog/catalog.db.",
         )
         parser.add_argument(

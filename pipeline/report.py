@@ -36,6 +36,10 @@ def _e(value) -> str:
 
 
 def _read(output: Path, table: str, columns: list[str]) -> list[dict]:
+    from scrapeline.pipeline.tables import is_iceberg, read_rows
+
+    if is_iceberg(str(output)):  # the current snapshot: retired files stay on disk until expiry
+        return read_rows(str(output), table, columns)
     root = output / table
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return []

@@ -54,11 +54,13 @@ class Request:
     """Only the options that differ from Beam's defaults."""
     summary_json: str | None = None
     """Where the caller wants a copy of the run record."""
-    table_format: str = "hive"
-    """`hive`: plain Parquet folders; `iceberg`: the same files, made visible as Iceberg tables, one commit per run
-    and table (pipeline/tables.py)."""
+    table_format: str = "iceberg"
+    """`iceberg`: the files made visible as Iceberg tables, one commit per run and table (pipeline/tables.py);
+    `hive`: plain Parquet folders."""
     catalog: str | None = None
     """An Iceberg output: pyiceberg's catalog of that name; None: the embedded SQLite one under the output."""
+    format_reason: str = "given"
+    """Why this format: `given` (--format), or the rule of `choose_format` that picked it."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class RunSummary:
 
 def prepare(inputs: list[str] | tuple[str, ...] = (), output: str = "out", *, config: str | None = None,
             beam_options: dict | None = None, fetched_at: str | None = None, layout: str | None = None,
-            summary_json: str | None = None, table_format: str = "hive", catalog: str | None = None) -> Request:
+            summary_json: str | None = None, table_format: str | None = None, catalog: str | None = None) -> Request:
     """Validate a run's arguments against the world; UsageError names the first that cannot be used."""
     from scrapeline.pipeline.config import ConfigError, load_config
 
@@ -121,8 +123,9 @@ def prepare(inputs: list[str] | tuple[str, ...] = (), output: str = "out", *, co
     _give_filesystems(beam_options)
     from scrapeline.pipeline.tables import FORMATS
 
-    if table_format not in FORMATS:
+    if table_format is not None and table_format not in FORMATS:
         raise UsageError(f"--format {table_format!r}: use one of {', '.join(FORMATS)}")
+    table_format, reason = choose_format(table_format, output, catalog)
     if table_format == "iceberg" and is_remote(output) and not catalog:
         raise UsageError(f"an Iceberg output on an object store ({output}) needs a catalog that is not a local "
                          f"file: name one with --catalog (see docs/tables.md), or write plain folders with --format hive")
@@ -131,7 +134,27 @@ def prepare(inputs: list[str] | tuple[str, ...] = (), output: str = "out", *, co
     output = _check_output(output)
     if table_format == "iceberg" and not is_remote(output):
         output = os.path.abspath(output)  # the table lists files by absolute path
-    return Request(tuple(inputs), output, cfg, when, layout, beam_options, summary_json, table_format, catalog)
+    return Request(tuple(inputs), output, cfg, when, layout, beam_options, summary_json, table_format, catalog,
+                   reason)
+
+
+def choose_format(given: str | None, output: str, catalog: str | None) -> tuple[str, str]:
+    """The output format when --format is not given, and why: Iceberg tables for a new local output (the embedded
+    catalog lives under it) or when a catalog is named; an existing output keeps the format it has (plain folders
+    become tables only when asked: `--format iceberg` or `scrapeline adopt`); plain folders on an object store
+    without a catalog (an SQLite file cannot live there)."""
+    if given is not None:
+        return given, "given"
+    if catalog:
+        return "iceberg", "a catalog is named"
+    if is_remote(output):
+        return "hive", "an object-store output without --catalog (the embedded catalog is a local file)"
+    root = os.path.abspath(output)
+    if os.path.isfile(os.path.join(root, "_catalog", "catalog.db")):
+        return "iceberg", "the output's tables"
+    if any(os.path.isdir(os.path.join(root, d)) for d in ("articles", "teasers", "dead_letters", "_runs")):
+        return "hive", "the output holds plain folders; `scrapeline adopt OUTPUT` makes them tables"
+    return "iceberg", "the default"
 
 
 def _parse_fetched_at(value: str | None) -> dt.datetime | None:
@@ -380,6 +403,7 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     summary = build_summary(counters_of(result), req.output, run_id, inputs, len(files))
     summary = {**summary, **timing("failed_accounting" if summary["identity"]["holds"] is False else "succeeded")}
     summary["files"] = files
+    summary["format"] = {"table_format": req.table_format, "why": req.format_reason}
     if tables is not None:
         summary["iceberg"] = _commit_tables(tables, req, run_id, summary["status"] == "succeeded")
     # Written last: a run whose record exists has committed its rows, and `watch` reads these records to know

@@ -32,7 +32,7 @@ from scrapeline.transforms.core.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEM
 from scrapeline.transforms.core.storage import is_remote
 
 __all__ = ["ADOPTED", "FORMATS", "adopt", "compact_table", "expire", "NAMESPACE", "RUN_ID_PROPERTY", "TABLE_ORDER", "TableSpec", "TABLES", "commit_run",
-           "current_files", "history", "open_catalog", "open_tables", "rollback", "snapshot_of_run"]
+           "current_files", "current_metadata", "history", "is_iceberg", "read_rows", "open_catalog", "open_tables", "rollback", "snapshot_as_of", "snapshot_of_run"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ TABLES: dict[str, TableSpec] = {
     "teasers": TableSpec(TEASER_SCHEMA, ("source", "date")),
     "dead_letters": TableSpec(DEAD_LETTER_SCHEMA, ("stage", "date")),
 }
+MANIFEST_MERGE = {"commit.manifest-merge.enabled": "true", "commit.manifest.min-count-to-merge": "16"}
+"""Appends merge the table's small manifests once there are 16 (pyiceberg's default: 100, and fast appends never):
+each run adds a manifest, and a reader or a commit reads them all. benchmarks/tables.py measures the difference."""
 TABLE_ORDER = ("dead_letters", "teasers", "articles")
 """The order of a run's commits: a reader that sees a run's articles already sees its teasers and dead letters."""
 
@@ -94,6 +97,39 @@ def open_catalog(output: str, catalog: str | None = None):
     return SqlCatalog(CATALOG_NAME, uri=f"sqlite:///{root}/_catalog/catalog.db", warehouse=_file_uri(str(root)))
 
 
+def is_iceberg(output: str) -> bool:
+    """A local output whose tables are in the embedded catalog (`<output>/_catalog/catalog.db`)."""
+    import os
+
+    return not is_remote(output) and os.path.isfile(os.path.join(_local_path(output), "_catalog", "catalog.db"))
+
+
+def read_rows(output: str, name: str, columns: Iterable[str], catalog: str | None = None) -> list[dict]:
+    """The rows of table `name` in its current snapshot, with those of `columns` the table has (a reader of
+    the table: no retired file, no file of an uncommitted run)."""
+    cat = open_catalog(output, catalog)
+    ident = f"{NAMESPACE}.{name}"
+    if not cat.table_exists(ident):
+        return []
+    table = cat.load_table(ident)
+    if table.current_snapshot() is None:
+        return []
+    names = [c for c in columns if c in {f.name for f in table.schema().fields}]
+    return table.scan(selected_fields=tuple(names)).to_arrow().to_pylist()
+
+
+def current_metadata(output: str, name: str, catalog: str | None = None) -> tuple[str | None, str | None]:
+    """(the current metadata file of table `name`, the embedded catalog's SQLite file) of `output`; None for
+    what it does not have (no catalog reachable, or the table has no snapshot yet)."""
+    import os
+
+    if not catalog and not is_iceberg(output):
+        return None, None
+    table = open_catalog(output, catalog).load_table(f"{NAMESPACE}.{name}")
+    sqlite = None if catalog else os.path.join(os.path.abspath(_local_path(output)), "_catalog", "catalog.db")
+    return (table.metadata_location if table.current_snapshot() is not None else None), sqlite
+
+
 def _table_schema(spec: TableSpec) -> pa.Schema:
     """The Iceberg schema: the file columns, then the partition columns (optional: the files do not hold them,
     readers take them from the partition metadata)."""
@@ -117,12 +153,19 @@ def open_tables(catalog, output: str) -> dict:
                 "write.metadata.path": f"{root.rstrip('/')}/_catalog/{name}/metadata",
                 "write.metadata.delete-after-commit.enabled": "true",
                 "write.metadata.previous-versions-max": "100",
+                **MANIFEST_MERGE,
             })
             with table.update_spec() as update:
                 for column in spec.partition:
                     update.add_identity(column)
         else:
             table = catalog.load_table(ident)
+            where = f"{root.rstrip('/')}/{name}"
+            if table.location().rstrip("/") != where:
+                raise UsageError(
+                    f"the table {ident} of this catalog is at {table.location()}, not {where}: Iceberg tables name "
+                    f"their files by absolute path, so a copied or moved output does not read as tables (run from the "
+                    f"original place, or give each output its own catalog)")
             if {f.name for f in table.schema().fields} != set(schema.names):
                 with table.update_schema() as update:
                     update.union_by_name(schema)
@@ -218,8 +261,10 @@ def commit_run(tables: Mapping, run_id: str, added: Mapping[str, Iterable[dict]]
                     for f in new:
                         op.append_data_file(_data_file(table, f["path"], f["partition"]))
         else:
+            merge = table.properties.get("commit.manifest-merge.enabled", "false") == "true"
             with table.transaction() as tx:
-                with tx.update_snapshot(snapshot_properties=props).fast_append() as op:
+                update = tx.update_snapshot(snapshot_properties=props)
+                with (update.merge_append() if merge else update.fast_append()) as op:
                     for f in new:
                         op.append_data_file(_data_file(table, f["path"], f["partition"]))
         table.refresh()
@@ -261,6 +306,35 @@ def snapshot_of_run(table, run_id: str) -> int | None:
         if s.summary is not None and s.summary.additional_properties.get(RUN_ID_PROPERTY) == run_id:
             return s.snapshot_id
     return None
+
+
+def snapshot_as_of(table, run_id: str) -> int | None:
+    """The snapshot a reader of `table` saw right after run `run_id` committed: the run's own snapshot, or when
+    the run did not change this table, the last one committed before the run's first commit in any table. None:
+    the table was empty then. UsageError: no table of the output knows the run."""
+    snapshots = sorted(table.snapshots(), key=lambda s: s.timestamp_ms)
+    own = snapshot_of_run(table, run_id)
+    if own is not None:
+        return own
+    at = _run_commit_ms(table, run_id)
+    if at is None:
+        raise UsageError(f"no commit of run {run_id} is known (see `scrapeline history`)")
+    before = [s for s in snapshots if s.timestamp_ms <= at]
+    return before[-1].snapshot_id if before else None
+
+
+def _run_commit_ms(table, run_id: str) -> int | None:
+    """When run `run_id` committed, from the snapshots of the output's other tables in the same catalog."""
+    from pyiceberg.catalog import Catalog
+
+    cat: Catalog = table.catalog
+    times = []
+    for name in TABLE_ORDER:
+        other = cat.load_table(f"{NAMESPACE}.{name}")
+        snap = snapshot_of_run(other, run_id)
+        if snap is not None:
+            times.append(other.snapshot_by_id(snap).timestamp_ms)
+    return min(times) if times else None
 
 
 def history(tables: Mapping) -> list[dict]:
@@ -326,26 +400,27 @@ def _partition_text(table, record) -> str:
 
 
 def compact_table(table, name: str, partitions: Iterable[str], max_rows: int, compression: str,
-                  compaction_id: str) -> list[tuple[str, int, int]]:
+                  compaction_id: str) -> tuple[list[tuple[str, int, int]], int]:
     """Merge each partition's current files (those with at least two, or only `partitions` when named) into files
     of up to `max_rows` rows, written beside them; one overwrite snapshot for the whole table swaps them in
     (readers see the old files or the merged ones). The old files stay on disk for time travel until `expire`.
-    Returns [(partition, files before, files after)]."""
+    Returns ([(partition, files before, files after)], partitions already one file)."""
     import pyarrow.parquet as pq
 
     from scrapeline.transforms.output.write import write_parquet_file
 
     table.refresh()
     if table.current_snapshot() is None:
-        return []
+        return [], 0
     by_partition: dict[str, list] = {}
     for task in table.scan().plan_files():
         by_partition.setdefault(_partition_text(table, task.file.partition), []).append(task.file)
     wanted = set(partitions)
     plan = {p: files for p, files in sorted(by_partition.items())
             if len(files) > 1 and (not wanted or p in wanted)}
+    already = sum(1 for p, files in by_partition.items() if len(files) == 1 and (not wanted or p in wanted))
     if not plan:
-        return []
+        return [], already
     schema = TABLES[name].schema
     merged, swaps = [], []
     for partition, files in plan.items():
@@ -370,7 +445,7 @@ def compact_table(table, name: str, partitions: Iterable[str], max_rows: int, co
                 for f in new:
                     op.append_data_file(_data_file(table, f["path"], f["partition"]))
     table.refresh()
-    return merged
+    return merged, already
 
 
 def expire(tables: Mapping, output: str, older_than: dt.datetime) -> dict[str, int]:
@@ -403,6 +478,16 @@ def expire(tables: Mapping, output: str, older_than: dt.datetime) -> dict[str, i
                 path.unlink()
                 gone += 1
         removed[name] = gone
+        # the manifest lists and manifests of expired snapshots: pyiceberg's expiry leaves them on disk
+        # (old metadata files go by themselves: write.metadata.delete-after-commit.enabled)
+        kept = set()
+        for s in table.snapshots():
+            kept.add(_local_path(s.manifest_list))
+            kept |= {_local_path(m.manifest_path) for m in s.manifests(table.io)}
+        metadata_dir = Path(_local_path(table.metadata_location)).parent
+        for path in metadata_dir.glob("*.avro"):
+            if str(path) not in kept and os.path.getmtime(path) < cutoff:
+                path.unlink()
     return removed
 
 

@@ -36,6 +36,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from collections.abc import Callable
 
 from apache_beam.io.filesystems import FileSystems
@@ -231,6 +232,10 @@ def watch(req: Request, poll_interval: float = 1.0, settle: float = 2.0, run_sec
     `streaming`: submit the streaming graph instead (Dataflow, Flink)."""
     if len(req.inputs) != 1:
         raise UsageError("watch takes exactly one INPUT_LOCATION (a directory, local or remote)")
+    if streaming and req.table_format == "iceberg" and req.format_reason == "the default":
+        # Iceberg commits per pane are not built: streaming writes plain folders unless told otherwise
+        log.info("watch --streaming: the output is written as plain Hive folders (--format iceberg is refused)")
+        req = replace(req, table_format="hive", format_reason="watch --streaming writes plain folders")
     if streaming and req.table_format == "iceberg":
         raise UsageError("watch --streaming writes plain folders only (each pane commits its own files); use "
                          "--format hive, or watch without --streaming (micro-batches commit to Iceberg tables)")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from tests.support.paths import REPO
 from tests.support.servers import S3_KEY, S3_REGION, S3_SECRET, local_cluster, moto_s3, s3_options
 from tests.support.batches import FETCHED, config_with_small_ranges as _config, first_batch as _first_batch
 from tests.support.batches import second_batch as _second_batch
+from tests.support.outputs import table_rows
 from tests.support.warc_builder import build_warc, html_page
 
 TABLES = ("articles", "teasers", "dead_letters", "_index")
@@ -48,6 +48,11 @@ wrote it, when a dead letter was made)."""
 
 
 def _rows(root, table: str, filesystem=None) -> list[dict]:
+    from scrapeline.pipeline.tables import TABLES as ICEBERG_TABLES, is_iceberg
+
+    if filesystem is None and table in ICEBERG_TABLES and is_iceberg(str(root)):  # the tables' current snapshots
+        rows = table_rows(root, table)
+        return sorted(({k: v for k, v in r.items() if k not in VARYING} for r in rows), key=repr)
     try:
         data = ds.dataset(f"{root}/{table}", filesystem=filesystem, format="parquet", partitioning="hive")
     except FileNotFoundError:
@@ -69,15 +74,18 @@ def _assert_same_tables(expected_root, actual_root, actual_fs=None) -> dict[str,
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> tuple[Path, Path, Path, Path]:
     """(config, batch 2, DirectRunner's output of batches 1 and 2, batch 1's output: what a cluster run of batch 2
-    starts from), made once for both clusters."""
+    on `s3://` starts from), made once for both clusters, as plain folders (an output on an object store without a
+    catalog is plain folders). The tables of a local-directory run hold the same rows (tests/e2e/test_tables.py)."""
     tmp_path = tmp_path_factory.mktemp("reference")
     config = _config(tmp_path)
     first, second = _first_batch(tmp_path / "batch1"), _second_batch(tmp_path / "batch2")
     direct, stored = tmp_path / "direct", tmp_path / "stored"
     for out in (direct, stored):
-        api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+        api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options={"runner": "FnApiRunner"},
+                table_format="hive")
     summary = api.run([str(second)], str(direct), config=str(config), fetched_at=FETCHED,
                       options={"runner": "FnApiRunner"})
+    assert summary.record["format"]["table_format"] == "hive"
     assert (summary.articles_written, summary.duplicates_in_run, summary.duplicates_already_in_output,
             summary.dead_letters_written, summary.record["stored_rows_updated_with_new_copies"]) == (1, 4, 25, 1, 3)
     return config, second, direct, stored
@@ -111,10 +119,13 @@ UI = {"flink": "Flink", "spark": "Spark"}
 
 
 def _on_local_directory(cluster: str, reference, tmp_path: Path, capfd) -> None:
-    """Batch 2 on the cluster into a copy of the stored output on a local directory every worker shares."""
-    config, second, direct, stored_before = reference
+    """Batch 1 with DirectRunner, then batch 2 on the cluster, into a new local directory every worker shares: Iceberg
+    tables, the default there (a table is not copied: its metadata names absolute paths)."""
+    config, second, direct, _ = reference
     stored = tmp_path / "stored"
-    shutil.copytree(stored_before, stored)
+    first = second.parent / "batch1"  # the reference's batch 1 (its paths are in the rows' lineage)
+    api.run([str(first)], str(stored), config=str(config), fetched_at=FETCHED,
+            options={"runner": "FnApiRunner"}, run_id="direct-1")
     with local_cluster(cluster):
         forks = _forks(cluster)
         code = main(["run", str(second), "--output", str(stored), "--config", str(config), "--fetched-at", FETCHED,
@@ -124,12 +135,16 @@ def _on_local_directory(cluster: str, reference, tmp_path: Path, capfd) -> None:
     assert code == 0, printed.err[-3000:]
     record = json.loads((stored / "_runs" / f"{cluster}-1.json").read_text())
     _check_record(record, UI[cluster], printed.err)
+    assert record["format"]["table_format"] == "iceberg" and record["iceberg"]["committed"] is True
     assert forks > 0, "no harness was forked by the zygote: every stage started Python from scratch"
     assert _assert_same_tables(direct, stored) == EXPECTED
     assert not [p for p in (stored / "_temporary").rglob("*") if p.is_file()]
     # no orphan file (manifests name absolute paths; the batch-1 ones were written where the reference ran)
     listed = {f["path"].split("/articles/", 1)[1] for m in (stored / "_runs").glob("*/articles.json")
               for f in json.loads(m.read_text())["files"]}
+    # and the new versions of rewritten files, written beside the old ones (the table swaps them in its commit)
+    listed |= {f["path"].split("/articles/", 1)[1] for m in (stored / "_runs").glob("*/articles.replaced.json")
+               for f in json.loads(m.read_text())["replaced"]}
     assert {str(p.relative_to(stored / "articles")) for p in (stored / "articles").rglob("*.parquet")} == listed
 
 

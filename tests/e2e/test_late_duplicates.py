@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 
-import pyarrow.dataset as ds
 
 from scrapeline.pipeline.cli import main
 from tests.support.paths import SAMPLE_NAME
+from tests.support.outputs import table_rows
 
 TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
 
 
 def _rows(out):
-    return ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
+    return table_rows(out)
 
 
 def _run(inp, out):

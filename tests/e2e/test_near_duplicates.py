@@ -10,6 +10,7 @@ import pyarrow.dataset as ds
 
 from scrapeline.pipeline.cli import main
 from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+from tests.support.outputs import table_rows
 
 TEMPLATE = ("Sign up for our morning newsletter and get the day's top stories delivered to your inbox.\n"
             "Copyright 2025 The Daily Example. All rights reserved. This material may not be published.")
@@ -26,7 +27,7 @@ BRIEF_COUNCIL = ("The city council approved a new budget for road repairs on Mon
 
 
 def _rows(out):
-    return ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
+    return table_rows(out)
 
 
 def _summary(out, run_no: int = -1) -> dict:

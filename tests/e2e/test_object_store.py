@@ -73,8 +73,9 @@ def _comparable(rows: list[dict]) -> list[tuple]:
 
 
 def _local_batches(sample_path, tmp_path, local: str) -> None:
-    """The two batches the store tests run, run on a local output: the reference their rows must equal."""
-    api.run([str(sample_path)], local, fetched_at=FETCHED)
+    """The two batches the store tests run, run on a local output: the reference their rows must equal. Plain
+    folders, as on the store (an object-store output without a catalog is plain folders: the record says so)."""
+    api.run([str(sample_path)], local, fetched_at=FETCHED, table_format="hive")
     day2 = tmp_path / "day2"
     day2.mkdir()
     (day2 / "copy-of-the-sample.txt").write_bytes(sample_path.read_bytes())
@@ -94,6 +95,7 @@ def test_two_batches_on_s3_give_the_rows_of_a_local_run(endpoint, bucket, tmp_pa
     assert first.record_path == f"{out}/_runs/{first.run_id}.json"
     second = api.run([f"s3://{b}/landing/day2/"], out, options=opts, fetched_at=FETCHED)
     assert second.duplicates_already_in_output == 4 and second.articles_written == 1  # dedup against the store
+    assert second.record["format"]["table_format"] == "hive" and "without --catalog" in second.record["format"]["why"]
 
     local = str(tmp_path / "local")  # the same two batches, locally
     _local_batches(sample_path, tmp_path, local)

@@ -94,7 +94,8 @@ def test_an_iceberg_run_on_hive_folders_adopts_them_first(outputs, tmp_path):
     both batches."""
     hive, _, _, config, second, first = outputs
     out = tmp_path / "out"
-    api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, run_id="first")
+    api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="hive",
+            run_id="first")
     api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="iceberg",
             run_id="second")
     tables = open_tables(open_catalog(str(out)), str(out))
@@ -102,6 +103,30 @@ def test_an_iceberg_run_on_hive_folders_adopts_them_first(outputs, tmp_path):
         assert _table_rows(tables[name]) == _folder_rows(hive, name), name
     runs = [(r["table"], r["run_id"]) for r in history(tables)]
     assert ("articles", "adopted") in runs and runs.index(("articles", "adopted")) < runs.index(("articles", "second"))
+
+
+def test_scrapeline_adopt_makes_plain_folders_tables_and_later_runs_keep_them(outputs, tmp_path, capsys):
+    """Without --format a run keeps an output's format: plain folders stay folders until `scrapeline adopt`, which
+    takes their files as they are; the next run with no --format commits to the tables."""
+    import shutil
+
+    hive, _, _, config, second, _ = outputs
+    out = tmp_path / "out"
+    shutil.copytree(hive, out)
+    (out / "_lock.json").unlink(missing_ok=True)
+    again = api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, run_id="h")
+    assert again.record["format"]["table_format"] == "hive" and not (out / "_catalog").exists()
+    assert main(["adopt", str(out)]) == 0
+    assert "articles: " in capsys.readouterr().out
+    tables = open_tables(open_catalog(str(out)), str(out))
+    for name in TABLES:
+        assert _table_rows(tables[name]) == _folder_rows(hive, name), name
+    assert {r["run_id"] for r in history(tables)} == {"adopted"}
+    assert main(["adopt", str(out)]) == 0  # once: the tables have snapshots now
+    assert "nothing to adopt" in capsys.readouterr().out
+    summary = api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, run_id="i")
+    assert summary.record["format"] == {"table_format": "iceberg", "why": "the output's tables"}
+    assert summary.articles_written == 0
 
 
 def test_a_rerun_reads_the_current_files_only(outputs):
@@ -213,10 +238,12 @@ def test_a_rest_catalog_server_holds_the_tables(tmp_path, monkeypatch):
         server.wait(timeout=30)
 
 
-def test_a_run_killed_between_two_tables_commits_leaves_each_table_whole_and_a_rerun_completes_it(outputs, tmp_path):
-    """SIGKILL in the driver's commit, after `dead_letters` and `teasers` and before `articles`: each table is at a
-    snapshot (dead_letters at the run's, articles at the one before), no row of the run is half there, and a rerun of the inputs (the run
-    wrote no record) ends with the rows of a clean run."""
+@pytest.mark.parametrize("point", ["iceberg-before", "iceberg-metadata", "iceberg-articles"])
+def test_a_run_killed_in_its_commit_leaves_each_table_whole_and_a_rerun_completes_it(outputs, tmp_path, point):
+    """SIGKILL in the driver's commit (tests/support/killpoints.py): before any table's commit; inside the articles'
+    commit, its new metadata file written and the catalog not pointed at it; between the teasers' commit and the
+    articles'. Each table is at its old snapshot or the run's, a reader of the articles sees no row and no file of
+    the killed run, and a rerun of the inputs (the run wrote no record) ends with the rows of a clean run."""
     import signal
     import subprocess
     import sys
@@ -228,22 +255,30 @@ def test_a_run_killed_between_two_tables_commits_leaves_each_table_whole_and_a_r
     out = tmp_path / "out"
     api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="iceberg",
             run_id="first")
-    before = {name: _table_rows(t) for name, t in open_tables(open_catalog(str(out)), str(out)).items()}
+    tables = open_tables(open_catalog(str(out)), str(out))
+    before = {name: _table_rows(t) for name, t in tables.items()}
+    files_before = current_files(tables["articles"])
     kill_dir = killpoints.prepare_dir(tmp_path / "kill")
     proc = subprocess.Popen(
         [sys.executable, "-c", killpoints.LAUNCH, "run", str(second), "--output", str(out), "--config", str(config),
-         "--fetched-at", FETCHED, "--format", "iceberg", "--run-id", "second", "--runner", "FnApiRunner"],
-        cwd=REPO, env={**os.environ, "SCRAPELINE_KILLPOINT": "iceberg-articles", "SCRAPELINE_KILLPOINT_DIR": str(kill_dir)},
+         "--fetched-at", FETCHED, "--run-id", "second", "--runner", "FnApiRunner"],
+        cwd=REPO, env={**os.environ, "SCRAPELINE_KILLPOINT": point, "SCRAPELINE_KILLPOINT_DIR": str(kill_dir)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pid = killpoints.wait_reached(kill_dir, proc)
     os.kill(pid, signal.SIGKILL)
     proc.wait(timeout=60)
     tables = open_tables(open_catalog(str(out)), str(out))
     assert _table_rows(tables["articles"]) == before["articles"]  # not a row of the killed run
-    assert [r["run_id"] for r in history(tables) if r["table"] == "dead_letters"] == ["second"]  # committed first
+    assert current_files(tables["articles"]) == files_before  # nor a file: its new files are on disk, in no table
+    on_disk = {str(p) for p in (out / "articles").rglob("*.parquet")}
+    assert on_disk > files_before
+    committed = [r["run_id"] for r in history(tables) if r["table"] == "dead_letters"]
+    assert committed == ([] if point == "iceberg-before" else ["second"])  # dead_letters commits first
+    if point == "iceberg-metadata":  # the metadata file the catalog never pointed at: written, and not current
+        written = sorted((out / "_catalog" / "articles" / "metadata").glob("*.metadata.json"))
+        assert tables["articles"].metadata_location != "file://" + str(written[-1])
     assert not (out / "_runs" / "second.json").exists()
-    api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, table_format="iceberg",
-            run_id="rerun")
+    api.run([str(second)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER, run_id="rerun")
     tables = open_tables(open_catalog(str(out)), str(out))
     for name in TABLES:
         assert _table_rows(tables[name]) == _folder_rows(hive, name), name
@@ -283,6 +318,51 @@ def test_a_reader_polling_during_a_run_sees_the_table_before_it_or_after_it(outp
     assert states <= {repr(before), repr(after)}, f"{len(states)} different states seen"
     print(f"{len(seen)} reads: {sum(repr(s) == repr(before) for s in seen)} before, "
           f"{sum(repr(s) == repr(after) for s in seen)} after")
+
+
+def test_a_reader_polling_during_compact_sees_every_row_once(outputs, tmp_path):
+    """The plain folders of both batches, adopted (several files per partition), then compacted while a thread
+    reads the articles table as fast as it can: every read holds exactly the rows before, none twice or missing,
+    while the files under them are swapped."""
+    import shutil
+    import threading
+
+    hive, _, _, config, *_ = outputs
+    out = tmp_path / "out"
+    shutil.copytree(hive, out, ignore=shutil.ignore_patterns("_lock.json"))
+    import pyarrow.parquet as pq
+
+    split = 0
+    for path in sorted((out / "articles").rglob("*.parquet")):  # every file of 2+ rows as two files, as runs leave them
+        rows = pq.read_table(path)
+        if rows.num_rows > 1:
+            pq.write_table(rows.slice(0, 1), path.with_name(path.stem + "-a.parquet"))
+            pq.write_table(rows.slice(1), path.with_name(path.stem + "-b.parquet"))
+            path.unlink()
+            split += 1
+    assert split, "no file of two rows to split"
+    assert main(["adopt", str(out)]) == 0
+    catalog = open_catalog(str(out))
+    before = _table_rows(catalog.load_table("scrapeline.articles"))
+    files_before = current_files(catalog.load_table("scrapeline.articles"))
+    seen, stop = [], threading.Event()
+
+    def poll():
+        reader = open_catalog(str(out))
+        while not stop.is_set():
+            seen.append(_table_rows(reader.load_table("scrapeline.articles")))
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        result = api.compact(str(out), config=str(config))
+    finally:
+        stop.set()
+        thread.join()
+    assert result.merged, "nothing to compact: the test needs partitions of several files"
+    assert current_files(catalog.load_table("scrapeline.articles")) != files_before
+    assert len(seen) > 3 and all(s == before for s in seen), f"{sum(s != before for s in seen)} of {len(seen)} reads differ"
+    print(f"{len(seen)} reads during compact, all equal")
 
 
 def test_watch_commits_each_micro_batch_once(tmp_path):

@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from scrapeline.pipeline import api
 from tests.support.stories import META_OPEN_SOURCE, NVIDIA_CHIPS, TARIFF_OIL
+from tests.support.outputs import table_rows
 
 FETCHED = "2025-08-06T12:00:00Z"
 SITE = "https://daily.example/news/"
@@ -40,8 +41,7 @@ def _write(d, **pages):
 
 
 def _table(out, table):
-    path = out / table
-    return ds.dataset(path, format="parquet", partitioning=PARTS).to_table().to_pylist() if path.exists() else []
+    return table_rows(out, table, PARTS)
 
 
 def test_teasers_are_their_own_table_and_link_to_articles_ingested_later_or_earlier(tmp_path):

@@ -3,7 +3,10 @@ before 0.3 (which carries `source` in the file as well as in the path), and the 
 statements run by Spark itself.
 
 The output is one run of the shipped sample plus two partitions written here: an old-layout file, and a publisher
-whose slug is all digits (`source=123`), which Spark's partition discovery would type as an int.
+whose slug is all digits (`source=123`), which Spark's partition discovery would type as an int. As plain folders
+first; then the same files adopted into Iceberg tables (`scrapeline adopt`), read with no option by DuckDB and
+Polars (through pyiceberg) and by Spark (Iceberg's Spark runtime, a JDBC catalog on the embedded SQLite file, as
+`scrapeline ddl --dialect spark --format iceberg` prints it).
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ PARTITIONING = ds.partitioning(pa.schema([("source", pa.string()), ("date", pa.d
 @pytest.fixture(scope="module")
 def output(tmp_path_factory):
     out = tmp_path_factory.mktemp("wh") / "out"
-    summary = api.run(output=str(out), run_id="wh-1", fetched_at=FETCHED, options={"runner": "FnApiRunner"})
+    summary = api.run(output=str(out), run_id="wh-1", fetched_at=FETCHED, options={"runner": "FnApiRunner"},
+                      table_format="hive")
     assert summary.articles_written > 0
     new = ds.dataset(out / "articles", format="parquet", partitioning=PARTITIONING).to_table()
     one = new.slice(0, 1).select(ARTICLE_SCHEMA.names)  # file columns only
@@ -52,12 +56,28 @@ def output(tmp_path_factory):
     return {"root": out, "new": new, "rows": new.num_rows + 2}
 
 
+ICEBERG_JARS = ("org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.12.0", "org.xerial:sqlite-jdbc:3.50.3.0")
+"""Iceberg's Spark runtime (for Spark 4.1: the newest Spark it is built for; 4.2+ changed the catalog interfaces it
+implements) and the SQLite JDBC driver, from Maven Central (61 MB), fetched when missing."""
+
+
 @pytest.fixture(scope="module")
-def spark():
+def iceberg_jars():
+    from tests.support.servers import maven_jar
+
+    return [maven_jar(c) for c in ICEBERG_JARS]
+
+
+@pytest.fixture(scope="module")
+def spark(iceberg_jars):
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
-    session = (SparkSession.builder.master("local[1]").appName("scrapeline-test")
+    builder = SparkSession.builder
+    if all(iceberg_jars):  # on the classpath from the start: a JVM takes jars only when it starts
+        builder = (builder.config("spark.jars", ",".join(str(j) for j in iceberg_jars))
+                   .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"))
+    session = (builder.master("local[1]").appName("scrapeline-test")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", "1")
@@ -143,3 +163,75 @@ def test_polars_reads_with_hive_partitioning(output):
     assert frame.schema["date"] == pl.Date and frame.schema["published_at"] == pl.Datetime("us", "UTC")
     old = frame.filter(pl.col("article_id") == OLD_ID).select("source", "date").rows()
     assert old == [("legacy-wire", dt.date(2024, 1, 31))]
+
+
+# --- the same files as Iceberg tables ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tables(output, tmp_path_factory):
+    """The folders of `output` (old-layout and all-digit partitions included) adopted into Iceberg tables."""
+    import shutil
+
+    from scrapeline.pipeline.cli import main
+    from scrapeline.pipeline.tables import open_catalog
+
+    out = tmp_path_factory.mktemp("wh-ice") / "out"
+    shutil.copytree(output["root"], out, ignore=shutil.ignore_patterns("_lock.json"))
+    assert main(["adopt", str(out)]) == 0
+    return {"root": out, "articles": open_catalog(str(out)).load_table("scrapeline.articles")}
+
+
+def test_duckdb_reads_the_iceberg_table_with_no_option(output, tables):
+    con = duckdb.connect()
+    tables["articles"].scan().to_duckdb("articles", connection=con)
+    assert con.sql("select count(*) from articles").fetchall()[0][0] == output["rows"]
+    types = dict(con.sql("select column_name, column_type from (describe articles)").fetchall())
+    assert (types["source"], types["date"], types["published_at"]) == ("VARCHAR", "DATE", "TIMESTAMP WITH TIME ZONE")
+    assert types["duplicate_matches"].startswith("STRUCT(") and types["captions"] == "VARCHAR[]"
+    old = con.sql(f"select source, date, title_source from articles where article_id = '{OLD_ID}'").fetchall()
+    assert old == [("legacy-wire", dt.date(2024, 1, 31), None)]  # a column the file predates reads as null
+    digits = con.sql(f"select source from articles where article_id = '{DIGIT_ID}'").fetchall()
+    assert digits == [("123",)]  # a partition value typed by the table, not guessed from the path
+
+
+def test_polars_reads_the_iceberg_table_with_no_option(output, tables):
+    import polars as pl
+
+    frame = pl.scan_iceberg(tables["articles"]).collect()
+    assert frame.height == output["rows"]
+    assert frame.schema["date"] == pl.Date and frame.schema["published_at"] == pl.Datetime("us", "UTC")
+    assert frame.schema["source"] == pl.String
+    old = frame.filter(pl.col("article_id") == OLD_ID).select("source", "date", "title_source").rows()
+    assert old == [("legacy-wire", dt.date(2024, 1, 31), None)]
+
+
+def test_spark_reads_the_iceberg_table_through_the_catalog_ddl_names(output, tables, spark, iceberg_jars, capsys):
+    """The JDBC catalog `scrapeline ddl --dialect spark --format iceberg` prints, set on a live session: Spark reads
+    the table the runs committed (partition columns typed by the table), its snapshots, and nothing else."""
+    from pyspark.sql import types as T
+
+    from scrapeline.pipeline.cli import main
+
+    if not all(iceberg_jars):
+        pytest.skip(f"no Maven to fetch {', '.join(ICEBERG_JARS)}")
+    assert main(["ddl", "--dialect", "spark", "--format", "iceberg", "--output", str(tables["root"])]) == 0
+    text = capsys.readouterr().out
+    confs = dict(line.split("--conf ", 1)[1].split("=", 1) for line in text.splitlines() if "--conf " in line)
+    for key, value in confs.items():
+        if spark.conf.get(key, None) != value:  # spark.sql.extensions is static: the session was started with it
+            spark.conf.set(key, value)
+    query = [line for line in text.splitlines() if line and not line.startswith("--")]
+    assert spark.sql(query[0].rstrip(";")).collect()[0][0] == output["rows"]
+    table = spark.table("scrapeline.scrapeline.articles")
+    fields = {f.name: f.dataType for f in table.schema.fields}
+    assert isinstance(fields["source"], T.StringType) and isinstance(fields["date"], T.DateType)
+    assert isinstance(fields["published_at"], T.TimestampType) and isinstance(fields["record_index"], T.LongType)
+    rows = {r["article_id"]: r for r in table.collect()}
+    assert (rows[DIGIT_ID]["source"], rows[OLD_ID]["date"]) == ("123", dt.date(2024, 1, 31))
+    assert rows[OLD_ID]["title_source"] is None
+    for new in output["new"].to_pylist():
+        got = rows[new["article_id"]]
+        assert (got["source"], got["date"], got["title"]) == (new["source"], new["date"], new["title"])
+        assert got["published_at"] == _naive_utc(new["published_at"])
+    snapshots = spark.sql("select operation, summary['scrapeline.run_id'] from scrapeline.scrapeline.articles.snapshots")
+    assert [tuple(r) for r in snapshots.collect()] == [("append", "adopted")]

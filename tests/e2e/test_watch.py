@@ -13,13 +13,13 @@ import threading
 import time
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pytest
 
 from scrapeline.pipeline.watch import Watcher
 from scrapeline.transforms.read import DumpFile
 from tests.support import killpoints
 from tests.support.paths import REPO, SAMPLE_NAME
+from tests.support.outputs import table_rows
 
 TARIFF = "Trump tariff threats loom over China's Russian oil purchases, following his move on India"
 
@@ -111,7 +111,7 @@ def test_watch_ingests_each_file_once_across_a_restart(tmp_path, sample_path, sa
     runs = _summaries(out)
     ingested = [Path(f["path"]).name for s in runs for f in s["files"]]
     assert sorted(ingested) == sorted([SAMPLE_NAME, "wire.html", "new.txt", "sentinel.txt"])  # each exactly once
-    rows = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
+    rows = table_rows(out)
     titles = sorted(r["title"] for r in rows)
     assert len(titles) == 5 and "Rail strike called off after overnight talks" in titles
     tariff = next(r for r in rows if r["title"] == TARIFF)

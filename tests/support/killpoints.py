@@ -13,8 +13,12 @@ Points:
   complete under `_temporary/`, none is renamed yet);
 - `commit-mid`: inside the articles' commit, after its first file is renamed into place and before the next
   (and before the manifest);
-- `iceberg-articles`: in the driver's Iceberg commit (--format iceberg), after `dead_letters` and `teasers` are
-  committed and before `articles` is;
+- `iceberg-before`: in the driver, the job done and its files and manifests written, before the first table's
+  Iceberg commit;
+- `iceberg-metadata`: inside the `articles` table's Iceberg commit, its new metadata file (and manifests) written
+  and the catalog not yet pointed at it;
+- `iceberg-articles`: in the driver's Iceberg commit, after `dead_letters` and `teasers` are committed and before
+  `articles` is;
 - `jobserver`: inside the first DoFn, the main thread is held the way Beam's job-server wrapper
   (`StopOnExitJobServer`, which the portable runners start on `p.run()`) holds it while its server restarts: its
   own SIGINT handler installed, its lock held. That handler deadlocks on the lock, so a SIGINT it receives is
@@ -30,7 +34,7 @@ from pathlib import Path
 
 __all__ = ["LAUNCH", "POINTS", "install", "prepare_dir", "wait_reached"]
 
-POINTS = ("read", "commit-start", "commit-mid", "jobserver", "iceberg-articles")
+POINTS = ("read", "commit-start", "commit-mid", "jobserver", "iceberg-before", "iceberg-metadata", "iceberg-articles")
 LAUNCH = ("import sys; from tests.support.killpoints import install; install(); "
           "from scrapeline.pipeline.cli import main; sys.exit(main())")
 
@@ -120,6 +124,26 @@ def install() -> None:
     if not point:
         return
     assert point in POINTS, point
+    if point == "iceberg-before":
+        from scrapeline.pipeline import tables
+
+        def stop(*args, **kwargs):
+            _stop_here()
+
+        tables.commit_run = stop
+        return
+    if point == "iceberg-metadata":
+        from pyiceberg.catalog.sql import SqlCatalog
+
+        real_write = SqlCatalog._write_metadata
+
+        def write_then_stop(metadata, io, metadata_path):
+            real_write(metadata, io, metadata_path)
+            if "/_catalog/articles/metadata/" in metadata_path:
+                _stop_here()
+
+        SqlCatalog._write_metadata = staticmethod(write_then_stop)
+        return
     if point == "iceberg-articles":
         from scrapeline.pipeline import tables
 

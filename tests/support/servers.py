@@ -49,6 +49,21 @@ def moto_s3() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def maven_jar(coordinate: str, fetch: bool = True):
+    """The jar of `group:artifact:version` in ~/.m2, fetched from Maven Central with `mvn dependency:get` when it is
+    missing and `fetch` (no transitive dependencies); None when it cannot be had."""
+    import shutil
+    from pathlib import Path
+
+    group, artifact, version = coordinate.split(":")
+    jar = (Path.home() / ".m2" / "repository" / group.replace(".", "/") / artifact / version
+           / f"{artifact}-{version}.jar")
+    if not jar.is_file() and fetch and shutil.which("mvn"):
+        subprocess.run(["mvn", "-q", "-B", "dependency:get", f"-Dartifact={coordinate}", "-Dtransitive=false"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600, check=False)
+    return jar if jar.is_file() else None
+
+
 def s3_options(endpoint: str) -> dict:
     return {"s3_endpoint_url": endpoint, "s3_access_key_id": S3_KEY, "s3_secret_access_key": S3_SECRET,
             "s3_region_name": S3_REGION}

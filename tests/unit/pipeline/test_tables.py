@@ -118,11 +118,82 @@ def test_compact_merges_a_partition_in_one_snapshot_and_expiry_removes_what_no_s
         os.utime(path, (old, old))
     import datetime as dt
 
+    metadata = tmp_path / "_catalog" / "articles" / "metadata"
+    adoption_list = tables["articles"].snapshots()[0].manifest_list
+    assert os.path.exists(adoption_list[len("file://"):])
     removed = expire(tables, str(tmp_path), dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1))
     assert removed["articles"] == 2 and not os.path.exists(first) and not os.path.exists(second)
     tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
     assert len(history(tables)) == 1  # only the current snapshot remains
+    # the expired snapshot's manifest list is gone with it; what the current one reads stays
+    current = tables["articles"].current_snapshot()
+    kept = {current.manifest_list} | {m.manifest_path for m in current.manifests(tables["articles"].io)}
+    assert {"file://" + str(p) for p in metadata.glob("*.avro")} == kept
+    assert not os.path.exists(adoption_list[len("file://"):])
     assert sorted(r["title"] for r in tables["articles"].scan().to_arrow().to_pylist()) == ["a", "b", "c"]
-    with pytest.raises(UsageError, match="an Iceberg output.s tables are"):
-        compact(str(tmp_path), table="_index")
+    with pytest.raises(UsageError, match="--retain-days must not be negative"):
+        compact(str(tmp_path), retain_days=-1)
 
+
+
+def test_the_format_of_a_run_when_none_is_given(tmp_path):
+    """Iceberg for a new local output; an output keeps the format it has; plain folders on an object store with no
+    catalog (the embedded one is a local file); a catalog named means tables."""
+    from scrapeline.pipeline.run import choose_format
+
+    new = tmp_path / "new"
+    assert choose_format(None, str(new), None)[0] == "iceberg"
+    assert choose_format("hive", str(new), None) == ("hive", "given")
+    assert choose_format(None, "s3://bucket/out", None)[0] == "hive"
+    assert choose_format(None, "s3://bucket/out", "rest")[0] == "iceberg"
+    folders = tmp_path / "folders"
+    _old_file(folders, "daily", "2025-08-06", ["a"])
+    fmt, why = choose_format(None, str(folders), None)
+    assert fmt == "hive" and "scrapeline adopt" in why
+    open_tables(open_catalog(str(folders)), str(folders))
+    assert choose_format(None, str(folders), None)[0] == "iceberg"
+
+
+def test_a_table_as_a_run_left_it(tmp_path):
+    """`api.read(as_of=RUN)`: the run's own snapshot of the table, or the table's last one before the run when the
+    run did not change it; a run no table knows is an error."""
+    from scrapeline.pipeline import api
+    from scrapeline.pipeline.errors import UsageError
+
+    first = _old_file(tmp_path, "daily", "2025-08-06", ["a", "b"])
+    tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
+    commit_run(tables, "r1", {"articles": [{"path": first, "partition": "source=daily/date=2025-08-06"}]}, {})
+    second = _old_file(tmp_path, "wire", "2025-08-05", ["c"])
+    commit_run(tables, "r2", {"articles": [{"path": second, "partition": "source=wire/date=2025-08-05"}]}, {})
+    assert api.read(str(tmp_path)).num_rows == 3
+    assert sorted(api.read(str(tmp_path), as_of="r1")["title"].to_pylist()) == ["a", "b"]
+    assert api.read(str(tmp_path), "teasers", as_of="r2").num_rows == 0  # no teaser commit yet: empty then
+    with pytest.raises(UsageError, match="no commit of run r9"):
+        api.read(str(tmp_path), as_of="r9")
+
+
+def test_iceberg_ddl_points_at_the_current_metadata_file(tmp_path, capsys):
+    """BigQuery and Snowflake read one metadata file: `ddl --format iceberg` names the table's current one, which
+    holds its current snapshot; Athena and Spark read the catalog."""
+    import json
+
+    from scrapeline.pipeline.cli import main
+
+    path = _old_file(tmp_path, "daily", "2025-08-06", ["a"])
+    tables = open_tables(open_catalog(str(tmp_path)), str(tmp_path))
+    commit_run(tables, "r1", {"articles": [{"path": path, "partition": "source=daily/date=2025-08-06"}]}, {})
+    table = open_catalog(str(tmp_path)).load_table("scrapeline.articles")
+    assert main(["ddl", "--dialect", "bigquery", "--format", "iceberg", "--output", str(tmp_path),
+                 "--name", "d.articles"]) == 0
+    bigquery = capsys.readouterr().out
+    assert "format = 'ICEBERG'" in bigquery and f"uris = ['{table.metadata_location}']" in bigquery
+    with open(table.metadata_location[len("file://"):]) as f:
+        assert json.load(f)["current-snapshot-id"] == table.current_snapshot().snapshot_id
+    assert main(["ddl", "--dialect", "snowflake", "--format", "iceberg", "--output", str(tmp_path)]) == 0
+    relative = table.metadata_location.split(str(tmp_path) + "/", 1)[1]
+    assert f"METADATA_FILE_PATH = '{relative}'" in capsys.readouterr().out
+    assert main(["ddl", "--dialect", "spark", "--format", "iceberg", "--output", str(tmp_path)]) == 0
+    assert f"jdbc:sqlite:{tmp_path}/_catalog/catalog.db" in capsys.readouterr().out
+    # no output: placeholders to fill in
+    assert main(["ddl", "--dialect", "bigquery", "--format", "iceberg"]) == 0
+    assert "YOUR_CURRENT.metadata.json" in capsys.readouterr().out
