@@ -187,8 +187,8 @@ def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5) -> tu
     best, best_cost = (1, 1), math.inf
     for rows in range(1, num_perm + 1):
         for bands in range(1, num_perm // rows + 1):
-            fp = area(lambda j: candidate_probability(j, bands, rows), 0.0, threshold)
-            fn = area(lambda j: 1 - candidate_probability(j, bands, rows), threshold, 1.0)
+            fp = area(lambda j, b=bands, r=rows: candidate_probability(j, b, r), 0.0, threshold)
+            fn = area(lambda j, b=bands, r=rows: 1 - candidate_probability(j, b, r), threshold, 1.0)
             cost = fp_weight * fp + (1 - fp_weight) * fn
             if cost < best_cost:
                 best, best_cost = (bands, rows), cost
