@@ -6,7 +6,7 @@
    --output <fresh> --format hive|iceberg` as a child process, the two formats alternating for `--rounds` rounds
    (one run's timings only compare within it: the machine is shared). Prints each wall time, the Iceberg
    commit's own time from the run record (`iceberg.commit_s`), and the median ratio iceberg / hive.
-2. `--commits` runs of one small file each committed into one embedded catalog (pipeline/tables.py commit_run,
+2. `--commits` runs of one small file each (`--fast-append`: without manifest merging, as first built) committed into one embedded catalog (pipeline/tables.py commit_run,
    the files 30 partitions round robin, as `watch` makes them): the commit time (first, median, last 100) and the
    catalog's size on disk (catalog.db and metadata) after them; then `compact --retain-days 0` on it (one
    overwrite, every older snapshot expired, unreferenced files deleted) and the size after.
@@ -55,7 +55,7 @@ def runs(dev_dir: Path, rounds: int, work: Path) -> None:
     print(f"{pages} pages: hive median {h:.1f} s, iceberg median {i:.1f} s: iceberg/hive {i / h:.3f}")
 
 
-def commits(n: int, work: Path) -> None:
+def commits(n: int, work: Path, fast_append: bool = False) -> None:
     import datetime as dt
 
     import pyarrow as pa
@@ -65,8 +65,12 @@ def commits(n: int, work: Path) -> None:
     from scrapeline.pipeline.tables import commit_run, open_catalog, open_tables
     from scrapeline.transforms.core.records import ARTICLE_SCHEMA
 
-    out = work / "many"
+    out = work / ("many-fast" if fast_append else "many")
     tables = open_tables(open_catalog(str(out)), str(out))
+    if fast_append:  # as before 0.4's manifest merging: every commit adds a manifest that stays
+        with tables["articles"].transaction() as tx:
+            tx.set_properties({"commit.manifest-merge.enabled": "false"})
+        tables["articles"].refresh()
     row = {f.name: None for f in ARTICLE_SCHEMA}
     base = {"story_key": "k", "title": "t", "body": "b", "source_name": "s", "page_id": "p", "role": "main",
             "position": 0, "fetched_at": dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc), "date_source": "fetched",
@@ -84,7 +88,7 @@ def commits(n: int, work: Path) -> None:
         commit_run(tables, f"r{k:05d}", {"articles": [{"path": str(path), "partition": partition, "rows": 1}]}, {})
         spent.append(time.monotonic() - t0)
     catalog = _size(out / "_catalog")
-    print(f"{n} commits: first {spent[0] * 1000:.0f} ms, median {statistics.median(spent) * 1000:.0f} ms, "
+    print(f"{'fast' if fast_append else 'merge'} appends, {n} commits: first {spent[0] * 1000:.0f} ms, median {statistics.median(spent) * 1000:.0f} ms, "
           f"last 100 median {statistics.median(spent[-100:]) * 1000:.0f} ms; catalog on disk {catalog / 1e6:.1f} MB "
           f"({len(list((out / '_catalog').rglob('*')))} files)")
     t0 = time.monotonic()
@@ -99,13 +103,14 @@ def main() -> None:
     ap.add_argument("--dev-dir", type=Path, default=REPO.parent / "shared" / "data" / "wcxb-dev-articles")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--commits", type=int, default=1000)
+    ap.add_argument("--fast-append", action="store_true", help="commit with fast appends (no manifest merging)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="tables-bench-") as tmp:
         work = Path(tmp)
         if args.rounds:
             runs(args.dev_dir, args.rounds, work)
         if args.commits:
-            commits(args.commits, work)
+            commits(args.commits, work, args.fast_append)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ from scrapeline.transforms.output.write import (
     WritePartitionedParquet,
 )
 from scrapeline.transforms.dedup.spill import band_index_rows
+from scrapeline.transforms.core.metrics import count
 
 __all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition",
            "teaser_partition"]
@@ -188,14 +189,34 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     }
 
 
+class _CommitPaneFn(beam.DoFn):
+    """Commits each file a streaming writer emits to its Iceberg table (pipeline/tables.py CommitPaneFn)."""
+
+    def __init__(self, output: str, catalog: str | None, table: str, run_id: str):
+        self._args = (output, catalog, table, run_id)
+        self._committer = None
+
+    def process(self, element):
+        from scrapeline.pipeline.tables import CommitPaneFn
+
+        if self._committer is None:
+            self._committer = CommitPaneFn(*self._args)
+        snapshot = self._committer.commit(element)
+        count(f"streaming.{self._args[2]}_panes_committed")
+        yield {**element, "snapshot_id": snapshot}
+
+
 def build_streaming_pipeline(
     p: beam.Pipeline, spec: RunSpec, config: Config, pattern: str, poll_interval: float = 1.0,
     window_seconds: float = 10.0, stop_timestamp: float | None = None, early_firings: bool = True,
+    catalog: str | None = None,
 ) -> dict[str, beam.PCollection]:
     """The streaming form of the graph, for runners with real streaming (Dataflow, Flink; `--streaming`).
 
     Same reader DoFn and ExtractArticles as batch; discovery, dedup state and windowed commits are the
-    streaming transforms of transforms/streaming.py. Not what `scrapeline watch` runs locally (micro-batches,
+    streaming transforms of transforms/streaming.py. An Iceberg output (`spec.stored` set): each pane's file of
+    articles, teasers and dead letters is then one commit to its table, and a pane compares its rows with the
+    table's committed files only; the band index stays plain Parquet. Not what `scrapeline watch` runs locally (micro-batches,
     see pipeline/watch.py): Beam 2.77's local runners do not emit windowed groups until the source ends.
     """
     from scrapeline.transforms.streaming import DedupStream, DiscoverDumps, WriteWindowedParquet
@@ -203,12 +224,25 @@ def build_streaming_pipeline(
     files = p | "DiscoverDumps" >> DiscoverDumps(pattern, poll_interval, stop_timestamp)
     read = files | "ReadDumps" >> ReadDumps(None, config.read_settings(spec.fetched_at))
     extracted = extract(read, config, spec)
-    existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output)
+    existing = p | "ReadExistingStories" >> ReadExistingStories(spec.output, None, spec.only("articles"))
     dedup = extracted.articles | "DedupStream" >> DedupStream(config.lead_words, existing, config.near)
-    written = dedup.unique | "WriteArticles" >> WriteWindowedParquet(
+    tables = spec.stored is not None
+
+    def committed(table: str):
+        from scrapeline.pipeline.tables import CommittedIn
+
+        return CommittedIn(spec.output, catalog, table) if tables else None
+
+    def commit(files: beam.PCollection, table: str) -> beam.PCollection:
+        if not tables:
+            return files
+        return files | f"Commit{table.title().replace('_', '')}" >> beam.ParDo(
+            _CommitPaneFn(spec.output, catalog, table, spec.run_id))
+
+    written = commit(dedup.unique | "WriteArticles" >> WriteWindowedParquet(
         spec.output, "articles", ARTICLE_SCHEMA, article_partition, ("article_id",), window_seconds,
-        config.compression, early_firings=early_firings,
-    )
+        config.compression, early_firings=early_firings, committed=committed("articles"),
+    ), "articles")
     if config.near.enabled:  # the band index of the new stories, for later runs (each pane committed on its own)
         _ = (
             dedup.unique
@@ -219,15 +253,15 @@ def build_streaming_pipeline(
             )
         )
     # teasers are written as they come; linking them to articles is the batch graph's (not done in streaming)
-    _ = extracted.teasers | "WriteTeasers" >> WriteWindowedParquet(
+    _ = commit(extracted.teasers | "WriteTeasers" >> WriteWindowedParquet(
         spec.output, "teasers", TEASER_SCHEMA, teaser_partition, ("teaser_id",), window_seconds,
-        config.compression, early_firings=early_firings,
-    )
+        config.compression, early_firings=early_firings, committed=committed("teasers"),
+    ), "teasers")
     dead = (read.dead_letters, extracted.dead_letters) | "AllDeadLetters" >> beam.Flatten()
-    dead_written = dead | "WriteDeadLetters" >> WriteWindowedParquet(
+    dead_written = commit(dead | "WriteDeadLetters" >> WriteWindowedParquet(
         spec.output, "dead_letters", DEAD_LETTER_SCHEMA, dead_letter_partition, ("dead_letter_id",),
-        window_seconds, config.compression, early_firings=early_firings,
-    )
+        window_seconds, config.compression, early_firings=early_firings, committed=committed("dead_letters"),
+    ), "dead_letters")
     return {"pages": read.pages, "articles": extracted.articles, "unique": dedup.unique,
             "late_duplicates": dedup.late_duplicates, "dead_letters": dead, "written": written,
             "dead_written": dead_written}

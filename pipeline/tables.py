@@ -491,5 +491,51 @@ def expire(tables: Mapping, output: str, older_than: dt.datetime) -> dict[str, i
     return removed
 
 
+class CommittedIn:
+    """The committed files of table `name` under a directory (one partition), read from the current snapshot at
+    each call: what a streaming pane compares its rows with (transforms/streaming.py `WriteWindowedParquet`)."""
+
+    def __init__(self, output: str, catalog: str | None, name: str):
+        self.output, self.catalog, self.name = output, catalog, name
+
+    def __call__(self, directory: str) -> list[str]:
+        table = open_catalog(self.output, self.catalog).load_table(f"{NAMESPACE}.{self.name}")
+        prefix = _local_path(directory).rstrip("/") + "/"
+        return sorted(f for f in current_files(table) if f.startswith(prefix))
+
+
+class CommitPaneFn:
+    """Streaming on Iceberg tables: each pane's file ({partition, path, rows}) becomes one append snapshot of table
+    `name`, tagged `<run_id>/<file name>`, so the commit of a pane the runner replays is found and skipped. Workers
+    that commit at the same time conflict in the catalog (optimistic commits): the loser reloads and tries again.
+    The Beam DoFn around it is pipeline/graph.py's `CommitPanes`."""
+
+    ATTEMPTS = 30
+
+    def __init__(self, output: str, catalog: str | None, name: str, run_id: str):
+        self.output, self.catalog, self.name, self.run_id = output, catalog, name, run_id
+        self._table = None
+
+    def commit(self, element: dict) -> int:
+        import random
+        import time
+
+        from pyiceberg.exceptions import CommitFailedException
+
+        pane = f"{self.run_id}/{element['path'].rsplit('/', 1)[1]}"
+        for attempt in range(self.ATTEMPTS):
+            try:
+                if self._table is None:
+                    self._table = open_catalog(self.output, self.catalog).load_table(f"{NAMESPACE}.{self.name}")
+                done = commit_run({self.name: self._table}, pane, {self.name: [element]}, {},
+                                  {"scrapeline.stream": "true"}, order=(self.name,))
+                return done[self.name]
+            except CommitFailedException:
+                self._table = None
+                time.sleep(random.uniform(0.02, 0.2) * (1 + attempt))
+        raise RuntimeError(f"{self.name}: pane {pane} could not be committed in {self.ATTEMPTS} attempts "
+                           f"(other writers kept committing first)")
+
+
 def as_json(rows: list[dict]) -> str:
     return json.dumps(rows, indent=1)

@@ -36,7 +36,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 from collections.abc import Callable
 
 from apache_beam.io.filesystems import FileSystems
@@ -232,13 +231,6 @@ def watch(req: Request, poll_interval: float = 1.0, settle: float = 2.0, run_sec
     `streaming`: submit the streaming graph instead (Dataflow, Flink)."""
     if len(req.inputs) != 1:
         raise UsageError("watch takes exactly one INPUT_LOCATION (a directory, local or remote)")
-    if streaming and req.table_format == "iceberg" and req.format_reason == "the default":
-        # Iceberg commits per pane are not built: streaming writes plain folders unless told otherwise
-        log.info("watch --streaming: the output is written as plain Hive folders (--format iceberg is refused)")
-        req = replace(req, table_format="hive", format_reason="watch --streaming writes plain folders")
-    if streaming and req.table_format == "iceberg":
-        raise UsageError("watch --streaming writes plain folders only (each pane commits its own files); use "
-                         "--format hive, or watch without --streaming (micro-batches commit to Iceberg tables)")
     location = req.inputs[0]
     if is_remote(location):
         pattern = location.rstrip("/") + "/**"
@@ -287,14 +279,21 @@ def _streaming(req: Request, pattern: str, run_seconds: float | None, poll_inter
 
     started = dt.datetime.now(dt.timezone.utc)
     stop = started.timestamp() + run_seconds if run_seconds else None
+    stored = None
+    if req.table_format == "iceberg":  # each pane one commit (pipeline/graph.py); dedup seeds from the tables
+        from scrapeline.pipeline.tables import adopt, current_files, open_catalog, open_tables
+
+        tables = open_tables(open_catalog(req.output, req.catalog), req.output)
+        adopt(tables, req.output)
+        stored = {name: current_files(t) for name, t in tables.items()}
     spec = RunSpec((pattern,), req.output, new_run_id(started, "stream"), started, __version__, req.fetched_at,
-                   req.layout)
+                   req.layout, stored)
     level = logging.getLogger("apache_beam").getEffectiveLevel()
     p = beam.Pipeline(options=PipelineOptions(flags=[], **{**harness_logging(level), **req.beam_options}))
     runner = str(req.beam_options.get("runner") or "DirectRunner")
     local = runner.split(".")[-1] in {"DirectRunner", "FnApiRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner"}
     build_streaming_pipeline(p, spec, req.config, pattern, poll_interval, stop_timestamp=stop,
-                             early_firings=not local)
+                             early_firings=not local, catalog=req.catalog)
     say(f"scrapeline watch --streaming: {pattern} -> {req.output} on {runner}"
         + (" (local: windows are written when the run ends; use `watch` without --streaming here)" if local else ""))
     try:

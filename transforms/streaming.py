@@ -228,12 +228,14 @@ class DedupStream(DedupByContentHash):
         return DedupOutputs(near.unique, late)
 
 
-def _stored_keys(directory: str, columns: tuple[str, ...]) -> set[tuple]:
-    """The key tuples of the rows committed under `directory` (one partition of a table)."""
-    try:
-        files = [m.path for r in FileSystems.match([join(directory, "*.parquet")]) for m in r.metadata_list]
-    except IOError:  # no such partition yet
-        return set()
+def _stored_keys(directory: str, columns: tuple[str, ...], files: Iterable[str] | None = None) -> set[tuple]:
+    """The key tuples of the rows committed under `directory` (one partition of a table): in `files` when given
+    (an Iceberg table's committed files there), else in every Parquet file of the directory."""
+    if files is None:
+        try:
+            files = [m.path for r in FileSystems.match([join(directory, "*.parquet")]) for m in r.metadata_list]
+        except IOError:  # no such partition yet
+            return set()
     keys: set[tuple] = set()
     for path in files:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
@@ -256,7 +258,9 @@ def new_rows(rows: list[dict], stored: set[tuple], columns: tuple[str, ...]) -> 
 
 
 class _WritePaneFn(beam.DoFn):
-    def __init__(self, output: str, table: str, schema: pa.Schema, compression: str, key_columns: tuple[str, ...]):
+    def __init__(self, output: str, table: str, schema: pa.Schema, compression: str, key_columns: tuple[str, ...],
+                 committed: Callable[[str], Iterable[str]] | None = None):
+        self._committed = committed
         self._output = output
         self._table = table
         self._schema = schema
@@ -267,7 +271,8 @@ class _WritePaneFn(beam.DoFn):
         partition, records = element
         final_dir = join(self._output, self._table, partition)
         rows = [record_to_row(r) for r in records]
-        fresh = new_rows(rows, _stored_keys(final_dir, self._keys), self._keys)
+        files = None if self._committed is None else self._committed(final_dir)
+        fresh = new_rows(rows, _stored_keys(final_dir, self._keys, files), self._keys)
         count(f"streaming.{self._table}_already_written", len(rows) - len(fresh))
         if not fresh:
             return
@@ -289,11 +294,15 @@ class WriteWindowedParquet(beam.PTransform):
     """Records -> Parquet per fixed window and partition, each pane committed as complete files on its own.
 
     `key_columns` identify a row: a pane skips the rows its partition already holds, so the panes a runner
-    replays after restoring a checkpoint (Flink, after a lost TaskManager) write no row twice."""
+    replays after restoring a checkpoint (Flink, after a lost TaskManager) write no row twice. `committed`: what
+    the partition holds is the files this callable lists for its directory (an Iceberg table's committed files:
+    a pane written but never committed is written again), instead of every file in it. Emits each file written,
+    {partition, path, rows, window_start}."""
 
     def __init__(self, output: str, table: str, schema: pa.Schema, partition_fn: Callable[[object], str],
                  key_columns: tuple[str, ...], window_seconds: float = 10.0, compression: str = "zstd",
-                 allowed_lateness: float = 600, early_firings: bool = True):
+                 allowed_lateness: float = 600, early_firings: bool = True,
+                 committed: Callable[[str], Iterable[str]] | None = None):
         super().__init__()
         if window_seconds <= 0 or allowed_lateness < 0:
             raise ValueError("window_seconds must be positive and allowed_lateness not negative")
@@ -303,7 +312,7 @@ class WriteWindowedParquet(beam.PTransform):
         # clock for them); the local smoke run turns them off, Dataflow and Flink keep them.
         self._early = early_firings
         self._partition_fn = partition_fn
-        self._fn = _WritePaneFn(output, table, schema, compression, tuple(key_columns))
+        self._fn = _WritePaneFn(output, table, schema, compression, tuple(key_columns), committed)
 
     def expand(self, records):
         return (

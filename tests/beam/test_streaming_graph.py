@@ -22,6 +22,16 @@ def test_streaming_graph_runs_bounded_and_writes_each_story_once(tmp_path, sampl
     assert sorted(r["title"][:24] for r in rows) == sorted([
         "Meta changes course on o", "US charges 2 Chinese nat", "Trump tariff threats loo", "Harbour tunnel opens two"])
     assert all(f.name.startswith("part-w") for f in (out / "articles").rglob("*.parquet"))
+    # a new local output: Iceberg tables, each pane's file one commit, tagged with the stream's run id and file
+    from scrapeline.pipeline.tables import current_files, history, open_catalog, open_tables
+
+    tables = open_tables(open_catalog(str(out)), str(out))
+    assert sorted(r["title"][:24] for r in tables["articles"].scan().to_arrow().to_pylist()) == sorted(
+        r["title"][:24] for r in rows)
+    commits = [r for r in history(tables) if r["table"] == "articles"]
+    files = current_files(tables["articles"])
+    assert len(commits) == len(files) == len(list((out / "articles").rglob("*.parquet")))
+    assert {c["run_id"].rsplit("/", 1)[1] for c in commits} == {f.rsplit("/", 1)[1] for f in files}
 
 
 def test_every_stateful_key_has_a_deterministic_coder(tmp_path, caplog):

@@ -159,3 +159,38 @@ def test_near_duplicate_stream_folds_the_same_copies_as_batch():
         groups = res["unique"] | beam.Map(lambda a: sorted([a.location, *a.duplicate_locations]))
         assert_that(groups, equal_to([["/in/1#0/0", "/in/3#0/0", "/in/5#0/0"], ["/in/2#0/0", "/in/6#0/0"],
                                       ["/in/4#0/0"]]))
+
+
+def test_on_iceberg_a_pane_never_committed_is_written_again_and_a_replayed_commit_is_skipped(tmp_path):
+    """Streaming into Iceberg tables: a pane whose file was written but never committed (the worker died between)
+    does not count as stored, so the replayed pane writes its rows again and commits them; committing the same
+    pane's file twice (a replayed commit) makes one snapshot."""
+    from scrapeline.pipeline.graph import _CommitPaneFn
+    from scrapeline.pipeline.tables import CommitPaneFn, CommittedIn, history, open_catalog, open_tables
+
+    out = str(tmp_path / "out")
+    tables = open_tables(open_catalog(out), out)
+    a = [article(words(50, f"s{i}"), f"t{i}", source="src") for i in range(4)]
+
+    def run(elements, commit: bool):
+        stream = TestStream(coder=beam.coders.PickleCoder()).add_elements(
+            [TimestampedValue(e, n) for n, e in enumerate(elements)]).advance_watermark_to_infinity()
+        with _streaming() as p:
+            files = p | stream | WriteWindowedParquet(out, "articles", ARTICLE_SCHEMA, article_partition,
+                                                      ("article_id",), 10, committed=CommittedIn(out, None, "articles"))
+            if commit:
+                _ = files | beam.ParDo(_CommitPaneFn(out, None, "articles", "stream-1"))
+
+    run(a[:3], commit=False)  # written, never committed
+    assert tables["articles"].current_snapshot() is None
+    run(a, commit=True)
+    tables["articles"].refresh()
+    assert sorted(tables["articles"].scan().to_arrow()["title"].to_pylist()) == ["t0", "t1", "t2", "t3"]
+    assert len(list((tmp_path / "out" / "articles").rglob("*.parquet"))) == 2  # the uncommitted one stays on disk
+    run(a, commit=True)  # the stream replayed: nothing new
+    commits = [r for r in history(open_tables(open_catalog(out), out)) if r["table"] == "articles"]
+    assert len(commits) == 1 and commits[0]["run_id"].startswith("stream-1/part-w")
+    file = tables["articles"].scan().plan_files()[0].file.file_path[len("file://"):]
+    element = {"partition": "source=src/date=" + file.split("date=")[1].split("/")[0], "path": file, "rows": 4}
+    committer = CommitPaneFn(out, None, "articles", "stream-1")
+    assert committer.commit(element) == committer.commit(element) == commits[0]["snapshot_id"]

@@ -168,14 +168,6 @@ def test_iceberg_on_an_object_store_needs_a_catalog(capsys):
     assert "needs a catalog" in capsys.readouterr().err
 
 
-def test_streaming_watch_refuses_iceberg(tmp_path, capsys):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    code = main(["watch", str(landing), "--output", str(tmp_path / "out"), "--streaming", "--format", "iceberg"])
-    assert code == 2
-    assert "writes plain folders only" in capsys.readouterr().err
-
-
 REST_JAR = "org/apache/iceberg/iceberg-open-api/1.10.0/iceberg-open-api-1.10.0.jar"
 """Iceberg's REST catalog server (Main-Class org.apache.iceberg.rest.RESTCatalogServer, JDBC/SQLite inside), from
 Maven Central: `mvn dependency:get -Dartifact=org.apache.iceberg:iceberg-open-api:1.10.0` (212 MB)."""
