@@ -131,10 +131,10 @@ def _ddl_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="The output's root (gs://b/out, s3://b/out, @stage/out, a "
                                                        "path). Default: a placeholder to fill in.")
     parser.add_argument("--name", default=None, help="Table name (BigQuery: dataset.table). Default: the table's.")
-    parser.add_argument("--format", dest="table_format", choices=["hive", "iceberg"], default="hive",
+    parser.add_argument("--format", dest="table_format", choices=["hive", "iceberg"], default=None,
                         help="iceberg: statements that read the output's Iceberg table (its current metadata file, "
                         "from the catalog, when OUTPUT has one); hive: external tables over the Parquet folders. "
-                        "Default: hive.")
+                        "Default: iceberg when --output is Iceberg tables or --catalog is given, else hive.")
     parser.add_argument("--catalog", default=None, help="With --format iceberg: the pyiceberg catalog the tables are "
                                                         "in. Default: the embedded one, when OUTPUT holds it.")
 
@@ -303,6 +303,11 @@ def ddl(argv: list[str]) -> int:
     from scrapeline.pipeline.ddl import ddl as ddl_text
 
     args = command_parser("ddl").parse_args(argv)
+    if args.table_format is None:
+        from scrapeline.pipeline.tables import is_iceberg
+
+        iceberg = bool(args.catalog) or (args.output is not None and is_iceberg(args.output))
+        args.table_format = "iceberg" if iceberg and args.dialect != "markdown" else "hive"
     if args.table_format == "hive":
         print(ddl_text(args.dialect, args.table, args.output, args.name), end="")
         return 0

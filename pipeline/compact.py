@@ -154,7 +154,7 @@ def _compact_tables(output: str, partitions: list[str], table: str, config, cata
     days = 7.0 if retain_days is None else retain_days
     if days < 0:
         raise UsageError("--retain-days must not be negative")
-    out = output if is_remote(output) else str(Path(output).resolve())
+    out = output if is_remote(output) else os.path.abspath(output)  # as the run registered its files (no realpath)
     lock = OutputLock(out, "compact").acquire()
     try:
         tables = open_tables(open_catalog(out, catalog), out)

@@ -143,15 +143,24 @@ def choose_format(given: str | None, output: str, catalog: str | None) -> tuple[
     catalog lives under it) or when a catalog is named; an existing output keeps the format it has (plain folders
     become tables only when asked: `--format iceberg` or `scrapeline adopt`); plain folders on an object store
     without a catalog (an SQLite file cannot live there)."""
+    from scrapeline.pipeline.tables import has_table_metadata, is_iceberg
+
+    tables = is_iceberg(output) or has_table_metadata(output)
+    if given == "hive" and tables:
+        raise UsageError(f"{output} is Iceberg tables: plain files written into it would be in no table (and "
+                         f"`compact` would delete them); write plain folders to another output")
     if given is not None:
         return given, "given"
     if catalog:
         return "iceberg", "a catalog is named"
+    if is_iceberg(output):
+        return "iceberg", "the output's tables"
+    if tables:
+        raise UsageError(f"{output} is Iceberg tables in a catalog that is not the embedded one: name it with "
+                         f"--catalog (plain files written into it would be in no table)")
     if is_remote(output):
         return "hive", "an object-store output without --catalog (the embedded catalog is a local file)"
     root = os.path.abspath(output)
-    if os.path.isfile(os.path.join(root, "_catalog", "catalog.db")):
-        return "iceberg", "the output's tables"
     if any(os.path.isdir(os.path.join(root, d)) for d in ("articles", "teasers", "dead_letters", "_runs")):
         return "hive", "the output holds plain folders; `scrapeline adopt OUTPUT` makes them tables"
     return "iceberg", "the default"

@@ -58,6 +58,11 @@ TABLES: dict[str, TableSpec] = {
 MANIFEST_MERGE = {"commit.manifest-merge.enabled": "true", "commit.manifest.min-count-to-merge": "16"}
 """Appends merge the table's small manifests once there are 16 (pyiceberg's default: 100, and fast appends never):
 each run adds a manifest, and a reader or a commit reads them all. benchmarks/tables.py measures the difference."""
+METRICS = {"write.metadata.metrics.default": "counts", "write.metadata.metrics.column.published_at": "full",
+           "write.metadata.metrics.column.fetched_at": "full"}
+"""Column statistics in the manifests: value and null counts for every column, bounds for the times only (the
+default, truncate(16) bounds for every column, made each file's entry large: the body, title and lists are
+text; partitions prune by source and date). Measured: benchmarks/tables.py."""
 TABLE_ORDER = ("dead_letters", "teasers", "articles")
 """The order of a run's commits: a reader that sees a run's articles already sees its teasers and dead letters."""
 
@@ -102,6 +107,18 @@ def is_iceberg(output: str) -> bool:
     import os
 
     return not is_remote(output) and os.path.isfile(os.path.join(_local_path(output), "_catalog", "catalog.db"))
+
+
+def has_table_metadata(output: str) -> bool:
+    """The output's tables have metadata files (`<output>/_catalog/<table>/metadata/`, whatever their catalog):
+    it is an Iceberg output, even when its catalog is not the embedded one."""
+    from apache_beam.io.filesystems import FileSystems
+
+    pattern = f"{output.rstrip('/')}/_catalog/*/metadata/*.metadata.json"
+    try:
+        return bool(FileSystems.match([pattern], limits=[1])[0].metadata_list)
+    except Exception:  # noqa: BLE001 - no such folder, or a store the probe cannot list: no tables known
+        return False
 
 
 def read_rows(output: str, name: str, columns: Iterable[str], catalog: str | None = None) -> list[dict]:
@@ -153,7 +170,7 @@ def open_tables(catalog, output: str) -> dict:
                 "write.metadata.path": f"{root.rstrip('/')}/_catalog/{name}/metadata",
                 "write.metadata.delete-after-commit.enabled": "true",
                 "write.metadata.previous-versions-max": "100",
-                **MANIFEST_MERGE,
+                **MANIFEST_MERGE, **METRICS,
             })
             with table.update_spec() as update:
                 for column in spec.partition:
@@ -208,20 +225,28 @@ def _partition_record(table, partition: str):
                     for f in table.spec().fields))
 
 
-def _data_file(table, path: str, partition: str):
+def _stats_plan(table) -> tuple:
+    """What `_data_file` needs from the table's schema, computed once per commit (per file, it was a third of a
+    600-file commit's time)."""
+    from pyiceberg.io.pyarrow import compute_statistics_plan, parquet_path_to_id_mapping
+
+    return (compute_statistics_plan(table.schema(), table.metadata.properties),
+            parquet_path_to_id_mapping(table.schema()))
+
+
+def _data_file(table, path: str, partition: str, plan: tuple | None = None):
     """A DataFile for a committed Parquet file, its partition given (not inferred: the file has no such column)."""
     import pyarrow.parquet as pq
-    from pyiceberg.io.pyarrow import (compute_statistics_plan, data_file_statistics_from_parquet_metadata,
-                                      parquet_path_to_id_mapping)
+    from pyiceberg.io.pyarrow import data_file_statistics_from_parquet_metadata
     from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
 
     uri = _uri(path)
     source = table.io.new_input(uri)
     with source.open() as f:
         metadata = pq.read_metadata(f)
+    stats_columns, mapping = plan or _stats_plan(table)
     stats = data_file_statistics_from_parquet_metadata(
-        parquet_metadata=metadata, stats_columns=compute_statistics_plan(table.schema(), table.metadata.properties),
-        parquet_column_mapping=parquet_path_to_id_mapping(table.schema()))
+        parquet_metadata=metadata, stats_columns=stats_columns, parquet_column_mapping=mapping)
     return DataFile.from_args(
         content=DataFileContent.DATA, file_path=uri, file_format=FileFormat.PARQUET,
         partition=_partition_record(table, partition), file_size_in_bytes=len(source), sort_order_id=None,
@@ -248,6 +273,7 @@ def commit_run(tables: Mapping, run_id: str, added: Mapping[str, Iterable[dict]]
         if previous is not None:
             done[name] = previous
             continue
+        plan = _stats_plan(table)
         if swaps:
             stored = {_local_path(t.file.file_path): t.file for t in table.scan().plan_files()}
             missing = [s["old"] for s in swaps if s["old"] not in stored]
@@ -257,16 +283,16 @@ def commit_run(tables: Mapping, run_id: str, added: Mapping[str, Iterable[dict]]
                 with tx.update_snapshot(snapshot_properties=props).overwrite() as op:
                     for s in swaps:
                         op.delete_data_file(stored[s["old"]])
-                        op.append_data_file(_data_file(table, s["path"], s["partition"]))
+                        op.append_data_file(_data_file(table, s["path"], s["partition"], plan))
                     for f in new:
-                        op.append_data_file(_data_file(table, f["path"], f["partition"]))
+                        op.append_data_file(_data_file(table, f["path"], f["partition"], plan))
         else:
             merge = table.properties.get("commit.manifest-merge.enabled", "false") == "true"
             with table.transaction() as tx:
                 update = tx.update_snapshot(snapshot_properties=props)
                 with (update.merge_append() if merge else update.fast_append()) as op:
                     for f in new:
-                        op.append_data_file(_data_file(table, f["path"], f["partition"]))
+                        op.append_data_file(_data_file(table, f["path"], f["partition"], plan))
         table.refresh()
         done[name] = table.current_snapshot().snapshot_id
     return done
@@ -312,14 +338,14 @@ def snapshot_as_of(table, run_id: str) -> int | None:
     """The snapshot a reader of `table` saw right after run `run_id` committed: the run's own snapshot, or when
     the run did not change this table, the last one committed before the run's first commit in any table. None:
     the table was empty then. UsageError: no table of the output knows the run."""
-    snapshots = sorted(table.snapshots(), key=lambda s: s.timestamp_ms)
     own = snapshot_of_run(table, run_id)
     if own is not None:
         return own
     at = _run_commit_ms(table, run_id)
     if at is None:
         raise UsageError(f"no commit of run {run_id} is known (see `scrapeline history`)")
-    before = [s for s in snapshots if s.timestamp_ms <= at]
+    # the snapshot log: which snapshot was current when (a rolled-back snapshot is in the history, not current)
+    before = [e for e in table.metadata.snapshot_log if e.timestamp_ms <= at]
     return before[-1].snapshot_id if before else None
 
 
@@ -436,6 +462,7 @@ def compact_table(table, name: str, partitions: Iterable[str], max_rows: int, co
             new.append({"path": path, "partition": partition, "rows": len(chunk)})
         swaps.append((files, new))
         merged.append((partition, len(files), len(new)))
+    stats = _stats_plan(table)
     with table.transaction() as tx:
         with tx.update_snapshot(snapshot_properties={RUN_ID_PROPERTY: compaction_id,
                                                      "scrapeline.compaction": "true"}).overwrite() as op:
@@ -443,7 +470,7 @@ def compact_table(table, name: str, partitions: Iterable[str], max_rows: int, co
                 for f in old:
                     op.delete_data_file(f)
                 for f in new:
-                    op.append_data_file(_data_file(table, f["path"], f["partition"]))
+                    op.append_data_file(_data_file(table, f["path"], f["partition"], stats))
     table.refresh()
     return merged, already
 
@@ -521,6 +548,7 @@ class CommitPaneFn:
         import time
 
         from pyiceberg.exceptions import CommitFailedException
+        from sqlalchemy.exc import OperationalError
 
         pane = f"{self.run_id}/{element['path'].rsplit('/', 1)[1]}"
         for attempt in range(self.ATTEMPTS):
@@ -530,7 +558,7 @@ class CommitPaneFn:
                 done = commit_run({self.name: self._table}, pane, {self.name: [element]}, {},
                                   {"scrapeline.stream": "true"}, order=(self.name,))
                 return done[self.name]
-            except CommitFailedException:
+            except (CommitFailedException, OperationalError):  # another writer first, or SQLite locked meanwhile
                 self._table = None
                 time.sleep(random.uniform(0.02, 0.2) * (1 + attempt))
         raise RuntimeError(f"{self.name}: pane {pane} could not be committed in {self.ATTEMPTS} attempts "

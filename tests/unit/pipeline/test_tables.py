@@ -152,6 +152,15 @@ def test_the_format_of_a_run_when_none_is_given(tmp_path):
     assert fmt == "hive" and "scrapeline adopt" in why
     open_tables(open_catalog(str(folders)), str(folders))
     assert choose_format(None, str(folders), None)[0] == "iceberg"
+    from scrapeline.pipeline.errors import UsageError
+
+    with pytest.raises(UsageError, match="is Iceberg tables: plain files"):
+        choose_format("hive", str(folders), None)
+    # tables whose catalog is not the embedded one (written with --catalog): their metadata is there, no catalog.db
+    (folders / "_catalog" / "catalog.db").rename(folders / "elsewhere.db")
+    with pytest.raises(UsageError, match="name it with --catalog"):
+        choose_format(None, str(folders), None)
+    assert choose_format(None, str(folders), "rest")[0] == "iceberg"
 
 
 def test_a_table_as_a_run_left_it(tmp_path):
@@ -168,8 +177,27 @@ def test_a_table_as_a_run_left_it(tmp_path):
     assert api.read(str(tmp_path)).num_rows == 3
     assert sorted(api.read(str(tmp_path), as_of="r1")["title"].to_pylist()) == ["a", "b"]
     assert api.read(str(tmp_path), "teasers", as_of="r2").num_rows == 0  # no teaser commit yet: empty then
+    # a table empty at a run and written after it reads empty as of that run, not as it is now
+    teaser_dir = tmp_path / "teasers" / "source=daily" / "date=2025-08-06"
+    teaser_dir.mkdir(parents=True)
+    from scrapeline.transforms.core.records import TEASER_SCHEMA
+
+    when = dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc)
+    teaser = {f.name: None if f.nullable else {pa.string(): "x", pa.int32(): 0, pa.int64(): 0}.get(f.type, when)
+              for f in TEASER_SCHEMA} | {"captions": []}
+    pq.write_table(pa.Table.from_pylist([teaser], schema=TEASER_SCHEMA), teaser_dir / "part-r3.parquet")
+    commit_run(tables, "r3", {"teasers": [{"path": str(teaser_dir / "part-r3.parquet"),
+                                           "partition": "source=daily/date=2025-08-06"}]}, {})
+    assert api.read(str(tmp_path), "teasers").num_rows == 1
+    assert api.read(str(tmp_path), "teasers", as_of="r2").num_rows == 0
+    assert api.read(str(tmp_path), "articles", as_of="r3").num_rows == 3  # untouched by r3: as it was then
     with pytest.raises(UsageError, match="no commit of run r9"):
         api.read(str(tmp_path), as_of="r9")
+    plain = tmp_path / "plain"
+    _old_file(plain, "daily", "2025-08-06", ["a"])
+    with pytest.raises(UsageError, match="no Iceberg tables"):
+        api.read(str(plain))
+    assert not (plain / "_catalog").exists()  # reading made no catalog
 
 
 def test_iceberg_ddl_points_at_the_current_metadata_file(tmp_path, capsys):
