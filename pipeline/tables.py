@@ -169,7 +169,7 @@ def open_tables(catalog, output: str) -> dict:
             table = catalog.create_table(ident, schema=schema, location=f"{root.rstrip('/')}/{name}", properties={
                 "write.metadata.path": f"{root.rstrip('/')}/_catalog/{name}/metadata",
                 "write.metadata.delete-after-commit.enabled": "true",
-                "write.metadata.previous-versions-max": "100",
+                "write.metadata.previous-versions-max": "10",
                 **MANIFEST_MERGE, **METRICS,
             })
             with table.update_spec() as update:
