@@ -293,7 +293,7 @@ def commit_run(tables: Mapping, run_id: str, added: Mapping[str, Iterable[dict]]
                 with (update.merge_append() if merge else update.fast_append()) as op:
                     for f in new:
                         op.append_data_file(_data_file(table, f["path"], f["partition"], plan))
-        table.refresh()
+        # the transaction left `table` at the new metadata (pyiceberg Table._do_commit): no reload
         done[name] = table.current_snapshot().snapshot_id
     return done
 
