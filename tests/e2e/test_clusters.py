@@ -463,6 +463,7 @@ def test_flink_streaming_survives_a_lost_taskmanager(tmp_path):
               f"after the kill); checkpoints {counts}; watch exit {proc.returncode}")
         assert proc.returncode == 0, stderr[-3000:]
         ids = _article_ids(out)
+        assert (out / "_catalog" / "catalog.db").is_file(), "a new local output is Iceberg tables: panes commit"
         assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} articles written twice"
         assert set(ids) == expected
     finally:
