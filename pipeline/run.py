@@ -125,12 +125,14 @@ def prepare(inputs: list[str] | tuple[str, ...] = (), output: str = "out", *, co
 
     if table_format is not None and table_format not in FORMATS:
         raise UsageError(f"--format {table_format!r}: use one of {', '.join(FORMATS)}")
-    table_format, reason = choose_format(table_format, output, catalog)
     if table_format == "iceberg" and is_remote(output) and not catalog:
         raise UsageError(f"an Iceberg output on an object store ({output}) needs a catalog that is not a local "
                          f"file: name one with --catalog (see docs/tables.md), or write plain folders with --format hive")
     for what, location in [*(("input", i) for i in inputs), ("output", output)]:
         _probe_s3(f"{what} {location!r}", location, beam_options)
+    # after the probes: looking for tables lists the output, which on a store that does not answer retries for
+    # minutes (the probe says so in one line first)
+    table_format, reason = choose_format(table_format, output, catalog)
     output = _check_output(output)
     if table_format == "iceberg" and not is_remote(output):
         output = os.path.abspath(output)  # the table lists files by absolute path
