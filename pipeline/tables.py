@@ -63,6 +63,15 @@ METRICS = {"write.metadata.metrics.default": "counts", "write.metadata.metrics.c
 """Column statistics in the manifests: value and null counts for every column, bounds for the times only (the
 default, truncate(16) bounds for every column, made each file's entry large: the body, title and lists are
 text; partitions prune by source and date). Measured: benchmarks/tables.py."""
+
+
+def _metrics(schema: pa.Schema) -> dict[str, str]:
+    """METRICS for a table: a column's own setting only where the table has that column (Iceberg's REST catalog
+    refuses a setting for a column it does not have)."""
+    prefix = "write.metadata.metrics.column."
+    return {k: v for k, v in METRICS.items() if not k.startswith(prefix) or k[len(prefix):] in schema.names}
+
+
 TABLE_ORDER = ("dead_letters", "teasers", "articles")
 """The order of a run's commits: a reader that sees a run's articles already sees its teasers and dead letters."""
 
@@ -112,13 +121,30 @@ def is_iceberg(output: str) -> bool:
 def has_table_metadata(output: str) -> bool:
     """The output's tables have metadata files (`<output>/_catalog/<table>/metadata/`, whatever their catalog):
     it is an Iceberg output, even when its catalog is not the embedded one."""
+    import threading
+
     from apache_beam.io.filesystems import FileSystems
 
     pattern = f"{output.rstrip('/')}/_catalog/*/metadata/*.metadata.json"
-    try:
-        return bool(FileSystems.match([pattern], limits=[1])[0].metadata_list)
-    except Exception:  # noqa: BLE001 - no such folder, or a store the probe cannot list: no tables known
+    found: list[bool] = []
+
+    def look() -> None:
+        try:
+            found.append(bool(FileSystems.match([pattern], limits=[1])[0].metadata_list))
+        except Exception:  # noqa: BLE001 - no such folder, or a store that cannot be listed: no tables known
+            found.append(False)
+
+    if not is_remote(output):
+        look()
+        return found[0]
+    # a store that does not answer makes Beam's filesystems retry for minutes: give up on looking after 20 s
+    thread = threading.Thread(target=look, daemon=True)
+    thread.start()
+    thread.join(20.0)
+    if not found:
+        log.warning("could not list %s within 20 s to look for Iceberg tables; taking it as plain folders", output)
         return False
+    return found[0]
 
 
 def read_rows(output: str, name: str, columns: Iterable[str], catalog: str | None = None) -> list[dict]:
@@ -170,7 +196,7 @@ def open_tables(catalog, output: str) -> dict:
                 "write.metadata.path": f"{root.rstrip('/')}/_catalog/{name}/metadata",
                 "write.metadata.delete-after-commit.enabled": "true",
                 "write.metadata.previous-versions-max": "10",
-                **MANIFEST_MERGE, **METRICS,
+                **MANIFEST_MERGE, **_metrics(schema),
             })
             with table.update_spec() as update:
                 for column in spec.partition:
