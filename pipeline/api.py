@@ -61,24 +61,29 @@ def compact(output: str, partitions: Sequence[str] = (), table: str = "articles"
     return CompactSummary(tuple(merged), already, tuple(changed))
 
 
-def history(output: str, catalog: str | None = None) -> list[dict]:
-    """The snapshots of an Iceberg output's tables, oldest first (pipeline/tables.py `history`)."""
-    from scrapeline.pipeline.tables import history as table_history, is_iceberg, open_catalog, open_tables
+def _require_tables(output: str, catalog: str | None) -> None:
+    """Refuse an output with no tables to read (before opening a catalog, which would create an empty one)."""
+    from scrapeline.pipeline.tables import is_iceberg
 
     if not catalog and not is_iceberg(output):
         raise UsageError(f"{output} has no Iceberg tables in an embedded catalog (plain folders, or tables in a catalog "
                          f"you name with --catalog)")
+
+
+def history(output: str, catalog: str | None = None) -> list[dict]:
+    """The snapshots of an Iceberg output's tables, oldest first (pipeline/tables.py `history`)."""
+    from scrapeline.pipeline.tables import history as table_history, open_catalog, open_tables
+
+    _require_tables(output, catalog)
     return table_history(open_tables(open_catalog(output, catalog), output))
 
 
 def rollback(output: str, run_id: str, catalog: str | None = None) -> dict:
     """Undo run `run_id` of an Iceberg output, holding its lock; table -> the snapshot now current."""
     from scrapeline.pipeline.lock import OutputLock
-    from scrapeline.pipeline.tables import is_iceberg, open_catalog, open_tables, rollback as rollback_tables
+    from scrapeline.pipeline.tables import open_catalog, open_tables, rollback as rollback_tables
 
-    if not catalog and not is_iceberg(output):
-        raise UsageError(f"{output} has no Iceberg tables in an embedded catalog (plain folders, or tables in a catalog "
-                         f"you name with --catalog)")
+    _require_tables(output, catalog)
     lock = OutputLock(output, "rollback", run_id).acquire()
     try:
         return rollback_tables(open_tables(open_catalog(output, catalog), output), run_id)
@@ -105,11 +110,9 @@ def read(output: str, table: str = "articles", *, as_of: str | None = None, cata
     """Table `table` of an Iceberg output as a pyarrow Table: its current snapshot, or with `as_of=RUN_ID` as that
     run left it (the table's last snapshot up to and including the run's commit; `scrapeline history` lists the
     run ids). For DuckDB: `duckdb.sql("select ... from t")` over `t = api.read(...)`."""
-    from scrapeline.pipeline.tables import is_iceberg, open_catalog, snapshot_as_of
+    from scrapeline.pipeline.tables import open_catalog, snapshot_as_of
 
-    if not catalog and not is_iceberg(output):
-        raise UsageError(f"{output} has no Iceberg tables in an embedded catalog (plain folders, or tables in a catalog "
-                         f"you name with catalog=)")
+    _require_tables(output, catalog)
     cat = open_catalog(output, catalog)
     try:
         t = cat.load_table(f"scrapeline.{table}")
