@@ -69,6 +69,10 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
     # start), which over-counts the extracted side too: then neither side is exact and the check cannot tell.
     overcounted = attempted_only and accounted > extracted
     reread = attempted_only and files > 0 and c["files_read"] > files and extracted > accounted
+    # Records never read: the WARC bytes every read walked against the bytes its files (or ranges) hold. A read
+    # that stopped before its end (a crash inside a file) leaves bytes unwalked, however its records are counted.
+    warc_bytes, warc_read = c["warc.bytes"], c["warc.bytes_read"]
+    unread = warc_bytes - warc_read if not attempted_only else max(0, warc_bytes - warc_read)
     rows_per_partition: Counter = Counter()
     for f in manifest_files(output, run_id, "articles"):
         rows_per_partition[f["partition"]] += f["rows"]
@@ -98,6 +102,7 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
         "dead_letters_already_in_output": c["dead_letters.already_in_output"],
         "rows_per_partition": dict(sorted(rows_per_partition.items())),
         "records": c["records"],
+        "warc_bytes": {"in_files": warc_bytes, "read": warc_read},
         "containers": prefixed("container."),
         "skipped_records": prefixed("skipped."),
         "cleaning": prefixed("cleaned."),
@@ -109,8 +114,11 @@ def build_summary(counters: dict[str, int], output: str, run_id: str, inputs: li
             "written+duplicates+filtered+dead_lettered": accounted,
             # None: not verifiable (see why); the run is not failed for it, and says so
             "holds": None if reread and written == sum(rows_per_partition.values()) else
-            not no_metrics and (extracted == accounted or overcounted) and written == sum(rows_per_partition.values()),
+            not no_metrics and (extracted == accounted or overcounted) and written == sum(rows_per_partition.values())
+            and unread == 0,
             "metrics": "attempted" if attempted_only else "committed",
+            **({"why": f"{unread} bytes of WARC input were never read: a read stopped before the end of its file "
+                       f"(see the read dead letters)"} if unread else {}),
             **({"why": f"the runner returned no metrics for a run over {files} file(s): the accounting cannot be "
                        f"checked"} if no_metrics else {}),
             **({"why": "attempted metrics only (this runner commits none): they count the work of a recomputed "

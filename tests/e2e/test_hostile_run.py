@@ -70,3 +70,37 @@ def test_hostile_files_beside_good_ones(tmp_path):
     assert len(_table(out, "dead_letters")) == len(dead)
     assert len(_table(out, "articles")) == len(arts)
     assert _summary(out)["dead_letters_already_in_output"] == len(dead)
+
+
+def test_a_read_that_stops_inside_a_warc_fails_the_accounting(tmp_path, monkeypatch):
+    """Records never read are counted: a reader that stops partway through a WARC (here a simulated bug in the
+    parsing of its third record) leaves bytes of it unwalked, and the run's check fails and says so, although
+    every record it did see is accounted for."""
+    from tests.support.warc_builder import build_warc, html_page
+    import scrapeline.transforms.read.containers as containers
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "crawl.warc").write_bytes(build_warc(
+        [("response", f"https://ex.org/{i}", html_page(f"Story number {i} of the day", [BODY, f"Item {i}."]),
+          "text/html") for i in range(5)], gzip=False))
+    real = containers.parse_frame
+
+    def broken(frame, max_bytes):
+        if b"https://ex.org/2\r\n" in frame.header:
+            raise RuntimeError("simulated reader bug")
+        return real(frame, max_bytes)
+
+    monkeypatch.setattr(containers, "parse_frame", broken)
+    out = tmp_path / "out"
+    assert _run(inp, "--output", out, "--format", "hive") == 1
+    s = _summary(out)
+    assert s["warc_bytes"]["read"] < s["warc_bytes"]["in_files"] == (inp / "crawl.warc").stat().st_size
+    assert s["identity"]["holds"] is False and "bytes of WARC input were never read" in s["identity"]["why"]
+    assert s["dead_letters"] == {"read.unreadable": 1}  # what the read saw of it
+    # without the bug, the same input balances
+    monkeypatch.setattr(containers, "parse_frame", real)
+    out2 = tmp_path / "out2"
+    assert _run(inp, "--output", out2, "--format", "hive") == 0
+    s2 = _summary(out2)
+    assert s2["warc_bytes"]["read"] == s2["warc_bytes"]["in_files"] and s2["identity"]["holds"] is True

@@ -95,7 +95,7 @@ def test_mixed_directory_one_run(tmp_path, sample_path, sample_text):
     dead = ds.dataset(str(out / "dead_letters"), format="parquet", partitioning="hive").to_table().to_pylist()
     got = sorted((d["stage"], d["reason"], d["input_uri"].rsplit("/", 1)[1], d["record_index"]) for d in dead)
     assert got == [("read", "bad_json", "scraper.jsonl", 1),  # its line (0-based)
-                   ("read", "truncated_record", "crawl.warc.gz", starts[5])]  # its byte offset
+                   ("read", "truncated_gzip_member", "crawl.warc.gz", starts[5])]  # its byte offset
 
     (summary_file,) = (out / "_runs").glob("*.json")
     s = json.loads(summary_file.read_text())

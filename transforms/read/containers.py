@@ -5,14 +5,13 @@
 - jsonl: one JSON object a line; field names come from the config (`jsonl:` in configs/default.yaml); a record
   with HTML goes to HTML extraction, one with only text to the text-dump path. A bad line is a record error
   (with its line number); the next line goes on.
-- warc: WARC (and ARC, converted on the fly) read with warcio, streamed record by record: `response` (and
-  ARC) records with an HTML body become pages (url = WARC-Target-URI, fetched_at = WARC-Date); `request`,
-  `metadata`, `revisit`, `warcinfo` and non-HTML responses are skipped and counted; a record whose payload
-  (after its HTTP Content-Encoding) is larger than the limit is a `too_large` record error, read no further
-  than the limit and then drained in chunks, so the next record goes on; a payload that is not text is a
-  `binary` record error; a record that cannot be read (truncated: fewer bytes than its Content-Length says, or
-  corrupt) is a record error carrying its byte offset, and ends the file (the rest cannot be re-synchronised
-  safely); the records before it are ingested.
+- warc: WARC and ARC, framed record by record by framing.py (which finds where each record starts and ends,
+  and where reading resumes after a malformed one), each record then parsed by warcio (`parse_frame`):
+  `response` (and ARC) records with an HTML body become pages (url = WARC-Target-URI, fetched_at = WARC-Date);
+  `request`, `metadata`, `revisit`, `warcinfo` and non-HTML responses are skipped and counted; a payload larger
+  than the limit (after its HTTP Content-Encoding) is `too_large`; a payload that is not text is `binary`; HTTP
+  headers with binary bytes are `malformed_http_headers`; whatever warcio cannot parse is `malformed_record`.
+  Every record error carries its byte offset and costs that record only.
 
 warcio over FastWARC: FastWARC parses ~5x faster but reads no ARC and needs a C++ wheel on every worker;
 warcio reads both, is pure Python (installs anywhere Beam runs) and is not the bottleneck here (HTML parsing
@@ -25,15 +24,16 @@ streaming.
 
 from __future__ import annotations
 
-import dataclasses
 
 import codecs
+import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from scrapeline.transforms.read.framing import Bad, Frame, Framer
 from scrapeline.transforms.read.settings import JsonlFields
 
 
@@ -63,7 +63,7 @@ def decode_text(data: bytes) -> tuple[str, str, int]:
             pass
     return lenient, "utf-8", replaced
 
-__all__ = ["Record", "RecordError", "Skipped", "decode_html", "iter_jsonl", "iter_warc", "looks_binary", "one_page"]
+__all__ = ["Record", "RecordError", "Skipped", "decode_html", "iter_framed", "iter_jsonl", "iter_warc", "looks_binary", "one_page"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
@@ -242,79 +242,80 @@ def _page_skip_reason(rec) -> str | None:
     return None
 
 
-def warc_record_offsets(stream: BinaryIO) -> list[int]:
-    """The byte offset of every record of a record-gzipped or uncompressed WARC (contents skipped, not kept)."""
+def parse_frame(frame: Frame, max_record_bytes: int) -> Record | RecordError | Skipped:
+    """One framed WARC or ARC record -> a page, a record error, or a Skipped marker. warcio parses the record
+    (HTTP headers, chunked transfer, Content-Encoding; ARC converted to WARC); whatever it raises is this record's
+    error only (framing.py already found where the next record starts)."""
     from warcio.archiveiterator import ArchiveIterator
 
-    it = ArchiveIterator(stream, arc2warc=True)
-    it.INC_RECORD = ""
-    offsets = []
-    for _ in it:
-        offsets.append(it.get_record_offset())
-    return offsets
-
-
-def iter_warc(stream: BinaryIO, max_record_bytes: int = 256 * 1024 * 1024,
-              base: int = 0) -> Iterator[Record | RecordError | Skipped]:
-    """`base`: where `stream` starts in the file (a range of a larger WARC), added to every record offset."""
-    for out in _iter_warc(stream, max_record_bytes):
-        if base and isinstance(out, (Record, RecordError)):
-            out = dataclasses.replace(out, record_index=out.record_index + base)
-        yield out
-
-
-def _iter_warc(stream: BinaryIO, max_record_bytes: int) -> Iterator[Record | RecordError | Skipped]:
-    from warcio.archiveiterator import ArchiveIterator
-
-    it = ArchiveIterator(stream, arc2warc=True)
-    it.INC_RECORD = ""  # warcio writes its own warning to stderr; the record error below says it instead
-    offset = errors = 0
+    offset = frame.offset
+    kind = "record"
     try:
-        for rec in it:
-            kind = rec.rec_type
-            if not kind:
-                yield RecordError(it.offset or offset, "corrupt_record", f"record after byte {offset} has no WARC-Type", b"")
-                return
-            page = kind in ("response", "resource")
-            skip = _page_skip_reason(rec) if page else kind
-            # at most one byte past the limit is read (HTTP Content-Encoding and chunking undone as it streams)
-            payload = rec.content_stream().read(max_record_bytes + 1) if skip is None else b""
-            _drain(rec.raw_stream)  # what the payload reader left (trailers, non-page records, a too-large rest)
-            offset = it.get_record_offset()  # only after reading: warcio skips the unread content otherwise
-            if it.err_count > errors:
-                # Not followed by the blank lines that end a record: its Content-Length is wrong (bytes inserted
-                # or lost), and warcio skips what follows until something parses, quietly. Said, not lost.
-                errors = it.err_count
-                yield RecordError(offset, "misaligned_record",
-                                  f"{kind} record at byte {offset} is not followed by the blank lines that end a "
-                                  "record (wrong Content-Length?): data after it may be unreadable", b"")
-            missing = getattr(rec.raw_stream, "limit", 0) or 0
-            if missing > 0:
-                # warcio stops quietly at the end of a cut file; the record's Content-Length tells the truth
-                yield RecordError(
-                    offset, "truncated_record",
-                    f"{kind} record at byte {offset}: {missing} of its {rec.length} bytes are missing",
-                    payload[:2000],
-                )
-                return
-            if skip is not None:
-                yield Skipped(skip)
-                continue
-            if len(payload) > max_record_bytes:
-                yield RecordError(offset, "too_large", f"{kind} record at byte {offset}: payload larger than "
-                                  f"read.max_file_bytes={max_record_bytes}", payload[:2000])
-                continue
-            binary = looks_binary(payload[:8192])
-            if binary:
-                yield RecordError(offset, "binary", f"{kind} record at byte {offset} declared as HTML: {binary}",
-                                  payload[:2000])
-                continue
-            m = _HEADER_CHARSET.search(rec.http_headers.get_header("Content-Type") or "" if rec.http_headers
-                                       else rec.rec_headers.get_header("Content-Type") or "")
-            text, enc, replaced = decode_html(payload, m.group(1) if m else None)
-            yield Record(
-                offset, "html", text, url=rec.rec_headers.get_header("WARC-Target-URI"),
-                fetched_at=rec.rec_headers.get_header("WARC-Date"), encoding=enc, replaced_chars=replaced,
-            )
-    except Exception as e:  # warcio raises several types for corrupt input
-        yield RecordError(offset, "corrupt_record", f"record after byte {offset}: {type(e).__name__}: {e}", b"")
+        it = ArchiveIterator(io.BytesIO(frame.header + frame.content + (b"\r\n\r\n" if frame.kind == "warc" else b"\n")),
+                             arc2warc=True)
+        it.INC_RECORD = ""  # warcio's own stderr warning; a record error says it instead
+        rec = next(iter(it), None)
+        if rec is None:
+            return RecordError(offset, "malformed_record", f"record at byte {offset}: warcio finds no record in it",
+                               frame.header[:2000])
+        kind = rec.rec_type or kind
+        page = kind in ("response", "resource")
+        if page and rec.http_headers is not None:
+            bad = _bad_http_headers(rec.http_headers)
+            if bad:
+                return RecordError(offset, "malformed_http_headers", f"{kind} record at byte {offset}: {bad}",
+                                   frame.content[:2000])
+        skip = _page_skip_reason(rec) if page else kind
+        if skip is not None:
+            return Skipped(skip)
+        # at most one byte past the limit is read (HTTP Content-Encoding and chunking undone as it streams)
+        payload = rec.content_stream().read(max_record_bytes + 1)
+    except Exception as e:  # noqa: BLE001 - warcio raises many types for a malformed record
+        return RecordError(offset, "malformed_record", f"{kind} record at byte {offset}: {type(e).__name__}: {e}",
+                           (frame.header + frame.content)[:2000])
+    if len(payload) > max_record_bytes:
+        return RecordError(offset, "too_large", f"{kind} record at byte {offset}: payload larger than "
+                           f"read.max_file_bytes={max_record_bytes}", payload[:2000])
+    binary = looks_binary(payload[:8192])
+    if binary:
+        return RecordError(offset, "binary", f"{kind} record at byte {offset} declared as HTML: {binary}",
+                           payload[:2000])
+    headers = rec.http_headers if rec.http_headers is not None else rec.rec_headers
+    m = _HEADER_CHARSET.search(headers.get_header("Content-Type") or "")
+    text, enc, replaced = decode_html(payload, m.group(1) if m else None)
+    return Record(offset, "html", text, url=rec.rec_headers.get_header("WARC-Target-URI"),
+                  fetched_at=rec.rec_headers.get_header("WARC-Date"), encoding=enc, replaced_chars=replaced)
+
+
+_HEADER_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _bad_http_headers(http) -> str | None:
+    """Why a record's HTTP header block is unusable (binary bytes, no HTTP status line), or None."""
+    status = http.protocol + " " + http.statusline if http.protocol else http.statusline
+    if not status.startswith("HTTP/") and not http.protocol.startswith("HTTP/"):
+        return f"its HTTP status line is not HTTP: {status[:60]!r}"
+    for name, value in [("", status), *http.headers]:
+        if _HEADER_CONTROL.search(name) or _HEADER_CONTROL.search(value):
+            return f"its HTTP headers hold binary bytes: {(name + ': ' + value)[:60]!r}"
+    return None
+
+
+def iter_framed(framer: Framer, max_record_bytes: int) -> Iterator[Record | RecordError | Skipped]:
+    """Every record of a WARC or ARC stream, each with its own fate (see framing.py for the boundaries)."""
+    for frame in framer.frames():
+        if isinstance(frame, Bad):
+            yield RecordError(frame.offset, frame.reason, frame.error, frame.excerpt)
+        else:
+            yield parse_frame(frame, max_record_bytes)
+
+
+def iter_warc(stream: BinaryIO, max_record_bytes: int = 256 * 1024 * 1024) -> Iterator[Record | RecordError | Skipped]:
+    """Every record of a seekable WARC or ARC stream, uncompressed or gzipped (member by member)."""
+    from scrapeline.transforms.read.framing import gzip_member_chunks, plain_chunks
+
+    start = stream.tell()
+    gz = stream.read(2) == b"\x1f\x8b"
+    stream.seek(start)
+    chunks = gzip_member_chunks(stream, start) if gz else plain_chunks(stream, start)
+    yield from iter_framed(Framer(chunks, max_record_bytes, "member" if gz else "any"), max_record_bytes)

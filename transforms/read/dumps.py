@@ -43,11 +43,19 @@ from scrapeline.transforms.read.settings import ReadSettings
 from scrapeline.transforms.read.containers import (
     RecordError,
     Skipped,
+    iter_framed,
     iter_jsonl,
-    iter_warc,
     looks_binary,
     one_page,
-    warc_record_offsets,
+)
+from scrapeline.transforms.read.framing import (
+    Frame,
+    Framer,
+    _Break,
+    _Data,
+    gzip_member_chunks,
+    plain_chunks,
+    stream_chunks,
 )
 from scrapeline.transforms.core.times import plausible_time, parse_timestamp
 from scrapeline.transforms.core.metrics import count
@@ -344,14 +352,16 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
-def plan_ranges(path: str, records_per_range: int, min_bytes: int) -> list[tuple[int, int | None]] | None:
+def plan_ranges(path: str, records_per_range: int, min_bytes: int,
+                max_record_bytes: int = 256 << 20) -> list[tuple[int, int | None]] | None:
     """Byte ranges of about `records_per_range` records each, for a WARC (uncompressed or gzipped record by record,
     so any record offset is a place to start reading) of at least `min_bytes`; None: read the file whole.
 
     Ranges are what lets a large WARC spread over workers without its pages crossing a shuffle: each range is
     read and extracted where it lands, so a worker holds one range's pages at a time, not the file's (measured:
     memory grew ~1 MB a page when every page went through one Reshuffle). Costs one extra pass of
-    decompression over the file. Never raises: anything odd means "read it whole", where it is reported.
+    decompression over the file, framed exactly as the read frames it (framing.py), so a malformed record does
+    not end the plan either. Never raises: anything odd means "read it whole", where it is reported.
     """
     try:
         f = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
@@ -373,14 +383,30 @@ def plan_ranges(path: str, records_per_range: int, min_bytes: int) -> list[tuple
             f.seek(0)
             if compression == "gzip" and _one_gzip_member_holds_many_records(f):
                 return None
-            f.seek(0)
-            offsets = warc_record_offsets(f)
+            framer = _warc_framer(f, compression, 0, None, max_record_bytes)
+            offsets = [fr.offset for fr in framer.frames() if isinstance(fr, Frame) and fr.seekable]
     except Exception:  # noqa: BLE001
         return None
     if len(offsets) <= records_per_range or offsets[0] != 0:
         return None
     starts = offsets[::records_per_range]
     return list(zip(starts, [*starts[1:], None]))
+
+
+def _warc_framer(f, compression: str | None, start: int, end: int | None, max_record_bytes: int) -> Framer:
+    """The framer over a WARC/ARC file (or its byte range [start, end)): gzip member by member (a WARC gzipped
+    whole is one member holding every record), uncompressed as it is, bzip2/zstd through the streaming
+    decompressor (offsets are then positions in the decompressed stream, and no range is planned)."""
+    if compression is None:
+        f.seek(start)
+        return Framer(plain_chunks(f, start), max_record_bytes, "any", end)
+    if compression == "gzip":
+        f.seek(start)
+        return Framer(gzip_member_chunks(f, start), max_record_bytes, "member", end)
+    f.seek(0, io.SEEK_END)
+    size = f.tell()
+    f.seek(0)
+    return Framer(stream_chunks(iter_decompressed(f, compression, None), size), max_record_bytes, "none")
 
 
 def read_dump(path: str, mtime: float | None, settings: ReadSettings,
@@ -442,23 +468,23 @@ def _read_dump(path: str, mtime: float | None, s: ReadSettings,
             if container == "warc":
                 if first:
                     count("container.warc")
-                # A record-gzipped WARC is read by warcio member by member (record_index is then the member's
-                # offset in the file: seekable); a WARC gzipped whole (warcio refuses those), bz2 or zstd through a
-                # streaming view (record_index: the offset in the decompressed stream). Either way one record at a
-                # time, each bounded by max_file_bytes.
-                f.seek(0)
-                per_record_gzip = compression == "gzip" and not _one_gzip_member_holds_many_records(f)
-                f.seek(0)
-                base = 0
-                if byte_range is not None and (compression is None or per_record_gzip):
-                    base, end = byte_range
-                    f.seek(base)
-                    stream = io.BufferedReader(_Limited(f, None if end is None else end - base), _CHUNK)
-                else:
-                    stream = f if compression is None or per_record_gzip else io.BufferedReader(
-                        _StreamReader(iter_decompressed(f, compression, None)), _CHUNK)
-                for rec in iter_warc(stream, s.max_file_bytes, base):
+                # Framed record by record (framing.py): a malformed record or gzip member is one dead letter and
+                # reading resumes at the next record. The bytes walked are counted against the bytes there are: a
+                # read that stopped early shows in the run's accounting as bytes never read.
+                f.seek(0, io.SEEK_END)
+                start, end = byte_range if byte_range is not None else (0, None)
+                count("warc.bytes", (f.tell() if end is None else end) - start)
+                framer = _warc_framer(f, compression, start, end, s.max_file_bytes)
+                for rec in iter_framed(framer, s.max_file_bytes):
                     yield from _emit(rec, path, "warc", sidecar, mtime, s)
+                count("warc.bytes_read", (framer.raw_reached if framer.raw_reached is not None else start) - start)
+                return
+            if container == "jsonl" and compression == "gzip":
+                # member by member: a corrupt or cut member costs its own lines, not the file's
+                data, breaks = _gzip_members_text(f, s.max_file_bytes)
+                yield from _read_records(data, container, path, sidecar, mtime, s)
+                for brk in breaks:
+                    yield _dead(s, brk.reason, path, brk.error, b"", brk.raw)
                 return
             if head_error is not None:
                 raise head_error
@@ -469,6 +495,29 @@ def _read_dump(path: str, mtime: float | None, s: ReadSettings,
         except Exception as e:
             yield _dead(s, "unreadable", path, e)
             return
+    yield from _read_records(data, container, path, sidecar, mtime, s)
+
+
+def _gzip_members_text(f, limit: int) -> tuple[bytes, list]:
+    """A gzipped text file's bytes, member by member, and the breaks (corrupt or cut members) between them; a
+    break ends a line (the line it cuts is then a bad record of its own)."""
+    f.seek(0)
+    parts: list[bytes] = []
+    breaks = []
+    size = 0
+    for item in gzip_member_chunks(f):
+        if isinstance(item, _Data):
+            size += len(item.data)
+            if size > limit:
+                raise _too_large(limit)
+            parts.append(item.data)
+        elif isinstance(item, _Break):
+            breaks.append(item)
+            parts.append(b"\n")
+    return b"".join(parts), breaks
+
+
+def _read_records(data: bytes, container: str, path: str, sidecar: dict, mtime: float | None, s: ReadSettings):
     count("bytes_read", len(data))
     if not data.strip():
         yield _dead(s, "empty", path, "the file holds no text", data[: s.excerpt_chars])
