@@ -3,8 +3,9 @@
 Seeds are the real inputs shipped in the repo (the reference sample, the golden HTML pages, the golden WARC) plus
 a JSONL built from them; each mutation is what a real crawl does to a file: truncation, byte flips, random bytes,
 lone surrogates (JSON escapes, UTF-7), huge lines, deep nesting, compression bombs, binaries under text names,
-odd charsets, absurd dates, re-encoding, and compression over all of it. `mutate(seed, rng)` is deterministic
-in the Random it is given, so a failing case is replayed from its seed number.
+odd charsets, absurd dates, re-encoding, stray node types (comments, PIs, CDATA, entities), and compression over
+all of it. `mutate(seed, rng)` is deterministic in the Random it is given, so a failing case is replayed from its
+seed number.
 """
 
 from __future__ import annotations
@@ -160,10 +161,28 @@ def _bad_utf8(d: bytes, r: random.Random) -> bytes:
     return bytes(b)
 
 
+_NODES = (b"<!-- c -->", b"<!---->", b"<!-- <p>x</p> -->", b"<?pi x?>", b"<?xml version='1.0'?>",
+          b"<![CDATA[ z ]]>", b"<!DOCTYPE x>", b"&#0;", b"&#xD800;", b"&bogus;", b"&amp;&lt;", b"<!", b"<?", b"-->",
+          b"<!--[if IE]><p>x</p><![endif]-->")
+
+
+def _nodes(d: bytes, r: random.Random) -> bytes:
+    """Node types where elements or text were expected: comments, processing instructions, CDATA, doctypes and
+    entities, before tags and inside text (a comment followed by "(c) 2008 ..." once crashed the split)."""
+    b = bytearray(d)
+    for _ in range(r.randint(1, 40)):
+        at = r.randrange(len(b) + 1)
+        lt = b.find(b"<", at)
+        gt = b.find(b">", at)
+        at = r.choice([i for i in (at, lt, gt + 1 if gt >= 0 else -1) if i >= 0])
+        b[at:at] = r.choice(_NODES) + (r.choice([b"(c) 2008 Gazette", b"\xc2\xa9 Ltd", b"By Ann Lee", b""]))
+    return bytes(b)
+
+
 _MUTATIONS: dict[str, Callable[[bytes, random.Random], bytes]] = {
     "truncate": _truncate, "flip": _flip, "random_bytes": _random_bytes, "surrogates": _surrogates,
     "huge_line": _huge_line, "deep": _deep, "charset": _charset, "dates": _dates, "reencode": _reencode,
-    "bad_utf8": _bad_utf8,
+    "bad_utf8": _bad_utf8, "nodes": _nodes,
 }
 _WEIGHTS = {"huge_line": 0.3, "deep": 0.5}  # the expensive ones, a little rarer
 

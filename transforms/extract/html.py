@@ -315,6 +315,10 @@ def _copyright_holder(tree) -> str | None:
                            "'copyright') or contains(., '(c)') or contains(., '(C)')]")[-6:][::-1]:
         text = _text(str(node))
         parent = node.getparent()
+        while parent is not None and not isinstance(parent.tag, str):
+            # the tail of a comment or processing instruction: the line is its element's (a comment has no
+            # text_content: lxml raised "Input object is not an XML element: HtmlComment" on a real 2008 page)
+            parent = parent.getparent()
         if parent is not None and len(text) < 30:  # "©" alone in its own element: read the whole line
             text = _text(parent.text_content())
         for m in _COPYRIGHT.finditer(text[:300]):

@@ -118,3 +118,34 @@ def test_publisher_without_metadata_from_the_title_affix_then_the_copyright_line
     meta, _ = _meta("<html><head><meta property='og:site_name' content='The Paper'><title>A - B</title></head>"
                     "<body></body></html>")
     assert meta.site == "The Paper"  # metadata first
+
+
+_STORY = "".join(f"<p>Sentence {i} of the story tells what the council decided about the bridge repairs.</p>"
+                 for i in range(12))
+_PAGE = ("<!DOCTYPE html><html><head><title>Bridge repairs - Gazette</title></head><body><article><h1>Bridge "
+         "repairs</h1>" + _STORY + "</article><footer>Contact</footer></body></html>")
+_NODES = ["<!-- c -->", "<!---->", "<?php echo 1 ?>", "<![CDATA[ z ]]>", "&#0;", "&bogus;", "<!--[if IE]>x<![endif]-->"]
+_AFTER = ["(c) 2008 Gazette Ltd", "\u00a9 Gazette", "By Ann Lee", "Copyright 2008 The Gazette", ""]
+
+
+def test_split_never_crashes_on_any_node_type_anywhere():
+    """A comment (or PI, CDATA, entity) where an element or text was expected: the split goes on. A comment
+    followed by a short copyright line ("<!-- x -->(c) 2008 ...") made lxml raise "Input object is not an XML
+    element: HtmlComment" on a real 2008 page, and the page was lost."""
+    places = ["<body>", "<article>", "<h1>", "</h1>", "<p>", "</p>", "</article>", "<footer>", "</footer>", "</body>",
+              "<head>", "<title>"]
+    for node in _NODES:
+        for after in _AFTER:
+            for place in places:
+                html = _PAGE.replace(place, place + node + after, 1)
+                split = split_html_page(html, None, C.date_languages, None, C.cards)
+                assert split.articles, (node, after, place)
+                words = len(" ".join(split.articles[0].body_lines).split())
+                assert words >= 150, (node, after, place, words)  # the story is still found
+
+
+def test_a_copyright_line_after_a_comment_names_the_publisher():
+    html = _PAGE.replace("<footer>Contact", "<footer><!-- legal --> (c) 2008 Harbour Gazette Ltd")
+    html = html.replace("<title>Bridge repairs - Gazette</title>", "<title>Bridge repairs</title>")
+    split = split_html_page(html, None, C.date_languages, None, C.cards)
+    assert split.meta.site == "Harbour Gazette Ltd"
