@@ -21,6 +21,7 @@ from tests.support.paths import REPO
 
 CASES = sorted(p.parent for p in (Path(__file__).parent.parent / "cases").glob("*/*/case.json"))
 FIELDS = ["role", "position", "record_index", "title", "body", "captions", "source", "source_name", "url", "author",
+          "authors", "language",
           "published_at", "updated_at",
           "fetched_at", "date_source", "word_count", "duplicate_count", "duplicate_titles", "duplicate_sources"]
 TEASER_FIELDS = ["position", "record_index", "title", "dek", "url", "captions", "source", "source_name",

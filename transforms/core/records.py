@@ -110,6 +110,10 @@ class RawArticle:
     """When the page says the article was last modified (JSON-LD dateModified, article:modified_time)."""
     captions: tuple[str, ...] = ()
     """A teaser's image captions (an article's are taken out of its body by the cleaning rules)."""
+    authors: tuple[str, ...] = ()
+    """Every author the page names (`author` is the first)."""
+    language_claim: str | None = None
+    """The language the page claims (ISO 639-1), checked against the body when the article is built."""
 
     def __post_init__(self) -> None:
         _sanitise(self)
@@ -169,6 +173,10 @@ class Article:
     updated_at: dt.datetime | None = None
     teased_on: tuple[str, ...] = ()
     """The pages (url, else `input_uri#record_index`) that carried a teaser of this article (transforms/link.py)."""
+    authors: tuple[str, ...] = ()
+    """Every author the page names, in its order (`author` is the first)."""
+    language: str | None = None
+    """ISO 639-1: the page's claim checked against the body by a detector (transforms/extract/language.py)."""
     # Not columns (record_to_row leaves them out): what the batch graph carries while the body is spilled.
     body_ref: str | None = field(default=None, metadata={"column": False})
     """The spill file that holds the body (transforms/dedup/spill.py). While `body` is None the article is *slim*: it
@@ -186,7 +194,9 @@ class Article:
 
     @property
     def partition_date(self) -> dt.date:
-        return (self.published_at or self.fetched_at).astimezone(dt.timezone.utc).date()
+        """The published day in the offset the page gave (its own calendar day), else the fetch day (UTC)."""
+        return self.published_at.date() if self.published_at is not None else \
+            self.fetched_at.astimezone(dt.timezone.utc).date()
 
     @property
     def location(self) -> str:
@@ -290,6 +300,9 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("teased_on", pa.list_(pa.string())),
         pa.field("ingested_at", _TS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
+        # every author (author is the first); null in files written before 0.4
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("language", pa.string()),  # ISO 639-1; null when unknown and in files written before 0.4
     ]
 )
 
@@ -398,7 +411,11 @@ _ARTICLE_DOCS = {
                   "null in files written before 0.3",
     "fetched_at": "when the page was fetched (the dump's metadata, its sidecar, --fetched-at, else the file's mtime)",
     "date_source": "`published` or `fetched`: what the `date` partition comes from",
-    "author": "byline, when the page gives one",
+    "author": "the first author, when the page names one (a person: not the site, not \"Staff\")",
+    "authors": "every author the page names, in its order (`author` is the first); null in files written before 0.4",
+    "language": "ISO 639-1 code: the page's claim (`<html lang>`, `og:locale`, Content-Language) checked against "
+                "the body by a detector (py3langid), the detector's answer when the page claims none; null when "
+                "unknown and in files written before 0.4",
     "word_count": "words in `body`",
     "captions": "captions and photo credits taken out of the body",
     "input_uri": "lineage: the dump the page came from",
@@ -418,7 +435,8 @@ _ARTICLE_DOCS = {
     "ingested_at": "when the run that wrote the row started",
     "pipeline_version": "the scrapeline version that wrote the row",
     "source": "publisher slug `[a-z0-9-]`, at most 80 characters",
-    "date": "published date (UTC), else the fetch date (`date_source` says which)",
+    "date": "the published day as the page states it (in the page's own time offset), else the fetch date (UTC); "
+            "`date_source` says which",
 }
 _TEASER_DOCS = {
     "teaser_id": "xxh3-64 hex of the page it was seen on and its url (else title): the same card on the same page "

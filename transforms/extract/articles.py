@@ -18,6 +18,7 @@ import apache_beam as beam
 from scrapeline.transforms.extract.settings import CleaningRules, LayoutProfile
 from scrapeline.transforms.extract.settings import ExtractSettings
 from scrapeline.transforms.extract.clean import clean_body, clean_line_text
+from scrapeline.transforms.extract.language import article_language
 from scrapeline.transforms.core.keys import article_id, normalise_words, story_key
 from scrapeline.transforms.extract.metadata import UNKNOWN_SOURCE, published_time, source_slug
 from scrapeline.transforms.core.keys import page_id
@@ -136,6 +137,8 @@ def build_article(
     updated, why = published_time(raw.updated_raw, page.fetched_at, config.date_languages)
     if why:
         count(f"dates.refused_updated.{why}")
+    language, decided = article_language(raw.language_claim, cleaned.body)
+    count(f"language.{decided}")
     url = raw.url or (page.url if raw.role == "main" else None)
     name = raw.source or page.site or site
     slug = source_slug(name, config.source_slugs, url)
@@ -168,6 +171,9 @@ def build_article(
         pipeline_version=version,
         updated_at=updated,
         link_keys=article_link_keys(url, cleaned.body),
+        authors=tuple(a for a in (repair_mojibake(x) for x in raw.authors) if a) or
+        ((raw.author,) if raw.author else ()),
+        language=language,
     )
 
 

@@ -30,12 +30,17 @@ _SLUG_OK = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 def published_time(
     raw: str | None, fetched_at: dt.datetime, languages: tuple[str, ...] = ("en",)
 ) -> tuple[dt.datetime | None, str | None]:
-    """(the published time a page states, in UTC, or None; why it was refused: `unparsed`, `before_1990`,
-    `after_fetch`, or None). Relative phrases resolve against `fetched_at`. Never raises."""
+    """(the published time a page states, or None; why it was refused: `unparsed`, `before_1990`,
+    `after_fetch`, or None). Relative phrases resolve against `fetched_at`. Never raises.
+
+    An ISO time keeps the offset the page wrote it in: the instant is the same (stored in UTC), and its calendar
+    day is the page's own, which is the day the `date` partition takes. "2025-03-01T23:30:00-05:00" was
+    published on March 1st where it was written; in UTC it is March 2nd (14 of the dev-set misses were that)."""
     if not raw or not raw.strip():
         return None, None
     try:
-        t = parse_timestamp(raw)
+        t = parse_timestamp(raw, keep_offset=True)
+        t.astimezone(dt.timezone.utc)  # an offset that overflows in UTC (year 9999 +14:00) is no date
     except (ValueError, OverflowError):
         t = None
     if t is None:
