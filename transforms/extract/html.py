@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from collections import Counter
 from functools import lru_cache
 from html import unescape
 from dataclasses import dataclass
@@ -365,16 +366,67 @@ def _publisher_without_metadata(title: str, headlines: list[str], tree, page_url
             count(f"publisher.from.{how}")
             return name
     base = head.find("base", href=True) if head is not None else None
-    for candidate in (page_url, base.get("href") if base else None):
-        try:
-            host = (urlsplit(candidate).hostname or "").removeprefix("www.") if candidate else ""
-        except ValueError:
-            host = ""
+    for how, candidate in (("url", page_url), ("url", base.get("href") if base else None),
+                           ("feed", _feed_url(head)), ("search_form", _form_action(tree)),
+                           ("links", _link_majority(tree))):
+        host = _host(candidate)
         if host:
-            count("publisher.from.url")
+            count(f"publisher.from.{how}")
             return host
     count("publisher.unknown")
     return None
+
+
+def _host(url: str | None) -> str:
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.") if url and url.startswith(("http", "//")) else ""
+    except ValueError:
+        return ""
+
+
+def _feed_url(head) -> str | None:
+    """The site's own RSS/Atom feed (`<link rel=alternate type=application/rss+xml>`): on the site's host."""
+    if head is None:
+        return None
+    for link in head.find_all("link", href=True)[:40]:
+        kind = (link.get("type") or "").lower()
+        if "rss" in kind or "atom" in kind:
+            host = _host(link["href"])
+            if host and not _THIRD_PARTY.search(host):
+                return link["href"]
+    return None
+
+
+def _form_action(tree) -> str | None:
+    """The site search form's absolute action url (legacy pages: `<form action="http://www.site.com/search">`)."""
+    for action in (tree.xpath("//form[@action][.//input[@type='text' or @name='q' or @name='query' or "
+                              "@name='search' or @name='s']]/@action")[:5] if tree is not None else []):
+        if "search" in action.lower() and _host(action) and not _THIRD_PARTY.search(_host(action)):
+            return action
+    return None
+
+
+_THIRD_PARTY = re.compile(
+    r"(?:^|\.)(?:facebook|twitter|x|google|googleapis|googlesyndication|doubleclick|youtube|instagram|linkedin|"
+    r"pinterest|reddit|addthis|sharethis|feedburner|wordpress|blogger|apple|microsoft|adobe|amazon|akamai|"
+    r"cloudfront|gstatic|yahoo|bing|wikipedia|w3|creativecommons|digg|delicious|stumbleupon|technorati|"
+    r"feedblitz|disqus|gravatar|flickr|tumblr|whatsapp|t)\.[a-z.]+$")
+
+
+def _link_majority(tree) -> str | None:
+    """The host most of the page's absolute links point to, when it clearly dominates (at least 5 links and 40 %
+    of them, third-party hosts left out): a page links mostly to its own site."""
+    if tree is None:
+        return None
+    hosts = Counter()
+    for href in tree.xpath("//a/@href")[:2000]:
+        host = _host(href)
+        if host and not _THIRD_PARTY.search(host):
+            hosts[host] += 1
+    if not hosts:
+        return None
+    (host, n), total = hosts.most_common(1)[0], sum(hosts.values())
+    return f"http://{host}/" if n >= 5 and n >= 0.4 * total else None
 
 
 def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages: tuple[str, ...],

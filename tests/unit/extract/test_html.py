@@ -149,3 +149,23 @@ def test_a_copyright_line_after_a_comment_names_the_publisher():
     html = html.replace("<title>Bridge repairs - Gazette</title>", "<title>Bridge repairs</title>")
     split = split_html_page(html, None, C.date_languages, None, C.cards)
     assert split.meta.site == "Harbour Gazette Ltd"
+
+
+def test_a_page_without_url_or_publisher_metadata_is_named_by_its_feed_search_form_or_links():
+    body = "".join(f"<p>Paragraph {i} of a legacy story about the harbour and the ferry timetable.</p>"
+                   for i in range(10))
+
+    def site(head="", extra=""):
+        html = f"<html><head><title>Ferry timetable</title>{head}</head><body>{body}{extra}</body></html>"
+        return split_html_page(html, None, C.date_languages, None, C.cards).meta.site
+
+    assert site() is None
+    assert site('<link rel="alternate" type="application/rss+xml" href="http://www.harbourpost.example/rss.xml">') \
+        == "harbourpost.example"
+    assert site(extra='<form action="http://search.harbourpost.example/search"><input type="text" name="q"></form>') \
+        == "search.harbourpost.example"
+    links = "".join(f'<a href="http://www.harbourpost.example/news/{i}">more</a>' for i in range(6))
+    shares = "".join(f'<a href="https://www.facebook.com/share?{i}">share</a>' for i in range(20))
+    assert site(extra=links + shares) == "harbourpost.example"  # social links are not the site
+    few = "".join(f'<a href="http://www.harbourpost.example/news/{i}">more</a>' for i in range(3))
+    assert site(extra=few) is None  # too few to tell
