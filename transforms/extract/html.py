@@ -691,6 +691,33 @@ def _parse(html: str):
         return None
 
 
+_THIN_WORDS = 50
+"""Below this many words, trafilatura's main text is thin: a second extractor is asked (`_second_opinion`)."""
+
+
+def _second_opinion(html: str, first: str) -> str:
+    """The better of trafilatura's thin result and trafilatura's baseline extractor (JSON-LD articleBody, else the
+    page's <article>/<p> text, on a fresh parse: the first pass pruned its tree). The baseline is kept when it
+    has at least twice the words (and at least `_THIN_WORDS`... or the first found none): on 2008 pages
+    trafilatura returned nothing for pages with hundreds of words of article text, which then became
+    `too_short`. Counted: `extract.second_opinion.{asked,used}`."""
+    import trafilatura
+
+    count("extract.second_opinion.asked")
+    tree = _parse(html)
+    if tree is None:
+        return first
+    try:
+        _, text, _ = trafilatura.baseline(tree)
+    except Exception:  # noqa: BLE001 - a second opinion that fails leaves the first
+        return first
+    mine, theirs = len(first.split()), len((text or "").split())
+    if theirs >= 2 * mine and (theirs >= _THIN_WORDS or mine == 0):
+        count("extract.second_opinion.used")
+        return text
+    return first
+
+
 _SAME_STORY_MIN_WORDS = 50
 _SHINGLE_WORDS = 5
 
@@ -722,6 +749,8 @@ def split_html_page(html: str, url: str | None, date_languages: tuple[str, ...],
     if layout_tables:
         count("html.layout_table_pages")
     main_text = extract_main_text(tree, meta.url, precision=layout_tables > 0) if tree is not None else ""
+    if len(main_text.split()) < _THIN_WORDS and tree is not None:
+        main_text = _second_opinion(html, main_text)
     if not meta.published and tree is not None:
         # last: htmldate may prune the tree it is given
         meta = dataclasses.replace(meta, published=_first_real_date(

@@ -169,3 +169,19 @@ def test_a_page_without_url_or_publisher_metadata_is_named_by_its_feed_search_fo
     assert site(extra=links + shares) == "harbourpost.example"  # social links are not the site
     few = "".join(f'<a href="http://www.harbourpost.example/news/{i}">more</a>' for i in range(3))
     assert site(extra=few) is None  # too few to tell
+
+
+def test_a_thin_main_text_gets_a_second_opinion_and_the_better_one_is_kept(monkeypatch):
+    """When trafilatura returns nothing (it did on real 2008 pages with hundreds of words of story), the baseline
+    extractor is asked, and kept when it finds at least twice the words; a first result that is not thin is
+    never second-guessed."""
+    import scrapeline.transforms.extract.html as H
+
+    html = _PAGE
+    assert len(H._second_opinion(html, "").split()) >= 150  # nothing found first: the baseline's story
+    assert H._second_opinion(html, "Bridge repairs") != "Bridge repairs"
+    long_enough = " ".join(["word"] * 120)
+    assert H._second_opinion(_PAGE.replace(_STORY, "<p>Short note only.</p>"), long_enough) == long_enough
+    monkeypatch.setattr(H, "extract_main_text", lambda *a, **k: "")
+    split = split_html_page(html, None, C.date_languages, None, C.cards)
+    assert len(" ".join(split.articles[0].body_lines).split()) >= 150  # not `too_short`
