@@ -89,12 +89,45 @@ def _one(args):
     if row is None:
         return pid, None, dead
     return pid, {
+        "title_candidates": _title_candidates(html),
         "title": row.title, "title_source": row.title_source, "author": row.author,
         "authors": list(getattr(row, "authors", ()) or ()), "language": getattr(row, "language", None),
         "published_day": published_day(row), "updated_day": row.updated_at.date().isoformat() if row.updated_at else None,
         "published_utc_day": row.published_at.astimezone(dt.timezone.utc).date().isoformat() if row.published_at else None,
         "source_name": row.source_name, "date_source": row.date_source,
     }, dead
+
+
+def _title_candidates(html: str) -> dict[str, str]:
+    """The page's title sources (h1s, JSON-LD headline, og/twitter title, <title> and it with the site cut), to
+    say where a title miss comes from."""
+    from html import unescape
+
+    from bs4 import BeautifulSoup
+
+    from scrapeline.transforms.extract import html as H
+
+    tree, head = H._parse(html), BeautifulSoup(H._head_document(html), "lxml")
+    meta = H._meta_index(head)
+    lds = [o for o in H._jsonld_objects(head) if H._types(o) & H._ARTICLE_TYPES]
+    site = H._first(meta, "og:site_name", "application-name", "publisher")
+    title = head.find("title")
+    title = H._text(title.get_text()) if title else None
+    out = {f"h1_{i}": H._tree_text(h) for i, h in enumerate(tree.xpath("//h1")[:4] if tree is not None else [])}
+    headline = lds[0].get("headline") if lds else None
+    out.update({"ld": H._text(unescape(headline)) if isinstance(headline, str) else None,
+                "og": H._first(meta, "og:title"), "twitter": H._first(meta, "twitter:title"), "title": title,
+                "title_stripped": H._strip_site(title, site) if title else None})
+    return {k: v for k, v in out.items() if v}
+
+
+def _title_miss(row: dict, gold: str) -> str:
+    hits = [k for k, v in row["title_candidates"].items() if norm(v) == norm(gold)]
+    if not hits:
+        return "gold is none of the page's title sources"
+    if row["title_source"] == "h1" and not any(k.startswith("h1") for k in hits):
+        return "gold is the meta title, the page's h1 differs (h1 kept)"
+    return f"gold is another source ({'/'.join(sorted(hits))}), chosen {row['title_source']}"
 
 
 def _days_apart(a: str | None, b: str) -> int | None:
@@ -152,7 +185,7 @@ def main() -> None:
 
     t_exact = score("title", lambda g: g.get("title"), lambda r: r["title"], lambda a, b, r: exact(a) == exact(b))
     t_norm = score("title", lambda g: g.get("title"), lambda r: r["title"], lambda a, b, r: norm(a) == norm(b),
-                   lambda r, g: f"title_source={r['title_source']}")
+                   _title_miss)
     d_pub = score("date", lambda g: g.get("publish_date"), lambda r: r["published_day"], lambda a, b, r: a == b,
                   lambda r, g: "no date" if r["published_day"] is None else
                   "one day off" if _days_apart(r["published_day"], g) == 1 else

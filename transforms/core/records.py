@@ -463,8 +463,10 @@ _TEASER_DOCS = {
     "date": "the day the page was fetched (UTC)",
 }
 _DEAD_LETTER_DOCS = {
-    "reason": "why: e.g. corrupt_compression, too_large, binary, empty, no_records, bad_json, truncated_record, "
-              "misaligned_record, corrupt_record, unrecognised_block, too_short, unexpected_error",
+    "reason": "why: e.g. corrupt_compression, too_large, binary, empty, no_records, bad_json; a WARC/ARC record's "
+              "malformed_header, bad_content_length, malformed_http_headers, malformed_record, truncated_record, "
+              "corrupt_gzip_member, truncated_gzip_member, not_a_record; unrecognised_block, too_short, "
+              "unexpected_error",
     "input_uri": "lineage: the input file",
     "record_index": "lineage: the record in the file, when the failure is within one",
     "position": "lineage: the article on the page, when the failure is within one",
