@@ -4,7 +4,8 @@ How a file is read (`read_dump`, a pure generator under the thin `_ReadDumpFn`):
 - compression is detected from the magic bytes first (gzip 1f8b, bzip2 "BZh", zstd 28b52ffd), else the file
   extension. Every decompressor streams, with the limit enforced while reading: at most `max_file_bytes` come
   out of a file (a WARC: of each record), and a bomb is refused as `too_large` after that many bytes, never
-  inflated whole. A truncated or corrupt stream is a dead letter (stage read, reason corrupt_compression);
+  inflated whole. A truncated or corrupt stream is a dead letter (stage read, reason corrupt_compression); a
+  gzipped WARC or JSONL is read member by member, so a corrupt or cut member costs its own records only;
 - a payload that is not text (an executable, an image, an archive: known magic numbers, or a large share of
   control bytes) is a `binary` dead letter, decided by content, not by extension;
 - bytes are decoded as UTF-8 (BOM allowed), also when a few sequences are invalid (they are replaced and
@@ -13,7 +14,9 @@ How a file is read (`read_dump`, a pure generator under the thin `_ReadDumpFn`):
 - the container (text, html, jsonl, warc/arc) is known by extension, else by sniffing the first bytes, and
   its records are read by transforms/read/containers.py; WARC is streamed record by record, never loaded whole;
 - every record has its own fate: a record that cannot be read becomes one dead letter and the next record goes
-  on; a file that yields nothing at all is a dead letter too;
+  on (WARC and ARC records are framed by framing.py, which resumes at the next record boundary); a file that
+  yields nothing at all is a dead letter too; the WARC bytes walked are counted against the bytes there are
+  (`warc.bytes`, `warc.bytes_read`), so a read that stopped early fails the run's check;
 - `fetched_at` comes from, in order: the record's own metadata (JSONL field, WARC-Date), a sidecar file
   `<dump>.meta.json` (or `<dump without .gz/.bz2/.zst>.meta.json`) with `fetched_at` (and optionally `url`,
   `site`), the run's `--fetched-at`, the file's modification time. A record or sidecar time that cannot be read
@@ -585,9 +588,10 @@ class _ReadDumpFn(beam.DoFn):
         count("read_units")  # a whole file or a WARC range: what the progress line's ETA counts
 
 
-def _planned(element: tuple[str, float | None], records_per_range: int, min_bytes: int) -> Iterable[tuple]:
+def _planned(element: tuple[str, float | None], records_per_range: int, min_bytes: int,
+             max_record_bytes: int) -> Iterable[tuple]:
     path, mtime = element
-    ranges = plan_ranges(path, records_per_range, min_bytes)
+    ranges = plan_ranges(path, records_per_range, min_bytes, max_record_bytes)
     count("read_units_planned", len(ranges) if ranges is not None else 1)
     count("files_planned")
     if ranges is None:
@@ -620,7 +624,7 @@ class ReadDumps(beam.PTransform):
             raise ValueError("fetched_at must be timezone-aware")
         self._patterns = list(patterns) if patterns is not None else None
         self._fn = _ReadDumpFn(settings)
-        self._range = (settings.warc_records_per_range, settings.warc_range_min_bytes)
+        self._range = (settings.warc_records_per_range, settings.warc_range_min_bytes, settings.max_file_bytes)
 
     def expand(self, pbegin_or_files):
         if isinstance(pbegin_or_files, beam.pvalue.PBegin):
