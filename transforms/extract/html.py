@@ -691,7 +691,7 @@ def _parse(html: str):
         return None
 
 
-_THIN_WORDS = 100
+_THIN_WORDS = 50
 """Below this many words, trafilatura's main text is thin: a second extractor is asked (`_second_opinion`)."""
 _TOKENS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+")
 
@@ -704,10 +704,10 @@ def _words(text: str) -> int:
 def _second_opinion(html: str, first: str) -> str:
     """The better of trafilatura's thin result and trafilatura's baseline extractor (JSON-LD articleBody, else the
     page's <article>/<p> text, on a fresh parse: the first pass pruned its tree), kept when it has at least twice
-    the words. Chosen on the WCXB dev split, checked on its held-out split and the legacy pages (per-page AEB F1,
-    docs/benchmarks.md#a-second-opinion): under 100 words and twice the words helped 3 dev and 2 held-out pages
-    and hurt none; under 200 words hurt 3 pages that trafilatura had right. Counted:
-    `extract.second_opinion.{asked,used}`."""
+    the words. Measured in the pipeline's own path (per-page AEB F1, docs/benchmarks.md#a-second-opinion): under 50
+    words it changed 2 WCXB pages (one dev, one held-out), both for the better, and no AEB or legacy page; under
+    100 words it helped 3 more WCXB pages but replaced 3 right AEB news briefs (70-96 words) and a legacy page's
+    right text with more boilerplate. Counted: `extract.second_opinion.{asked,used}`."""
     import trafilatura
 
     count("extract.second_opinion.asked")
