@@ -59,7 +59,10 @@ def _names_key(names: list[str]) -> frozenset:
 
 
 def _person(gold_author: str) -> bool:
-    from scrapeline.transforms.extract.people import clean_authors
+    try:
+        from scrapeline.transforms.extract.people import clean_authors
+    except ImportError:  # scoring a version before people.py
+        return True
 
     return bool(clean_authors([gold_author]))
 
@@ -150,6 +153,7 @@ def main() -> None:
     ap.add_argument("--misses", default="", help="comma-separated fields whose misses to print one by one")
     ap.add_argument("--no-url", action="store_true", help="give the pipeline no page url (a scrape without urls)")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--dump", type=Path, help="write each page's row (the fields scored) to this JSON file")
     args = ap.parse_args()
     d = Path(args.dev_dir)
     gold = json.loads((d / "ground-truth.json").read_text())
@@ -159,6 +163,8 @@ def main() -> None:
     jobs = [(p, str(d / "html" / f"{p}.html.gz"), None if args.no_url else gold[p].get("url")) for p in ids]
     with ProcessPoolExecutor(2) as ex:
         results = {pid: (row, dead) for pid, row, dead in ex.map(_one, jobs, chunksize=8)}
+    if args.dump:
+        args.dump.write_text(json.dumps({p: r for p, (r, _) in results.items()}, default=str))
     show = set(filter(None, args.misses.split(",")))
     n = len(ids)
     print(f"{n} pages ({args.split}{', no urls' if args.no_url else ''})")
