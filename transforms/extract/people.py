@@ -8,7 +8,7 @@ given as the author (an Organization), CMS user names ("andrew.keaveney"), templ
 not empty. Several authors become several names ("A, B and C", "A & B", "A; B"), and credentials stay with the
 name they follow ("Dylan Bailey, MS, RD"). Pure functions.
 
-Measured on the WCXB dev-set pages (benchmarks/metadata_quality.py): see docs/benchmarks.md#metadata.
+Measured on the WCXB dev-set pages (benchmarks/metadata_quality.py): see docs/benchmarks.md#metadata-titles-dates-authors-language-publisher.
 """
 
 from __future__ import annotations
