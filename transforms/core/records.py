@@ -86,6 +86,8 @@ class Page:
     format: str = "text"  # what this page is: text (a text dump) | html
     url: str | None = None
     site: str | None = None  # the site the page was fetched from, when known (sidecar, record)
+    content_language: str | None = None
+    """The HTTP `Content-Language` of the response (a WARC record's), a claim of the page's language."""
 
     def __post_init__(self) -> None:
         _sanitise(self)

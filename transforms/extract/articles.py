@@ -206,7 +206,8 @@ def extract_page(
     cfg = config
     try:
         if page.format == "html":
-            html = split_html_page(page.text, page.url, cfg.date_languages, page.fetched_at, cfg.cards)
+            html = split_html_page(page.text, page.url, cfg.date_languages, page.fetched_at, cfg.cards,
+                                   page.content_language)
             split = SplitResult("html", html.meta.site, html.articles, (), 0)
             rules = cfg.cleaning
         else:

@@ -747,10 +747,11 @@ def _same_story(body_lines: tuple[str, ...], main_shingles, share: float = 0.5) 
 
 
 def split_html_page(html: str, url: str | None, date_languages: tuple[str, ...], fetched_at: dt.datetime | None,
-                    cards: CardRules) -> HtmlSplit:
+                    cards: CardRules, content_language: str | None = None) -> HtmlSplit:
     """A page's main article (position 0), then its related articles and teasers (1, 2, ... in page order),
     with page metadata. `fetched_at` bounds the dates the page may claim (None: now); `date_languages` and
-    `cards` are the run config's (`dates.languages`, `teasers:`)."""
+    `cards` are the run config's (`dates.languages`, `teasers:`); `content_language`: the response's HTTP
+    Content-Language, the last of the page's language claims."""
     tree = _parse(html)
     head = BeautifulSoup(_head_document(html), "lxml")
     meta, ld_articles = page_metadata(head, tree, url, fetched_at, date_languages)
@@ -772,7 +773,7 @@ def split_html_page(html: str, url: str | None, date_languages: tuple[str, ...],
         role="main", position=0, title=meta.title or "", body_lines=tuple(_drop_title_line(main_text, meta.title)),
         source=meta.site or host or None, published_raw=meta.published, url=meta.url, author=meta.author,
         title_source=meta.title_source if meta.title else "first_sentence", updated_raw=meta.updated,
-        authors=meta.authors, language_claim=meta.language,
+        authors=meta.authors, language_claim=meta.language or claimed_language(content_language),
     )
     seen_urls = {meta.url}
     articles = [main]

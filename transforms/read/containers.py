@@ -82,6 +82,8 @@ class Record:
     site: str | None = None
     encoding: str = "utf-8"
     replaced_chars: int = 0
+    content_language: str | None = None
+    """The HTTP Content-Language header (WARC responses)."""
 
 
 @dataclass(frozen=True)
@@ -284,7 +286,8 @@ def parse_frame(frame: Frame, max_record_bytes: int) -> Record | RecordError | S
     m = _HEADER_CHARSET.search(headers.get_header("Content-Type") or "")
     text, enc, replaced = decode_html(payload, m.group(1) if m else None)
     return Record(offset, "html", text, url=rec.rec_headers.get_header("WARC-Target-URI"),
-                  fetched_at=rec.rec_headers.get_header("WARC-Date"), encoding=enc, replaced_chars=replaced)
+                  fetched_at=rec.rec_headers.get_header("WARC-Date"), encoding=enc, replaced_chars=replaced,
+                  content_language=rec.http_headers.get_header("Content-Language") if rec.http_headers else None)
 
 
 _HEADER_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

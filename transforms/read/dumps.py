@@ -555,6 +555,7 @@ def _emit(rec, path: str, container: str, sidecar: dict, mtime: float | None, s:
             format=rec.format,
             url=rec.url or _str_or_none(sidecar.get("url")),
             site=rec.site or _str_or_none(sidecar.get("site")),
+            content_language=rec.content_language,
         )
     except Exception as e:
         reason = "bad_fetched_at" if isinstance(e, ValueError) and "fetch time" in str(e) else "unexpected_error"

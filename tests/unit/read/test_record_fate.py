@@ -244,3 +244,34 @@ def test_random_damage_never_costs_a_record_it_did_not_touch():
         others = [f"https://ex.org/{k}" for k in range(N) if k != i]
         assert [u for u in urls if u in others] == others, (trial, op, at, n, gz, out)
         assert len([o for o in out if isinstance(o, RecordError)]) <= 2, (trial, op, at, n, gz)
+
+
+def test_a_warc_response_s_content_language_is_the_page_s_last_language_claim(tmp_path):
+    """`Content-Language: fr` on a response whose page claims nothing: the article's language is French when the
+    body is too short to judge, and the body's when it is long enough to overrule a wrong header."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from scrapeline.pipeline.config import load_config
+    from scrapeline.transforms.core.records import Article
+    from scrapeline.transforms.extract.articles import extract_page
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    english = " ".join(f"Sentence {i} of the story tells what the council decided about the bridge." for i in range(12))
+    for i, body in enumerate(["Le conseil a voté.", english]):
+        page = (f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1><p>{body}</p>"
+                f"</article></body></html>").encode()
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Language", "fr-FR")],
+                                protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"https://ex.org/{i}", "response", payload=io.BytesIO(page),
+                                                      http_headers=http))
+    path = tmp_path / "lang.warc"
+    path.write_bytes(out.getvalue())
+    pages, dead = _read(path)
+    assert not dead and [p.content_language for p in pages] == ["fr-FR", "fr-FR"]
+    cfg = load_config().extract
+    cfg = dataclasses.replace(cfg, min_body_words=1)
+    langs = [next(o for o in extract_page(p, cfg, None, FETCHED_AT, "t") if isinstance(o, Article)).language
+             for p in pages]
+    assert langs == ["fr", "en"]
