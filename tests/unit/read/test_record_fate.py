@@ -116,17 +116,21 @@ def test_a_malformed_warc_record_is_one_dead_letter_and_the_records_after_it_are
     assert dead[0].record_index == offset and f"at byte {offset}" in dead[0].error
 
 
+def _damaged_members(members: list[bytes], i: int):
+    """(name, file bytes) with member i cut in half, then with 40 bytes of its deflate stream zeroed."""
+    for name, damaged in (("cut", members[i][: len(members[i]) // 2]),
+                          ("corrupt", members[i][:12] + b"\x00" * 40 + members[i][52:])):
+        yield name, b"".join([*members[:i], damaged, *members[i + 1:]])
+
+
 @pytest.mark.parametrize("where", ["middle", "last"])
 def test_a_truncated_or_corrupt_gzip_member_costs_its_record_only(tmp_path, where):
     records = [gzip.compress(r) for r in _records()]
     i = BAD if where == "middle" else N - 1
     offset = sum(len(p) for p in records[:i])
-    for name, damaged in (("cut", records[i][: len(records[i]) // 2]),
-                          ("corrupt", records[i][:12] + b"\x00" * 40 + records[i][52:])):
-        parts = list(records)
-        parts[i] = damaged
+    for name, data in _damaged_members(records, i):
         path = tmp_path / f"{name}-{where}.warc.gz"
-        path.write_bytes(b"".join(parts))
+        path.write_bytes(data)
         pages, dead = _read(path)
         assert _urls(pages) == [f"https://ex.org/{k}" for k in range(N) if k != i], name
         assert [d.record_index for d in dead] == [offset], name
@@ -175,12 +179,9 @@ def test_a_corrupt_gzip_member_in_jsonl_costs_its_lines_only(tmp_path):
     lines = [json.dumps({"url": f"https://ex.org/{i}", "html": html_page(f"Page {i}", [BODY]).decode()}) + "\n"
              for i in range(N)]
     members = [gzip.compress(line.encode()) for line in lines]
-    for name, damaged in (("cut", members[BAD][: len(members[BAD]) // 2]),
-                          ("corrupt", members[BAD][:12] + b"\x00" * 40 + members[BAD][52:])):
-        parts = list(members)
-        parts[BAD] = damaged
+    for name, data in _damaged_members(members, BAD):
         path = tmp_path / f"{name}.jsonl.gz"
-        path.write_bytes(b"".join(parts))
+        path.write_bytes(data)
         pages, dead = _read(path)
         assert _urls(pages) == GOOD_URLS, name
         assert [d.reason for d in dead if d.reason.endswith("gzip_member")], name
