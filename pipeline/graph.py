@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
+from scrapeline.pipeline import speedups
 from scrapeline.pipeline.config import Config
 from scrapeline.transforms.dedup.exact import LATE, DedupByContentHash, DedupNearDuplicates
 from scrapeline.transforms.extract.articles import ExtractArticles
@@ -51,6 +52,8 @@ from scrapeline.transforms.core.metrics import count
 
 __all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition",
            "teaser_partition"]
+
+speedups.install()  # Beam's construction recomputes two answers thousands of times a run (pipeline/speedups.py)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from scrapeline.pipeline import speedups
 from scrapeline.pipeline.config import load_config
 from tests.support.paths import REPO, SAMPLE_NAME
 
@@ -14,6 +15,9 @@ from tests.support.paths import REPO, SAMPLE_NAME
 # work (CI) would turn that into flaky failures. The properties themselves are what the tests check.
 settings.register_profile("scrapeline", deadline=None)
 settings.load_profile("scrapeline")
+
+# The tests that build Beam pipelines themselves get the construction caches the CLI runs with (pipeline/speedups.py).
+speedups.install()
 
 
 

@@ -1,0 +1,78 @@
+"""Two caches for Apache Beam's pipeline construction, installed once by graph.py (`install()`).
+
+Beam 2.77 recomputes two answers thousands of times while it builds, translates and starts a pipeline, and on a
+small input that is most of a run's fixed cost (a profile of `scrapeline run` on the shipped samples: 3,432 calls
+of `userstate.get_dofn_specs` and 1,996 `PipelineOptions` views for a graph of 236 ParDos):
+
+- `userstate.get_dofn_specs(dofn)` inspects the signature of every method of the DoFn (`dir(dofn)`) to find its
+  state and timer parameters. ParDo's constructor, the DirectRunner's checks, each `to_runner_api` and each bundle
+  processor ask again for the same DoFn object. The answer depends only on that object's methods, so it is kept
+  per DoFn object (weakly: a DoFn that is gone takes its entry with it; an unhashable DoFn is not cached).
+- `PipelineOptions.view_as(cls)` builds an argparse parser with all of `cls`'s options and parses the flags again,
+  for each `apply` and each type check. A view holds no values of its own: every view of one options object reads
+  and writes that object's `_all_options`, so the view made the first time is the view any later call would make.
+  It is kept per options object and class, and made anew if the options' flags were replaced.
+
+Measured with `benchmarks/fixed_cost.py` (docs/benchmarks.md): the samples run falls from about 10 s to 6.5 s of
+wall time. Beam is pinned to 2.77 (pyproject.toml); on another version `install()` does nothing, so an upgrade
+cannot silently change Beam's behaviour: re-measure and re-check these two functions before widening it.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+_BEAM_SERIES = "2.77."
+_installed = False
+
+
+def install() -> bool:
+    """Install both caches (once per process); False when the Beam version is not the one they were checked on."""
+    global _installed
+    if _installed:
+        return True
+    import apache_beam
+    from apache_beam.options import pipeline_options
+    from apache_beam.transforms import userstate
+
+    if not apache_beam.__version__.startswith(_BEAM_SERIES):
+        return False
+    userstate.get_dofn_specs = _cached_specs(userstate.get_dofn_specs)
+    pipeline_options.PipelineOptions.view_as = _cached_views(pipeline_options.PipelineOptions.view_as)
+    _installed = True
+    return True
+
+
+def _cached_specs(original):
+    cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get_dofn_specs(dofn):
+        try:
+            state, timers = cache[dofn]
+        except KeyError:
+            state, timers = cache[dofn] = original(dofn)
+        except TypeError:  # unhashable, or not weakly referenceable
+            return original(dofn)
+        return set(state), set(timers)  # callers get their own sets, as from the original
+
+    get_dofn_specs.__wrapped__ = original
+    get_dofn_specs.__doc__ = original.__doc__
+    return get_dofn_specs
+
+
+def _cached_views(original):
+    views: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def view_as(self, cls):
+        try:
+            per_class = views.setdefault(self, {})
+        except TypeError:
+            return original(self, cls)
+        view = per_class.get(cls)
+        if view is None or view._flags is not self._flags:
+            view = per_class[cls] = original(self, cls)
+        return view
+
+    view_as.__wrapped__ = original
+    view_as.__doc__ = original.__doc__
+    return view_as

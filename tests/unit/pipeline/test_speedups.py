@@ -1,0 +1,70 @@
+"""pipeline/speedups.py: the two caches give Beam the answers it would compute itself."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.coders import VarIntCoder
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TypeOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms import userstate
+from apache_beam.transforms.timeutil import TimeDomain
+
+from scrapeline.pipeline import graph, speedups  # noqa: F401  (graph installs the caches)
+
+
+class _Counting(beam.DoFn):
+    COUNT = userstate.ReadModifyWriteStateSpec("count", VarIntCoder())
+    FLUSH = userstate.TimerSpec("flush", TimeDomain.WATERMARK)
+
+    def process(self, kv, count=beam.DoFn.StateParam(COUNT), flush=beam.DoFn.TimerParam(FLUSH)):
+        count.write((count.read() or 0) + 1)
+        yield kv[0], count.read()
+
+    @userstate.on_timer(FLUSH)
+    def flushed(self):
+        return []
+
+
+class _Plain(beam.DoFn):
+    def process(self, x):
+        yield x
+
+
+def test_the_caches_are_installed_on_the_pinned_beam():
+    assert speedups.install()
+    assert hasattr(userstate.get_dofn_specs, "__wrapped__")
+    assert hasattr(PipelineOptions.view_as, "__wrapped__")
+
+
+def test_cached_specs_equal_beams_own_and_are_copies():
+    original = userstate.get_dofn_specs.__wrapped__
+    for fn in (_Counting(), _Plain(), beam.core.CallableWrapperDoFn(lambda x: x)):
+        first = userstate.get_dofn_specs(fn)
+        assert first == original(fn)
+        first[0].add("mutated")  # a caller changing its set does not change the next answer
+        assert userstate.get_dofn_specs(fn) == original(fn)
+    state, timers = userstate.get_dofn_specs(_Counting())
+    assert {s.name for s in state} == {"count"} and {t.name for t in timers} == {"ts-flush"}
+    assert userstate.is_stateful_dofn(_Counting()) and not userstate.is_stateful_dofn(_Plain())
+
+
+def test_a_stateful_dofn_still_keeps_its_state():
+    with TestPipeline() as p:
+        out = p | beam.Create([("a", 1), ("a", 2), ("b", 3)]) | beam.ParDo(_Counting())
+        assert_that(out, equal_to([("a", 1), ("a", 2), ("b", 1)]))
+
+
+def test_a_cached_view_reads_and_writes_the_same_options_as_a_new_one():
+    options = PipelineOptions(["--runner", "DirectRunner"], pipeline_type_check=False)
+    view = options.view_as(TypeOptions)
+    assert options.view_as(TypeOptions) is view
+    assert view.pipeline_type_check is False
+    view.pipeline_type_check = True  # a change through one view is seen through every other
+    assert options.view_as(TypeOptions).pipeline_type_check is True
+    assert PipelineOptions.view_as.__wrapped__(options, TypeOptions).pipeline_type_check is True
+    assert options.view_as(StandardOptions).runner == "DirectRunner"
+    other = PipelineOptions(["--runner", "PortableRunner"])
+    assert other.view_as(StandardOptions).runner == "PortableRunner"  # one cache per options object
+    options._flags = ["--runner", "FnApiRunner"]  # new flags: a new view, as Beam would make
+    assert options.view_as(StandardOptions) is not view
