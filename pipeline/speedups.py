@@ -6,8 +6,10 @@ of `userstate.get_dofn_specs` and 1,996 `PipelineOptions` views for a graph of 2
 
 - `userstate.get_dofn_specs(dofn)` inspects the signature of every method of the DoFn (`dir(dofn)`) to find its
   state and timer parameters. ParDo's constructor, the DirectRunner's checks, each `to_runner_api` and each bundle
-  processor ask again for the same DoFn object. The answer depends only on that object's methods, so it is kept
-  per DoFn object (weakly: a DoFn that is gone takes its entry with it; an unhashable DoFn is not cached).
+  processor ask again for the same DoFn object, and each new ParDo of a DoFn class asks for another object of that
+  class. The answer depends only on the methods' default values: it is kept per class where the object's methods
+  are its class's (`_shared_key`), otherwise per DoFn object (weakly: a DoFn that is gone takes its entry with it;
+  an unhashable DoFn is not cached).
 - `PipelineOptions.view_as(cls)` builds an argparse parser with all of `cls`'s options and parses the flags again,
   for each `apply` and each type check. A view holds no values of its own: every view of one options object reads
   and writes that object's `_all_options`, so the view made the first time is the view any later call would make.
@@ -44,13 +46,18 @@ def install() -> bool:
 
 
 def _cached_specs(original):
-    cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    from apache_beam.transforms.core import CallableWrapperDoFn
+
+    by_key: dict = {}
+    by_object: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get_dofn_specs(dofn):
         try:
-            state, timers = cache[dofn]
+            key = _shared_key(dofn, CallableWrapperDoFn)
+            cache = by_object if key is None else by_key
+            state, timers = cache[dofn if key is None else key]
         except KeyError:
-            state, timers = cache[dofn] = original(dofn)
+            state, timers = cache[dofn if key is None else key] = original(dofn)
         except TypeError:  # unhashable, or not weakly referenceable
             return original(dofn)
         return set(state), set(timers)  # callers get their own sets, as from the original
@@ -58,6 +65,19 @@ def _cached_specs(original):
     get_dofn_specs.__wrapped__ = original
     get_dofn_specs.__doc__ = original.__doc__
     return get_dofn_specs
+
+
+def _shared_key(dofn, callable_wrapper) -> object:
+    """A key for DoFns whose specs are their class's: the specs are read from the defaults of the DoFn's methods,
+    which are its class's unless the object holds callables of its own (a bound method, a function a method defers
+    to). beam.Map and friends (CallableWrapperDoFn) read their `process` parameters from the wrapped function, so
+    that is part of their key. None: cache this object alone."""
+    cls = type(dofn)
+    if cls is callable_wrapper:
+        return cls, dofn._fn
+    if any(callable(v) for v in vars(dofn).values()) or any(n.startswith("_inspect_") for n in vars(cls)):
+        return None
+    return cls
 
 
 def _cached_views(original):

@@ -68,3 +68,33 @@ def test_a_cached_view_reads_and_writes_the_same_options_as_a_new_one():
     assert other.view_as(StandardOptions).runner == "PortableRunner"  # one cache per options object
     options._flags = ["--runner", "FnApiRunner"]  # new flags: a new view, as Beam would make
     assert options.view_as(StandardOptions) is not view
+
+
+class _Deferring(beam.DoFn):
+    """Holds a callable of its own: its specs are not assumed to be its class's."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def process(self, x):
+        yield self.fn(x)
+
+
+def test_specs_are_shared_by_class_only_where_the_methods_are_the_class_s():
+    from apache_beam.transforms.core import CallableWrapperDoFn
+
+    assert speedups._shared_key(_Counting(), CallableWrapperDoFn) is _Counting
+    assert speedups._shared_key(_Deferring(len), CallableWrapperDoFn) is None
+
+    def stateful(kv, count=beam.DoFn.StateParam(_Counting.COUNT)):
+        yield kv
+
+    def plain(kv):
+        yield kv
+
+    # beam.Map-style wrappers of one class are keyed by their function, and answer as Beam itself does
+    original = userstate.get_dofn_specs.__wrapped__
+    a, b = CallableWrapperDoFn(stateful), CallableWrapperDoFn(plain)
+    assert speedups._shared_key(a, CallableWrapperDoFn) != speedups._shared_key(b, CallableWrapperDoFn)
+    for fn in (a, b, _Deferring(len)):
+        assert userstate.get_dofn_specs(fn) == original(fn)
