@@ -23,7 +23,7 @@ import pyarrow.fs as pafs
 
 from scrapeline.pipeline import api, cli
 from scrapeline.pipeline.lock import OutputLock
-from tests.support.servers import S3_KEY, S3_REGION, S3_SECRET, free_port, moto_s3, serve
+from tests.support.servers import S3_KEY, S3_REGION, S3_SECRET, free_port, moto_s3, serve, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 FETCHED = "2025-08-06T12:00:00Z"
@@ -189,8 +189,7 @@ def gcs(tmp_path_factory):
         yield port
     finally:
         mp.undo()
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
         stub.shutdown()
 
 

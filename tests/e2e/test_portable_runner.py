@@ -16,6 +16,7 @@ import pytest
 
 from scrapeline.pipeline.cli import main
 from tests.support.paths import REPO, SAMPLE_NAME
+from tests.support.servers import stop
 
 
 def _free_port() -> int:
@@ -51,10 +52,7 @@ def job_service():
         yield ["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}", "--environment_type=EXTERNAL",
                f"--environment_config=localhost:{worker_port}"]
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=30)
+        stop(*procs)
 
 
 def test_batch_graph_runs_on_the_portable_runner(tmp_path, sample_path, job_service):

@@ -20,6 +20,7 @@ from scrapeline.pipeline.cli import main
 from scrapeline.pipeline.errors import UsageError
 from scrapeline.pipeline.tables import TABLES, current_files, history, open_catalog, open_tables, rollback
 from tests.support.batches import FETCHED, config_with_small_ranges, first_batch, second_batch
+from tests.support.servers import stop
 
 VARYING = {"ingested_at", "pipeline_version", "occurred_at"}
 RUNNER = {"runner": "FnApiRunner"}
@@ -226,8 +227,7 @@ def test_a_rest_catalog_server_holds_the_tables(tmp_path, monkeypatch):
         rollback(tables, "r1")
         assert len(open_tables(open_catalog(str(out), "resttest"), str(out))["articles"].scan().to_arrow()) == 0
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 @pytest.mark.parametrize("point", ["iceberg-before", "iceberg-metadata", "iceberg-articles"])

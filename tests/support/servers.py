@@ -37,6 +37,20 @@ def serve(args: list[str], port: int, within: float = 30.0) -> subprocess.Popen:
             time.sleep(0.2)
 
 
+def stop(*procs: subprocess.Popen, grace: float = 5.0) -> None:
+    """Ask each process to end (SIGTERM), and kill those still running after `grace` seconds: a test's teardown must
+    not fail, or hang, because a server is slow to stop on a busy machine."""
+    for proc in procs:
+        proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 @contextlib.contextmanager
 def moto_s3() -> Iterator[str]:
     """moto's S3 server; yields its endpoint url."""
@@ -45,8 +59,7 @@ def moto_s3() -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
 
 
 def maven_jar(coordinate: str, fetch: bool = True):
