@@ -118,6 +118,10 @@ def is_iceberg(output: str) -> bool:
     return not is_remote(output) and os.path.isfile(os.path.join(_local_path(output), "_catalog", "catalog.db"))
 
 
+LIST_TIMEOUT_S = 20.0
+"""How long `has_table_metadata` waits for an object store to list an output before it takes it as plain folders."""
+
+
 def has_table_metadata(output: str) -> bool:
     """The output's tables have metadata files (`<output>/_catalog/<table>/metadata/`, whatever their catalog):
     it is an Iceberg output, even when its catalog is not the embedded one."""
@@ -137,12 +141,13 @@ def has_table_metadata(output: str) -> bool:
     if not is_remote(output):
         look()
         return found[0]
-    # a store that does not answer makes Beam's filesystems retry for minutes: give up on looking after 20 s
+    # a store that does not answer makes Beam's filesystems retry for minutes: give up on looking after a while
     thread = threading.Thread(target=look, daemon=True)
     thread.start()
-    thread.join(20.0)
+    thread.join(LIST_TIMEOUT_S)
     if not found:
-        log.warning("could not list %s within 20 s to look for Iceberg tables; taking it as plain folders", output)
+        log.warning("could not list %s within %g s to look for Iceberg tables; taking it as plain folders", output,
+                    LIST_TIMEOUT_S)
         return False
     return found[0]
 

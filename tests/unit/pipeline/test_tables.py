@@ -136,10 +136,14 @@ def test_compact_merges_a_partition_in_one_snapshot_and_expiry_removes_what_no_s
 
 
 
-def test_the_format_of_a_run_when_none_is_given(tmp_path):
+def test_the_format_of_a_run_when_none_is_given(tmp_path, monkeypatch):
     """Iceberg for a new local output; an output keeps the format it has; plain folders on an object store with no
-    catalog (the embedded one is a local file); a catalog named means tables."""
+    catalog (the embedded one is a local file), also when the store does not answer (the look for table metadata
+    gives up after LIST_TIMEOUT_S, shortened here); a catalog named means tables."""
+    from scrapeline.pipeline import tables
     from scrapeline.pipeline.run import choose_format
+
+    monkeypatch.setattr(tables, "LIST_TIMEOUT_S", 1.0)
 
     new = tmp_path / "new"
     assert choose_format(None, str(new), None)[0] == "iceberg"
