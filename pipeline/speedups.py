@@ -1,6 +1,6 @@
-"""Two caches for Apache Beam's pipeline construction, installed once by graph.py (`install()`).
+"""Three caches for Apache Beam's pipeline construction, installed once by graph.py (`install()`).
 
-Beam 2.77 recomputes two answers thousands of times while it builds, translates and starts a pipeline, and on a
+Beam 2.77 recomputes three answers thousands of times while it builds, translates and starts a pipeline, and on a
 small input that is most of a run's fixed cost (a profile of `scrapeline run` on the shipped samples: 3,432 calls
 of `userstate.get_dofn_specs` and 1,996 `PipelineOptions` views for a graph of 236 ParDos):
 
@@ -14,10 +14,13 @@ of `userstate.get_dofn_specs` and 1,996 `PipelineOptions` views for a graph of 2
   for each `apply` and each type check. A view holds no values of its own: every view of one options object reads
   and writes that object's `_all_options`, so the view made the first time is the view any later call would make.
   It is kept per options object and class, and made anew if the options' flags were replaced.
+- `core.get_function_args_defaults(f)` (under both, and under every bundle processor's DoFn signatures) calls
+  `inspect.signature` anew each time. A signature is its function's: it is kept per Python function (weakly), and
+  per bound or not (a bound method's lacks `self`). Other callables are asked as they come.
 
 Measured with `benchmarks/fixed_cost.py` (docs/benchmarks.md): the samples run falls from about 10 s to 6.5 s of
 wall time. Beam is pinned to 2.77 (pyproject.toml); on another version `install()` does nothing, so an upgrade
-cannot silently change Beam's behaviour: re-measure and re-check these two functions before widening it.
+cannot silently change Beam's behaviour: re-measure and re-check these three functions before widening it.
 """
 
 from __future__ import annotations
@@ -29,17 +32,18 @@ _installed = False
 
 
 def install() -> bool:
-    """Install both caches (once per process); False when the Beam version is not the one they were checked on."""
+    """Install the caches (once per process); False when the Beam version is not the one they were checked on."""
     global _installed
     if _installed:
         return True
     import apache_beam
     from apache_beam.options import pipeline_options
-    from apache_beam.transforms import userstate
+    from apache_beam.transforms import core, userstate
 
     if not apache_beam.__version__.startswith(_BEAM_SERIES):
         return False
     userstate.get_dofn_specs = _cached_specs(userstate.get_dofn_specs)
+    core.get_function_args_defaults = _cached_arguments(core.get_function_args_defaults)
     pipeline_options.PipelineOptions.view_as = _cached_views(pipeline_options.PipelineOptions.view_as)
     _installed = True
     return True
@@ -78,6 +82,27 @@ def _shared_key(dofn, callable_wrapper) -> object:
     if any(callable(v) for v in vars(dofn).values()) or any(n.startswith("_inspect_") for n in vars(cls)):
         return None
     return cls
+
+
+def _cached_arguments(original):
+    import types
+
+    cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get_function_args_defaults(f):
+        bound = isinstance(f, types.MethodType)
+        func = f.__func__ if bound else f
+        if type(func) is not types.FunctionType:  # partials, builtins, classes: asked as they come
+            return original(f)
+        try:
+            args, defaults = cache.setdefault(func, {})[bound]
+        except KeyError:
+            args, defaults = cache[func][bound] = original(f)
+        return list(args), list(defaults)
+
+    get_function_args_defaults.__wrapped__ = original
+    get_function_args_defaults.__doc__ = original.__doc__
+    return get_function_args_defaults
 
 
 def _cached_views(original):

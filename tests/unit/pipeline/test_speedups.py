@@ -98,3 +98,17 @@ def test_specs_are_shared_by_class_only_where_the_methods_are_the_class_s():
     assert speedups._shared_key(a, CallableWrapperDoFn) != speedups._shared_key(b, CallableWrapperDoFn)
     for fn in (a, b, _Deferring(len)):
         assert userstate.get_dofn_specs(fn) == original(fn)
+
+
+def test_cached_arguments_equal_beams_own_bound_or_not():
+    from apache_beam.transforms import core
+
+    original = core.get_function_args_defaults.__wrapped__
+    fn = _Counting()
+    for f in (fn.process, _Counting.process, fn.flushed, len, lambda a, b=2: a):
+        first = core.get_function_args_defaults(f)
+        assert first == original(f)
+        first[0].append("mutated")  # a caller changing its lists does not change the next answer
+        assert core.get_function_args_defaults(f) == original(f)
+    assert core.get_function_args_defaults(fn.process)[0] == ["kv", "count", "flush"]  # bound: no self
+    assert core.get_function_args_defaults(_Counting.process)[0] == ["self", "kv", "count", "flush"]
