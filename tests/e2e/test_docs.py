@@ -21,7 +21,8 @@ README_LIMIT = 300
 FIRST_BLOCK = [
     "```",
     "python3.11 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/scrapeline run --output out",
-    "python3.11 -m venv .venv && .venv/bin/pip install -q -e '.[test,dagster,airflow,docs]' && .venv/bin/python -m pytest -q",
+    "python3.11 -m venv .venv && .venv/bin/pip install -q -e '.[test,dagster,airflow,docs]' && .venv/bin/python -m pytest -q -n auto "
+    "--maxprocesses 4 --dist loadfile",
     "```",
 ]
 
