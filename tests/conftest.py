@@ -36,3 +36,14 @@ def sample_text(sample_path) -> str:
 @pytest.fixture(scope="session")
 def config():
     return load_config()
+
+
+# The longest test files start first: with one file per process (README's command, pytest-xdist `--dist loadfile`),
+# a long file scheduled last would run on alone after the others are done. About 3.5 min for the cluster runs.
+LONG_FILES = ("test_clusters.py", "test_object_store.py", "test_one_writer.py", "test_tables.py", "test_fuzz.py",
+              "test_warehouses.py", "test_watch.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))  # stable: the rest keep their order

@@ -92,8 +92,21 @@ def _small_limit_config(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> tuple[Path, int]:
+    """The small-limit config, and the peak RSS of a run over the good files alone (made once for both batches)."""
+    tmp = tmp_path_factory.mktemp("fuzz-baseline")
+    cfg = _small_limit_config(tmp)
+    inp = tmp / "in"
+    inp.mkdir()
+    _good_files(inp)
+    code, rss, err = _run_cli(inp, tmp / "out", cfg)
+    assert code == 0 and rss > 0, err
+    return cfg, rss
+
+
 @pytest.mark.parametrize("batch", [0, 1])
-def test_runs_over_mutated_files_mixed_with_good_ones(tmp_path, batch):
+def test_runs_over_mutated_files_mixed_with_good_ones(tmp_path, batch, baseline):
     r = random.Random(FUZZ_SEED * 10 + batch)
     inp = tmp_path / "in"
     inp.mkdir()
@@ -112,14 +125,8 @@ def test_runs_over_mutated_files_mixed_with_good_ones(tmp_path, batch):
         for _ in range(256):
             f.write(bytes(MB))
     bad_names.add(bomb.name)
-    cfg = _small_limit_config(tmp_path)
+    cfg, baseline_rss = baseline  # the good files alone
     out = tmp_path / "out"
-    baseline_in = tmp_path / "baseline"
-    baseline_in.mkdir()
-    _good_files(baseline_in)
-    code, baseline_rss, err = _run_cli(baseline_in, tmp_path / "baseline-out", cfg)  # the good files alone
-    assert code == 0 and baseline_rss > 0, err
-
     code, rss, err = _run_cli(inp, out, cfg)
     assert code == 0, err
     summary = json.loads(sorted((out / "_runs").glob("*.json"))[-1].read_text())
