@@ -96,8 +96,12 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int, str]:
-    """(seconds, peak RSS of the process tree in MB, stderr)."""
+def run_measured(cmd: list[str]) -> tuple[float, int, str, float]:
+    """(seconds, peak RSS of the process tree in MB, stderr, CPU seconds of the process tree: user + system of
+    every descendant that was waited for, which Beam's and datatrove's workers are)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -108,7 +112,9 @@ def run_measured(cmd: list[str]) -> tuple[float, int, str]:
     took = time.perf_counter() - t
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{err[-3000:]}")
-    return took, peak // 1024, out + err
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return took, peak // 1024, out + err, cpu
 
 
 def ours(warc_dir: Path, out: Path, workers: int) -> list[str]:
@@ -152,33 +158,39 @@ def main() -> None:
                 systems.append(("plain-loop", 1, lambda out: [sys.executable, str(REPO / "benchmarks" / "plain_loop.py"),
                                                               str(warc_dir / "pages-0.warc.gz"), str(out)]))
             times: dict = {}
+            cpus: dict = {}
             peaks: dict = {}
             rows: dict = {}
             for r in range(args.repeats):  # interleaved: each repeat runs every system once
                 for name, w, make in systems:
                     out = tmp / f"out-{name}-{n}-{w}-{r}"
-                    took, peak, _ = run_measured(make(out))
+                    took, peak, _, cpu = run_measured(make(out))
                     times.setdefault((name, w), []).append(took)
+                    cpus.setdefault((name, w), []).append(cpu)
                     peaks.setdefault((name, w), []).append(peak)
                     rows[(name, w)] = _parquet_rows(out / "articles" if name != "datatrove" else out / "final")
                     shutil.rmtree(out, ignore_errors=True)
             for name, w, _ in systems:
                 t = statistics.median(times[(name, w)])
+                cpu = statistics.median(cpus[(name, w)])
                 peak = max(peaks[(name, w)])
                 results.append({"system": name, "pages": n, "workers": w, "seconds": round(t, 1),
-                                "pages_per_s": round(n / t, 1), "peak_rss_mb": peak, "rows": rows[(name, w)]})
-                print(f"{name:<11} {n:>6} pages  {w} worker(s)  {t:7.1f} s  {n / t:6.1f} pages/s  "
+                                "pages_per_s": round(n / t, 1), "cpu_s": round(cpu, 1), "peak_rss_mb": peak,
+                                "rows": rows[(name, w)]})
+                print(f"{name:<11} {n:>6} pages  {w} worker(s)  {t:7.1f} s  {n / t:6.1f} pages/s  CPU {cpu:6.1f} s  "
                       f"peak RSS {peak:6d} MB  rows {rows[(name, w)]}", flush=True)
             shutil.rmtree(warc_dir, ignore_errors=True)
     by = {(r["system"], r["pages"], r["workers"]): r for r in results}
     for (name, n, w), r in sorted(by.items()):
         if name == "scrapeline":
             if ("datatrove", n, w) in by:
+                dt_ = by[("datatrove", n, w)]
                 print(f"{n} pages, {w} worker(s): scrapeline / datatrove = "
-                      f"{r['pages_per_s'] / by[('datatrove', n, w)]['pages_per_s']:.2f}x (goal >= 1.5x)")
+                      f"{r['pages_per_s'] / dt_['pages_per_s']:.2f}x (goal >= 1.5x); peak RSS "
+                      f"{r['peak_rss_mb'] / dt_['peak_rss_mb']:.2f}x datatrove's (goal <= 1.5x)")
             if w > 1 and (name, n, 1) in by:
                 print(f"{n} pages: scrapeline {w} workers / 1 = {r['pages_per_s'] / by[(name, n, 1)]['pages_per_s']:.2f}x"
-                      " (goal >= 1.8x)")
+                      f" (goal >= 1.8x); CPU {r['cpu_s'] / by[(name, n, 1)]['cpu_s'] - 1:+.0%} (goal <= +10%)")
             if w == 1 and ("plain-loop", n, 1) in by:
                 print(f"{n} pages: Beam's overhead (scrapeline / plain loop - 1) = "
                       f"{r['seconds'] / by[('plain-loop', n, 1)]['seconds'] - 1:.0%} (goal <= 10%)")
