@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,10 @@ LONG_FILES = ("test_clusters.py", "test_object_store.py", "test_one_writer.py", 
 def pytest_collection_modifyitems(session, config, items):
     rank = {name: i for i, name in enumerate(LONG_FILES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))  # stable: the rest keep their order
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (README command 2): one process more than the cores, because many tests wait on a subprocess, a
+    server or a JVM. Measured on 2 cores: 2 processes 7 min 38 s, 3 processes 6 min 38 s, 4 processes 6 min 39 s."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores + 1
