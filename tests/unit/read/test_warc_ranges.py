@@ -66,3 +66,28 @@ def test_a_corrupt_record_inside_a_range_is_a_dead_letter_and_the_other_ranges_r
     assert [o[1:] for o in whole if o[0] == "dead"] == [(first, "bad_content_length")]
     assert sum(o[0] == "page" for o in whole) == 29  # every other record of the file
     assert by_range == whole  # the same dead letter, the same pages after it
+
+
+def test_planning_a_warc_with_a_huge_record_stays_bounded_in_memory(tmp_path):
+    """The planning pass decompresses the whole file: a 64 MB record (64 KB gzipped) must cost it max_record_bytes
+    of memory at most, not its size, and the records after it are still planned."""
+    import tracemalloc
+
+    recs = news_records(12)
+    recs.insert(8, ("response", "https://news.example/huge", b"<html><body>" + b" " * (64 << 20) + b"</body></html>",
+                    "text/html"))
+    path = tmp_path / "huge.warc.gz"
+    path.write_bytes(build_warc(recs))
+    assert path.stat().st_size < 2 << 20
+    tracemalloc.start()
+    try:
+        ranges = plan_ranges(str(path), records_per_range=4, min_bytes=1, max_record_bytes=1 << 20)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"planning held {peak / 2**20:.0f} MB"
+    assert ranges is not None and len(ranges) == 4  # 16 records (12 responses, 3 requests, the huge one), 4 a range
+    by_range = [o for r in ranges for o in _outcomes(path, r)]
+    assert by_range == _outcomes(path)
+    urls = [o[2] for o in by_range if o[0] == "page"]
+    assert "https://news.example/huge" in urls and urls[-1] == "https://news.example/11"  # the read's own limit
