@@ -24,13 +24,14 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from functools import lru_cache
 from html import unescape
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import numpy as np
+import xxhash
 from bs4 import BeautifulSoup
 from lxml import etree
 from lxml import html as lxml_html
@@ -707,6 +708,32 @@ def _words(text: str) -> int:
     return len(_TOKENS.findall(text))
 
 
+_SEEN_PAGES: OrderedDict = OrderedDict()
+SEEN_PAGES_MAX = 512
+"""Main texts kept per process, by the page's bytes: a crawl that fetched a page twice (or mirrors it) is not
+extracted twice. 512 texts are a few MB."""
+
+
+def _main_text(html: str, tree, url: str | None, precision: bool) -> str:
+    """trafilatura's main text (and the second opinion on a thin one), or the one this process found for the same
+    HTML before: the text depends on the page's bytes alone (no metadata, no links are asked of trafilatura, so
+    `url` plays no part), which makes the copy's text exactly the text its extraction would give. Identical payloads
+    are common in crawls: the same page fetched again, a mirror, a redirect's target."""
+    key = (xxhash.xxh3_128_digest(html.encode("utf-8", "surrogatepass")), precision)
+    text = _SEEN_PAGES.get(key)
+    if text is not None:
+        _SEEN_PAGES.move_to_end(key)
+        count("html.main_text_reused")
+        return text
+    text = extract_main_text(tree, url, precision=precision)
+    if len(text) < 20 * _THIN_WORDS and _words(text) < _THIN_WORDS:
+        text = _second_opinion(html, text)
+    _SEEN_PAGES[key] = text
+    if len(_SEEN_PAGES) > SEEN_PAGES_MAX:
+        _SEEN_PAGES.popitem(last=False)
+    return text
+
+
 def _second_opinion(html: str, first: str) -> str:
     """The better of trafilatura's thin result and trafilatura's baseline extractor (JSON-LD articleBody, else the
     page's <article>/<p> text, on a fresh parse: the first pass pruned its tree), kept when it has at least twice
@@ -761,9 +788,7 @@ def split_html_page(html: str, url: str | None, date_languages: tuple[str, ...],
     layout_tables = unwrap_layout_tables(tree) if tree is not None else 0
     if layout_tables:
         count("html.layout_table_pages")
-    main_text = extract_main_text(tree, meta.url, precision=layout_tables > 0) if tree is not None else ""
-    if len(main_text) < 20 * _THIN_WORDS and _words(main_text) < _THIN_WORDS and tree is not None:
-        main_text = _second_opinion(html, main_text)
+    main_text = _main_text(html, tree, meta.url, layout_tables > 0) if tree is not None else ""
     if not meta.published and tree is not None:
         # last: htmldate may prune the tree it is given
         meta = dataclasses.replace(meta, published=_first_real_date(

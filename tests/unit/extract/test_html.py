@@ -183,5 +183,35 @@ def test_a_thin_main_text_gets_a_second_opinion_and_the_better_one_is_kept(monke
     long_enough = " ".join(["word"] * 120)
     assert H._second_opinion(_PAGE.replace(_STORY, "<p>Short note only.</p>"), long_enough) == long_enough
     monkeypatch.setattr(H, "extract_main_text", lambda *a, **k: "")
+    monkeypatch.setattr(H, "_SEEN_PAGES", type(H._SEEN_PAGES)())  # extracted anew, not the text kept for this page
     split = split_html_page(html, None, C.date_languages, None, C.cards)
     assert len(" ".join(split.articles[0].body_lines).split()) >= 150  # not `too_short`
+
+
+def test_the_same_html_is_extracted_once_per_process_whatever_its_url(monkeypatch):
+    """A page fetched twice (or mirrored) gets the text its own extraction would give, without trafilatura; a page
+    that differs by one character is extracted; the kept texts are bounded."""
+    import scrapeline.transforms.extract.html as H
+
+    calls = []
+    real = H.extract_main_text
+
+    def counting(*a, **k):
+        calls.append(a[1])
+        return real(*a, **k)
+
+    monkeypatch.setattr(H, "extract_main_text", counting)
+    monkeypatch.setattr(H, "_SEEN_PAGES", type(H._SEEN_PAGES)())
+    monkeypatch.setattr(H, "SEEN_PAGES_MAX", 2)
+    first = split_html_page(_PAGE, "https://a.example/story", C.date_languages, None, C.cards)
+    again = split_html_page(_PAGE, "https://mirror.example/copy", C.date_languages, None, C.cards)
+    assert calls == ["https://a.example/story"]
+    assert again.articles[0].body_lines == first.articles[0].body_lines and len(first.articles[0].body_lines) > 3
+    assert again.meta.url == "https://mirror.example/copy"  # the page's own metadata is still its own
+    changed = _PAGE.replace("Bridge", "Bridges", 1)
+    split_html_page(changed, None, C.date_languages, None, C.cards)
+    assert len(calls) == 2
+    split_html_page(_PAGE.replace("Bridge", "A bridge", 1), None, C.date_languages, None, C.cards)
+    assert len(H._SEEN_PAGES) == 2  # the oldest was let go
+    split_html_page(_PAGE, None, C.date_languages, None, C.cards)
+    assert len(calls) == 4  # so the first page is extracted again
