@@ -8,8 +8,9 @@ of `userstate.get_dofn_specs` and 1,996 `PipelineOptions` views for a graph of 2
   state and timer parameters. ParDo's constructor, the DirectRunner's checks, each `to_runner_api` and each bundle
   processor ask again for the same DoFn object, and each new ParDo of a DoFn class asks for another object of that
   class. The answer depends only on the methods' default values: it is kept per class where the object's methods
-  are its class's (`_shared_key`), otherwise per DoFn object (weakly: a DoFn that is gone takes its entry with it;
-  an unhashable DoFn is not cached).
+  are its class's (`_shared_key`), per wrapped function for beam.Map and friends, otherwise per DoFn object; all
+  weakly (a class, function or DoFn that is gone takes its entry with it; what cannot be weakly referenced is not
+  cached).
 - `PipelineOptions.view_as(cls)` builds an argparse parser with all of `cls`'s options and parses the flags again,
   for each `apply` and each type check. A view holds no values of its own: every view of one options object reads
   and writes that object's `_all_options`, so the view made the first time is the view any later call would make.
@@ -52,16 +53,23 @@ def install() -> bool:
 def _cached_specs(original):
     from apache_beam.transforms.core import CallableWrapperDoFn
 
-    by_key: dict = {}
+    # all weak: a long-lived process (`watch` builds a graph per batch) must not keep every lambda it ever mapped
+    by_class: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    by_function: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     by_object: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get_dofn_specs(dofn):
+        key = _shared_key(dofn, CallableWrapperDoFn)
+        if key is None:
+            cache, key = by_object, dofn
+        elif isinstance(key, tuple):
+            cache, key = by_function, key[1]
+        else:
+            cache = by_class
         try:
-            key = _shared_key(dofn, CallableWrapperDoFn)
-            cache = by_object if key is None else by_key
-            state, timers = cache[dofn if key is None else key]
+            state, timers = cache[key]
         except KeyError:
-            state, timers = cache[dofn if key is None else key] = original(dofn)
+            state, timers = cache[key] = original(dofn)
         except TypeError:  # unhashable, or not weakly referenceable
             return original(dofn)
         return set(state), set(timers)  # callers get their own sets, as from the original
@@ -75,7 +83,7 @@ def _shared_key(dofn, callable_wrapper) -> object:
     """A key for DoFns whose specs are their class's: the specs are read from the defaults of the DoFn's methods,
     which are its class's unless the object holds callables of its own (a bound method, a function a method defers
     to). beam.Map and friends (CallableWrapperDoFn) read their `process` parameters from the wrapped function, so
-    that is part of their key. None: cache this object alone."""
+    they are keyed by it: (CallableWrapperDoFn, function). None: cache this object alone."""
     cls = type(dofn)
     if cls is callable_wrapper:
         return cls, dofn._fn

@@ -112,3 +112,23 @@ def test_cached_arguments_equal_beams_own_bound_or_not():
         assert core.get_function_args_defaults(f) == original(f)
     assert core.get_function_args_defaults(fn.process)[0] == ["kv", "count", "flush"]  # bound: no self
     assert core.get_function_args_defaults(_Counting.process)[0] == ["self", "kv", "count", "flush"]
+
+
+def test_the_caches_keep_no_function_or_dofn_alive():
+    """`watch` builds a graph per batch: the lambdas and DoFns of each must be freed with it."""
+    import gc
+    import weakref
+
+    def make():
+        return lambda x, big=bytearray(1 << 20): x
+
+    fn = make()
+    wrapper = beam.core.CallableWrapperDoFn(fn)
+    deferring = _Deferring(fn)
+    userstate.get_dofn_specs(wrapper)
+    userstate.get_dofn_specs(deferring)
+    beam.transforms.core.get_function_args_defaults(fn)
+    refs = [weakref.ref(fn), weakref.ref(wrapper), weakref.ref(deferring)]
+    del fn, wrapper, deferring
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
