@@ -59,7 +59,10 @@ def _cached_specs(original):
     by_object: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get_dofn_specs(dofn):
-        key = _shared_key(dofn, CallableWrapperDoFn)
+        try:
+            key = _shared_key(dofn, CallableWrapperDoFn)
+        except TypeError:  # no __dict__ (slots)
+            return original(dofn)
         if key is None:
             cache, key = by_object, dofn
         elif isinstance(key, tuple):
