@@ -75,7 +75,7 @@ def main() -> int:
     ap.add_argument("--package-dir", action="append", default=[])
     args, rest = ap.parse_known_args()
     rest = [a for a in rest if a != "--"]
-    configs = {"this checkout": [str(REPO.parent)] if (REPO.parent / "scrapeline").exists() else []}
+    configs = {"this checkout": []}  # the package installed from this checkout (`pip install -e .`)
     configs.update({d: [d] for d in args.package_dir})
     runs: dict[str, list[dict]] = {name: [] for name in configs}
     beam = []

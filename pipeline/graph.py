@@ -53,7 +53,7 @@ from scrapeline.transforms.core.metrics import count
 __all__ = ["RunSpec", "article_partition", "build_pipeline", "build_streaming_pipeline", "dead_letter_partition",
            "teaser_partition"]
 
-speedups.install()  # Beam's construction recomputes two answers thousands of times a run (pipeline/speedups.py)
+speedups.install()  # Beam's construction recomputes three answers thousands of times a run (pipeline/speedups.py)
 
 
 @dataclass(frozen=True)

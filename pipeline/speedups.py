@@ -55,25 +55,20 @@ def _cached_specs(original):
 
     # all weak: a long-lived process (`watch` builds a graph per batch) must not keep every lambda it ever mapped
     by_class: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-    by_function: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    by_function: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # beam.Map's (a function may be a class)
     by_object: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get_dofn_specs(dofn):
         try:
             key = _shared_key(dofn, CallableWrapperDoFn)
-        except TypeError:  # no __dict__ (slots)
-            return original(dofn)
-        if key is None:
-            cache, key = by_object, dofn
-        elif isinstance(key, tuple):
-            cache, key = by_function, key[1]
-        else:
-            cache = by_class
-        try:
+            if key is None:
+                cache, key = by_object, dofn
+            else:
+                cache = by_function if type(dofn) is CallableWrapperDoFn else by_class
             state, timers = cache[key]
         except KeyError:
             state, timers = cache[key] = original(dofn)
-        except TypeError:  # unhashable, or not weakly referenceable
+        except TypeError:  # no __dict__ (slots), unhashable, or not weakly referenceable
             return original(dofn)
         return set(state), set(timers)  # callers get their own sets, as from the original
 
@@ -86,10 +81,10 @@ def _shared_key(dofn, callable_wrapper) -> object:
     """A key for DoFns whose specs are their class's: the specs are read from the defaults of the DoFn's methods,
     which are its class's unless the object holds callables of its own (a bound method, a function a method defers
     to). beam.Map and friends (CallableWrapperDoFn) read their `process` parameters from the wrapped function, so
-    they are keyed by it: (CallableWrapperDoFn, function). None: cache this object alone."""
+    they are keyed by it. None: cache this object alone."""
     cls = type(dofn)
     if cls is callable_wrapper:
-        return cls, dofn._fn
+        return dofn._fn
     if any(callable(v) for v in vars(dofn).values()) or any(n.startswith("_inspect_") for n in vars(cls)):
         return None
     return cls
