@@ -46,6 +46,8 @@ from scrapeline.transforms.output.write import (
     RecordLateDuplicates,
     SkipStoredDeadLetters,
     WritePartitionedParquet,
+    articles_glob,
+    known_files,
 )
 from scrapeline.transforms.dedup.spill import band_index_rows
 from scrapeline.transforms.core.metrics import count
@@ -132,11 +134,14 @@ def build_pipeline(p: beam.Pipeline, spec: RunSpec, config: Config) -> dict[str,
     unique, late = dedup.unique, dedup.late_duplicates
     index_written = None
     if config.near.enabled:
+        # An Iceberg output without article files has no stored story to compare (whatever the band index holds)
+        nothing_stored = known_files(articles_glob(spec.output), spec.only("articles")) == []
         near = unique | "DedupNearDuplicates" >> DedupNearDuplicates(
             config.near,
-            stored_entries=lambda keys: p | "ReadStoredBands" >> ReadStoredBands(spec.output, keys),
-            stored_stories=lambda wanted: wanted | "ReadStoriesById" >> ReadStoriesById(
-                spec.output, spec.only("articles")),
+            stored_entries=None if nothing_stored else (
+                lambda keys: p | "ReadStoredBands" >> ReadStoredBands(spec.output, keys)),
+            stored_stories=None if nothing_stored else (lambda wanted: wanted | "ReadStoriesById" >> ReadStoriesById(
+                spec.output, spec.only("articles"))),
         )
         unique = near["unique"]
         late = (late, near[LATE]) | "AllLateDuplicates" >> beam.Flatten()

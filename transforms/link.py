@@ -19,7 +19,7 @@ They are written to their own table (`<output>/teasers/`, records.Teaser), never
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -30,8 +30,8 @@ from apache_beam.io.filesystems import FileSystems
 from scrapeline.transforms.core.keys import teaser_link_keys, url_key
 from scrapeline.transforms.core.metrics import count
 from scrapeline.transforms.core.records import TEASER_SCHEMA, Article, LateDuplicate, Teaser
-from scrapeline.transforms.output.write import (CommittedFiles, SkipStoredIds, key_set, list_swaps, read_rows,
-                                                replace_rows)
+from scrapeline.transforms.output.write import (CommittedFiles, SkipStoredIds, key_set, known_files, list_swaps,
+                                                read_rows, replace_rows)
 from scrapeline.transforms.core.storage import join
 
 __all__ = ["LinkTeasers", "SkipStoredTeasers"]
@@ -190,19 +190,25 @@ class LinkTeasers(beam.PTransform):
         """Once expanded: one element when the stored articles' urls have been read (a rewrite of article files,
         RecordLateDuplicates, waits for it: on an object store a file rewritten under a reader can tear the read)."""
 
+    def _stored_files(self, p, table: str, label: str, read: Callable) -> beam.PCollection:
+        """`read(paths)` over the committed files of `table`; an empty PCollection, with no reader and no key set,
+        when the output is an Iceberg table without files."""
+        glob, only = join(self._output, table, "**", "*.parquet"), None if self._stored is None else self._stored[table]
+        if known_files(glob, only) == []:
+            return p | f"No{label}" >> beam.Create([])
+        return read(p | label >> CommittedFiles(glob, only))
+
     def expand(self, articles):
         p = articles.pipeline
         article_keys = articles | "ArticleKeys" >> beam.FlatMap(lambda a: [(k, a.article_id) for k in a.link_keys])
         teaser_pages = self._teasers | "TeaserPages" >> beam.FlatMap(
             lambda t: [(k, _TeaserRef(t.seen_on)) for k in t.link_keys])
-        stored_pages = (
-            p
-            | "StoredTeaserFiles" >> CommittedFiles(join(self._output, "teasers", "**", "*.parquet"),
-                                                    None if self._stored is None else self._stored["teasers"])
+        stored_pages = self._stored_files(p, "teasers", "StoredTeaserFiles", lambda files: (
+            files
             | "ReadStoredTeasers" >> beam.FlatMap(
                 _stored_teaser_refs,
                 wanted=key_set(article_keys | "ArticleKeySetKeys" >> beam.Keys(), "ArticleKeySet"))
-        )
+        ))
         pages = (teaser_pages, stored_pages) | "AllTeaserPages" >> beam.Flatten()
         joined = (
             {"articles": article_keys, "teasers": pages}
@@ -225,14 +231,12 @@ class LinkTeasers(beam.PTransform):
 
         teaser_keys = self._teasers | "TeaserKeys" >> beam.FlatMap(
             lambda t: [(k, (t.teaser_id, t.seen_on)) for k in t.link_keys])
-        stored_articles = (
-            p
-            | "StoredArticleFiles" >> CommittedFiles(join(self._output, "articles", "**", "*.parquet"),
-                                                     None if self._stored is None else self._stored["articles"])
+        stored_articles = self._stored_files(p, "articles", "StoredArticleFiles", lambda files: (
+            files
             | "ReadStoredUrls" >> beam.FlatMap(
                 _stored_article_refs,
                 wanted=key_set(teaser_keys | "TeaserKeySetKeys" >> beam.Keys(), "TeaserKeySet"))
-        )
+        ))
         in_run = article_keys | "WithoutFile" >> beam.Map(lambda kv: (kv[0], (kv[1], None)))
         links = (
             {"articles": (in_run, stored_articles) | "AllArticleKeys" >> beam.Flatten(), "teasers": teaser_keys}

@@ -21,6 +21,7 @@ or the new one).
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import json
 import os
 import uuid
@@ -221,10 +222,24 @@ def _is_current(path: str, only: frozenset | None) -> bool:
     return only is None or same_path(path) in only
 
 
+def known_files(glob: str, only: frozenset | None) -> list[str] | None:
+    """The committed files matching `glob` (`<dir>/**/<name pattern>`) when the graph is built: for an Iceberg
+    output, those of `only` (the table's current data files, pipeline/tables.py) under `<dir>`, sorted; a file on
+    disk that the table does not list (the old version of a rewritten file, or the files of a run whose commit
+    never came) is not the output's. None for plain folders: their files are listed when the run reads them."""
+    if only is None:
+        return None
+    folder, sep, name = glob.partition("/**/")
+    if not sep or "*" in folder:
+        raise ValueError(f"not a <dir>/**/<pattern> glob: {glob}")
+    prefix = same_path(folder).rstrip("/") + "/"
+    return sorted(p for p in only if p.startswith(prefix) and fnmatch.fnmatchcase(p.rsplit("/", 1)[-1], name))
+
+
 class CommittedFiles(beam.PTransform):
     """The paths of the committed files matching `glob` (none is fine), spread over workers. `only`: for an Iceberg
-    output, the current data files of the table (pipeline/tables.py); a file on disk that the table does not list
-    (the old version of a rewritten file, or the files of a run whose commit never came) is not the output's."""
+    output, the current data files of the table: the graph holds the paths (known_files), with no listing of the
+    store and no step at all when there are none; plain folders are listed when the run reads them."""
 
     def __init__(self, glob: str, only: frozenset | None = None):
         super().__init__()
@@ -232,15 +247,16 @@ class CommittedFiles(beam.PTransform):
         self._only = only
 
     def expand(self, pbegin):
-        paths = (
+        known = known_files(self._glob, self._only)
+        if known is not None:  # Create spreads more than one path over workers (a Reshuffle), as Spread does
+            return pbegin | "Known" >> beam.Create(known)
+        return (
             pbegin
             | "Glob" >> beam.Create([self._glob])
             | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
             | "Paths" >> beam.Map(lambda m: m.path)
+            | "Spread" >> beam.Reshuffle()
         )
-        if self._only is not None:  # no step at all for plain folders: the graph keeps its shape (and fusion)
-            paths = paths | "Current" >> beam.Filter(_is_current, only=self._only)
-        return paths | "Spread" >> beam.Reshuffle()
 
 
 def key_set(keys: beam.PCollection, label: str = ""):
@@ -496,6 +512,8 @@ class ReadExistingStories(beam.PTransform):
         self._only = only
 
     def expand(self, pbegin):
+        if known_files(self._glob, self._only) == []:  # an empty table: nothing to read, no keys to gather
+            return pbegin | "NoStoredStories" >> beam.Create([])
         paths = (
             pbegin
             | "CommittedFiles" >> CommittedFiles(self._glob, self._only)
@@ -545,6 +563,8 @@ class SkipStoredIds(beam.PTransform):
         self._only = only
 
     def expand(self, records):
+        if known_files(self._glob, self._only) == []:  # an empty table holds no id: every record is new
+            return records
         wanted = key_set(records | "Ids" >> beam.Map(self._id_of))
         stored = (
             records.pipeline
