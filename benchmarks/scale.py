@@ -6,7 +6,9 @@
 The WARC holds the first 181 (`--distinct`) dev pages, repeated with distinct URIs up to N (record-gzipped, as crawlers write
 them). Each configuration runs `scrapeline run` as a child process; the peak RSS is the highest sum of the
 resident sets of the child and all its descendants (the multi-processing workers included), sampled every
-0.2 s. Prints pages/s, peak RSS, rows written, and the memory ratio from the smallest to the largest input.
+0.2 s. Prints pages/s, peak RSS, rows written, and the memory ratio from the smallest to the largest input. For
+scrapeline, the serial tail: the share of the wall time after the last article was extracted (from its progress
+lines, printed every half second).
 With `--datatrove-python` (a separate venv with datatrove and trafilatura: a benchmark-only dependency), the
 same WARCs also go through datatrove's WarcReader -> Trafilatura -> ExactDedupSignature, ExactFindDedups,
 ExactDedupFilter -> ParquetWriter (its exact dedup is three pipelines), interleaved. With `--plain`, the job's own
@@ -101,20 +103,50 @@ def run_measured(cmd: list[str]) -> tuple[float, int, str, float]:
     every descendant that was waited for, which Beam's and datatrove's workers are)."""
     import resource
 
+    import threading
+
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "SCRAPELINE_PROGRESS_SECONDS": str(PROGRESS_S)})
+    stamped: list[tuple[float, str]] = []  # stderr lines with the time they came (progress lines: the tail)
+    out_lines: list[str] = []
+    readers = [threading.Thread(target=lambda: stamped.extend((time.perf_counter() - t, line) for line in proc.stderr)),
+               threading.Thread(target=lambda: out_lines.extend(proc.stdout))]
+    for r in readers:
+        r.start()
     peak = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss_kb(proc.pid))
         time.sleep(0.2)
-    out, err = proc.communicate()
+    for r in readers:
+        r.join()
     took = time.perf_counter() - t
+    err = "".join(line for _, line in stamped)
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{err[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return took, peak // 1024, out + err, cpu
+    run_measured.tail = _tail(stamped, took)
+    return took, peak // 1024, "".join(out_lines) + err, cpu
+
+
+PROGRESS_S = 0.5
+"""How often the run prints its progress (SCRAPELINE_PROGRESS_SECONDS); each process writes its counts at most once
+a second, so the tail below is known to about a second."""
+
+
+def _tail(stamped: list[tuple[float, str]], took: float) -> float | None:
+    """Seconds from the first progress line showing the run's final count of extracted articles to the end of the
+    run: the serial tail after extraction (dedup, links, writes, the commit). None without progress lines."""
+    import re
+
+    counts = [(at, int(m.group(1).replace(",", ""))) for at, line in stamped
+              if (m := re.search(r" progress: .*articles ([\d,]+)", line))]
+    if not counts:
+        return None
+    final = counts[-1][1]
+    return took - next(at for at, n in counts if n == final)
 
 
 def ours(warc_dir: Path, out: Path, workers: int) -> list[str]:
@@ -138,6 +170,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--distinct", type=int, default=181, help="distinct dev pages the WARC cycles through")
     ap.add_argument("--files", type=int, default=1, help="WARC files the pages are dealt into")
+    ap.add_argument("--beam-workers", action="store_true",
+                    help="also scrapeline with Beam's own workers instead of forks of a warm process (beam-wkrs)")
     ap.add_argument("--plain", action="store_true", help="also the same functions in a plain loop (1 file, 1 worker)")
     ap.add_argument("--dev-dir", type=Path, default=REPO.parent / "shared" / "data" / "wcxb-dev-articles")
     ap.add_argument("--datatrove-python", help="python of a venv with datatrove[processing] and trafilatura")
@@ -151,6 +185,9 @@ def main() -> None:
             systems = []
             for w in [int(x) for x in args.workers.split(",")]:
                 systems.append(("scrapeline", w, lambda out, w=w: ours(warc_dir, out, w)))
+                if w > 1 and args.beam_workers:
+                    systems.append(("beam-wkrs", w, lambda out, w=w: ["env", "SCRAPELINE_WARM_WORKERS=0",
+                                                                      *ours(warc_dir, out, w)]))
                 if args.datatrove_python:
                     systems.append(("datatrove", w, lambda out, w=w: [args.datatrove_python, "-c", _DATATROVE,
                                                                       str(warc_dir), str(out), str(w)]))
@@ -158,6 +195,7 @@ def main() -> None:
                 systems.append(("plain-loop", 1, lambda out: [sys.executable, str(REPO / "benchmarks" / "plain_loop.py"),
                                                               str(warc_dir / "pages-0.warc.gz"), str(out)]))
             times: dict = {}
+            tails: dict = {}
             cpus: dict = {}
             peaks: dict = {}
             rows: dict = {}
@@ -165,6 +203,8 @@ def main() -> None:
                 for name, w, make in systems:
                     out = tmp / f"out-{name}-{n}-{w}-{r}"
                     took, peak, _, cpu = run_measured(make(out))
+                    if name in {"scrapeline", "beam-wkrs"} and run_measured.tail is not None:
+                        tails.setdefault((name, w), []).append(run_measured.tail / took)
                     times.setdefault((name, w), []).append(took)
                     cpus.setdefault((name, w), []).append(cpu)
                     peaks.setdefault((name, w), []).append(peak)
@@ -177,8 +217,9 @@ def main() -> None:
                 results.append({"system": name, "pages": n, "workers": w, "seconds": round(t, 1),
                                 "pages_per_s": round(n / t, 1), "cpu_s": round(cpu, 1), "peak_rss_mb": peak,
                                 "rows": rows[(name, w)]})
+                tail = f"  tail {statistics.median(tails[(name, w)]):.0%} (goal <= 10%)" if (name, w) in tails else ""
                 print(f"{name:<11} {n:>6} pages  {w} worker(s)  {t:7.1f} s  {n / t:6.1f} pages/s  CPU {cpu:6.1f} s  "
-                      f"peak RSS {peak:6d} MB  rows {rows[(name, w)]}", flush=True)
+                      f"peak RSS {peak:6d} MB  rows {rows[(name, w)]}{tail}", flush=True)
             shutil.rmtree(warc_dir, ignore_errors=True)
     by = {(r["system"], r["pages"], r["workers"]): r for r in results}
     for (name, n, w), r in sorted(by.items()):
@@ -194,6 +235,11 @@ def main() -> None:
             if w == 1 and ("plain-loop", n, 1) in by:
                 print(f"{n} pages: Beam's overhead (scrapeline / plain loop - 1) = "
                       f"{r['seconds'] / by[('plain-loop', n, 1)]['seconds'] - 1:.0%} (goal <= 10%)")
+        if name == "beam-wkrs" and ("scrapeline", n, w) in by:
+            warm = by[("scrapeline", n, w)]
+            print(f"{n} pages, {w} workers: forks of a warm process / Beam's own workers = "
+                  f"{warm['pages_per_s'] / r['pages_per_s']:.2f}x pages/s, CPU {warm['cpu_s'] / r['cpu_s'] - 1:+.0%}, "
+                  f"peak RSS {warm['peak_rss_mb'] / r['peak_rss_mb'] - 1:+.0%}")
         if name == "datatrove" and w > 1 and (name, n, 1) in by:
             print(f"{n} pages: datatrove {w} workers / 1 = {r['pages_per_s'] / by[(name, n, 1)]['pages_per_s']:.2f}x")
     for w in {r["workers"] for r in results}:

@@ -19,7 +19,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from importlib.resources import files as package_files
 from pathlib import Path
@@ -364,19 +364,42 @@ def run_batch(req: Request, run_id: str | None = None,
     return summary
 
 
-def _local_runner(options: dict):
+def _local_runner(options: dict, stack: ExitStack):
     """The FnApiRunner for the default DirectRunner, else None (Beam picks the runner from the options).
     Beam's DirectRunner first tries Prism, a Go binary it downloads from GitHub: that attempt costs a second
     `to_runner_api` of the graph (about 0.3 s) where it fails, and where it succeeds the same flags run on another
     engine. The batch graph has nothing the FnApiRunner lacks (no TestStream, Pub/Sub or processing-time
-    timers), so the default runs in-process on every machine; `direct_num_workers` and `direct_running_mode`
-    apply as before."""
+    timers), so the default runs in-process on every machine; `direct_num_workers` applies as before. With
+    `direct_running_mode=multi_processing`, the workers are forks of one warm process that `stack` holds
+    (pipeline/workers.py), not fresh Pythons."""
     name = str(options.get("runner") or "DirectRunner").rsplit(".", 1)[-1]
     if name != "DirectRunner":
         return None
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    return FnApiRunner()
+    from scrapeline.pipeline import workers
+
+    if options.get("direct_running_mode") != "multi_processing" or not workers.enabled():
+        return FnApiRunner()
+    from apache_beam.transforms.environments import SubprocessSDKEnvironment
+
+    warm = stack.enter_context(workers.WarmWorkers())
+
+    class WarmFnApiRunner(FnApiRunner):
+        """Beam sets its own worker command for multi_processing in run_pipeline: this runner keeps ours."""
+
+        workers = warm
+        _warm = SubprocessSDKEnvironment.from_command_string(warm.command)
+
+        @property
+        def _default_environment(self):
+            return self._warm
+
+        @_default_environment.setter
+        def _default_environment(self, _value):
+            pass
+
+    return WarmFnApiRunner()
 
 
 def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
@@ -393,39 +416,41 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     from scrapeline.pipeline.summary import build_summary, counters_of
 
     ingested_at = dt.datetime.now(dt.timezone.utc)
-    tables = None
-    if req.table_format == "iceberg":
-        from scrapeline.pipeline.tables import adopt, current_files, open_catalog, open_tables
-
-        tables = open_tables(open_catalog(req.output, req.catalog), req.output)
-        adopted = adopt(tables, req.output)  # the first Iceberg run on Hive folders takes their files as they are
-        if adopted:
-            log.info("adopted the files of the Hive folders into the tables: %s", adopted)
-    stored = None if tables is None else {name: current_files(t) for name, t in tables.items()}
-    spec = RunSpec(tuple(patterns), req.output, run_id, ingested_at, __version__, req.fetched_at, req.layout, stored)
     options = {**harness_logging(logging.getLogger("apache_beam").getEffectiveLevel()), **req.beam_options}
-    record_path = join(req.output, "_runs", f"{run_id}.json")
-    inputs = list(req.inputs) or patterns
+    with ExitStack() as workers:  # a multi-processing run's warm worker process lives as long as its pipeline
+        runner = _local_runner(options, workers)
+        tables = None
+        if req.table_format == "iceberg":
+            from scrapeline.pipeline.tables import adopt, current_files, open_catalog, open_tables
 
-    def timing(status: str) -> dict:
-        ended = dt.datetime.now(dt.timezone.utc)
-        return {"status": status, "started_at": ingested_at.isoformat(), "ended_at": ended.isoformat(),
-                "duration_s": round((ended - ingested_at).total_seconds(), 3), "pipeline_version": __version__,
-                "beam_options": redact(options), "record": record_path}
+            tables = open_tables(open_catalog(req.output, req.catalog), req.output)
+            adopted = adopt(tables, req.output)  # the first Iceberg run on Hive folders takes their files as they are
+            if adopted:
+                log.info("adopted the files of the Hive folders into the tables: %s", adopted)
+        stored = None if tables is None else {name: current_files(t) for name, t in tables.items()}
+        spec = RunSpec(tuple(patterns), req.output, run_id, ingested_at, __version__, req.fetched_at, req.layout, stored)
+        record_path = join(req.output, "_runs", f"{run_id}.json")
+        inputs = list(req.inputs) or patterns
 
-    p = beam.Pipeline(runner=_local_runner(options), options=PipelineOptions(flags=[], **options))
-    build_pipeline(p, spec, req.config)
-    try:
-        with progress or nullcontext():
-            result = p.run()
-            result.wait_until_finish()
-    except Exception as e:  # noqa: BLE001
-        log.error("pipeline failed: %s", scrub(str(e), options)[:2000])
-        # A record without `files`: `watch` takes none of its inputs as ingested.
-        failed = {"run_id": run_id, "inputs": inputs, "output": req.output, **timing("failed"),
-                  "error": scrub(str(e), options)[:2000]}
-        _write_record(failed, record_path, req.summary_json)
-        return failed
+        def timing(status: str) -> dict:
+            ended = dt.datetime.now(dt.timezone.utc)
+            return {"status": status, "started_at": ingested_at.isoformat(), "ended_at": ended.isoformat(),
+                    "duration_s": round((ended - ingested_at).total_seconds(), 3), "pipeline_version": __version__,
+                    "beam_options": redact(options), "record": record_path}
+
+        p = beam.Pipeline(runner=runner, options=PipelineOptions(flags=[], **options))
+        build_pipeline(p, spec, req.config)
+        try:
+            with progress or nullcontext():
+                result = p.run()
+                result.wait_until_finish()
+        except Exception as e:  # noqa: BLE001
+            log.error("pipeline failed: %s", scrub(str(e), options)[:2000])
+            # A record without `files`: `watch` takes none of its inputs as ingested.
+            failed = {"run_id": run_id, "inputs": inputs, "output": req.output, **timing("failed"),
+                      "error": scrub(str(e), options)[:2000]}
+            _write_record(failed, record_path, req.summary_json)
+            return failed
     summary = build_summary(counters_of(result), req.output, run_id, inputs, len(files))
     summary = {**summary, **timing("failed_accounting" if summary["identity"]["holds"] is False else "succeeded")}
     summary["files"] = files

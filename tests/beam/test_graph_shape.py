@@ -57,9 +57,12 @@ def test_stored_files_are_read_from_the_tables_list_without_listing_the_store(tm
 
 
 def test_the_default_runner_is_the_in_process_one_without_a_prism_attempt():
+    from contextlib import ExitStack
+
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    assert isinstance(_local_runner({}), FnApiRunner)
-    assert isinstance(_local_runner({"runner": "DirectRunner", "direct_num_workers": 2}), FnApiRunner)
-    assert _local_runner({"runner": "PortableRunner"}) is None
-    assert _local_runner({"runner": "apache_beam.runners.dataflow.DataflowRunner"}) is None
+    with ExitStack() as stack:
+        assert type(_local_runner({}, stack)) is FnApiRunner
+        assert type(_local_runner({"runner": "DirectRunner", "direct_num_workers": 2}, stack)) is FnApiRunner
+        assert _local_runner({"runner": "PortableRunner"}, stack) is None
+        assert _local_runner({"runner": "apache_beam.runners.dataflow.DataflowRunner"}, stack) is None

@@ -1,0 +1,254 @@
+"""Local multi-processing workers forked from one warm process.
+
+Beam's FnApiRunner, in `multi_processing` mode, starts each SDK worker as `python -m
+apache_beam.runners.worker.sdk_worker_main`: every worker imports Beam, scrapeline, trafilatura, lxml, dateparser...
+(2.5-3.5 s of CPU each on this project's 2-core machine) before its first element, after the graph is built. Here
+the run starts one warm process instead (`serve`), beside the graph's construction: it imports all of that once,
+then forks a worker for each request, ready in milliseconds. Beam's worker command becomes this file's stdlib-only
+client (`python -S workers.py start --socket S`), which hands the worker's environment (the control and logging
+endpoints, the options, the worker id) to the warm process and waits for the worker's exit code. When the warm
+process is not there the client execs Beam's own worker instead: a missing server costs time, never a run.
+`SCRAPELINE_WARM_WORKERS=0` turns it off (Beam's workers, as before).
+
+A worker's lifetime is its client's: the runner stops a worker by ending the client (or killing it), and the worker
+exits when the client's socket closes. The warm process is a child of the run, stopped when the run ends.
+This module imports the standard library only: the client must start in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+
+ENV = "SCRAPELINE_WARM_WORKERS"
+PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "scrapeline.pipeline.graph", "trafilatura", "htmldate",
+           "htmldate.extractors", "dateparser", "ftfy", "charset_normalizer", "zstandard", "warcio.archiveiterator",
+           "py3langid.langid")
+"""What a worker would import on its first bundles (the transforms import the heavy ones lazily)."""
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _read_line(conn: socket.socket) -> bytes | None:
+    buf = b""
+    while b"\n" not in buf:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    return buf.split(b"\n", 1)[0]
+
+
+# --- client: the worker command the runner starts -----------------------------------------------------------------
+
+def _beams_own_worker() -> None:
+    os.execv(sys.executable, [sys.executable, "-m", "apache_beam.runners.worker.sdk_worker_main"])
+
+
+def start(sock_path: str) -> int:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(sock_path)
+        conn.sendall(json.dumps({"env": dict(os.environ), "cwd": os.getcwd()}).encode() + b"\n")
+        line = _read_line(conn)
+    except OSError:
+        line = None
+    if line is None:  # no warm process (it failed to start, died, or was stopped), and no worker started
+        conn.close()
+        print("scrapeline workers: no warm process; starting Beam's own worker", file=sys.stderr, flush=True)
+        _beams_own_worker()
+    pid = json.loads(line)["pid"]
+
+    def forward(signum, _frame):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, forward)
+    line = _read_line(conn)
+    code = json.loads(line).get("exit") if line else None
+    return code if isinstance(code, int) else 1  # no answer: the worker died without saying how (a signal)
+
+
+# --- server: the warm process ---------------------------------------------------------------------------------------
+
+def _worker(conn: socket.socket, request: dict) -> None:
+    """In the forked child: become the SDK worker the client asked for. Never returns."""
+    import logging
+    import threading
+
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        try:
+            os.chdir(request.get("cwd") or "/")
+        except OSError:
+            pass
+        conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+
+        def client_gone():  # the runner ended the client (or it died): so does this worker
+            try:
+                while conn.recv(4096):
+                    pass
+            except OSError:
+                pass
+            os._exit(1)
+
+        threading.Thread(target=client_gone, daemon=True, name="scrapeline-worker-client").start()
+        from apache_beam.runners.worker import sdk_worker_main
+
+        sdk_worker_main.main([])
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:  # noqa: BLE001 - say what failed, then exit with 1
+        logging.getLogger(__name__).exception("the SDK worker failed")
+    finally:
+        try:
+            conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
+        except OSError:
+            pass
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def serve(sock_path: str) -> None:
+    import importlib
+    import logging
+    import threading
+
+    log = logging.getLogger(__name__)
+    # Listen first: a client that comes during the imports waits in the backlog, then gets a warm worker
+    tmp = f"{sock_path}.{os.getpid()}"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(tmp)
+    server.listen(64)
+    os.replace(tmp, sock_path)
+
+    def reap(*_) -> int:
+        """Wait for the workers that ended (their CPU then counts in this process's children, and this process's in
+        the run's); the number still running."""
+        while True:
+            try:
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return 0
+            if pid == 0:
+                return 1
+
+    def stop(*_) -> None:
+        import time
+
+        deadline = time.monotonic() + 5
+        while reap() and time.monotonic() < deadline:  # the run has ended: its workers are ending too
+            time.sleep(0.05)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception as e:  # noqa: BLE001 - a module that cannot be preloaded is imported by the worker
+            log.warning("could not preload %s: %s", name, e)
+    from scrapeline.transforms.extract.language import _identifier
+
+    _identifier()  # the language model, which every worker loads on its first page
+    if threading.active_count() > 1:
+        log.warning("%d threads after the imports: forking may be unsafe", threading.active_count())
+    signal.signal(signal.SIGCHLD, reap)
+    while True:
+        try:
+            conn, _ = server.accept()
+        except InterruptedError:
+            continue
+        try:
+            line = _read_line(conn)
+            if line is None:
+                raise ValueError("no request")
+            request = json.loads(line)
+        except (OSError, ValueError) as e:
+            log.warning("bad worker request: %s", e)
+            conn.close()
+            continue
+        if os.fork() == 0:
+            server.close()
+            _worker(conn, request)
+        conn.close()
+
+
+# --- the run's side -----------------------------------------------------------------------------------------------
+
+class WarmWorkers:
+    """Context manager: the warm process of one run, and the worker command that uses it (`command`)."""
+
+    def __init__(self) -> None:
+        self._dir: str | None = None
+        self._proc = None
+        self.command = ""
+
+    def __enter__(self) -> WarmWorkers:
+        import shlex
+        import subprocess
+        import tempfile
+
+        self._dir = tempfile.mkdtemp(prefix="scrapeline-workers-")
+        sock = os.path.join(self._dir, "warm.sock")
+        self._proc = subprocess.Popen([sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--socket", sock],
+                                      stdin=subprocess.DEVNULL)
+        # -S: no site packages, so the client starts in milliseconds; it needs the standard library only
+        self.command = " ".join(shlex.quote(a) for a in (sys.executable, "-S", os.path.abspath(__file__), "start",
+                                                          "--socket", sock))
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    def stop(self) -> None:
+        """Stop the warm process now (the workers it forked go on; new ones become Beam's own)."""
+        self.__exit__(None, None, None)
+
+    def __exit__(self, *exc) -> None:
+        import shutil
+        import subprocess
+
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="scrapeline.pipeline.workers", description=__doc__.split("\n\n")[0])
+    ap.add_argument("role", choices=["serve", "start"])
+    ap.add_argument("--socket", required=True)
+    args = ap.parse_args(argv)
+    if args.role == "start":
+        return start(args.socket)
+    serve(args.socket)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Multi-processing workers forked from one warm process (pipeline/workers.py), on Beam's FnApiRunner."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from scrapeline.pipeline import workers
+from scrapeline.pipeline.run import _local_runner
+
+MULTI = {"direct_running_mode": "multi_processing", "direct_num_workers": 2}
+
+
+def _where(tmp_path, options: dict, before_run=None) -> tuple[set[tuple[int, int]], int | None]:
+    """(pid, parent pid) of the processes that ran a small ParDo, and the warm process's pid."""
+    seen = tmp_path / "seen"
+    seen.mkdir(exist_ok=True)
+
+    def note(x):
+        (seen / f"{os.getpid()}-{os.getppid()}").touch()
+        return x * 2
+
+    with ExitStack() as stack:
+        runner = _local_runner(options, stack)
+        warm = getattr(runner, "workers", None)
+        warm_pid = warm.pid if warm else None
+        if before_run:
+            before_run(warm)
+        p = beam.Pipeline(runner=runner, options=PipelineOptions(flags=[], **options))
+        _ = p | beam.Create(list(range(40))) | beam.Reshuffle() | beam.Map(note)
+        p.run().wait_until_finish()
+    pairs = {tuple(int(x) for x in f.name.split("-")) for f in seen.iterdir()}
+    return pairs, warm_pid
+
+
+def test_workers_are_forks_of_the_warm_process_which_ends_with_the_run(tmp_path):
+    pairs, warm_pid = _where(tmp_path, MULTI)
+    assert warm_pid is not None
+    assert pairs and {parent for _, parent in pairs} == {warm_pid}
+    assert os.getpid() not in {pid for pid, _ in pairs}  # not run in this process
+    assert not os.path.exists(f"/proc/{warm_pid}") or open(f"/proc/{warm_pid}/stat").read().split()[2] == "Z"
+
+
+def test_without_the_warm_process_the_run_uses_beams_own_workers(tmp_path):
+    pairs, warm_pid = _where(tmp_path, MULTI, before_run=lambda warm: warm.stop())
+    assert pairs and warm_pid not in {parent for _, parent in pairs}
+
+
+def test_the_switch_turns_it_off(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "0")
+    with ExitStack() as stack:
+        assert not hasattr(_local_runner(MULTI, stack), "workers")  # Beam's own workers: no warm process
