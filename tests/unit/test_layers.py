@@ -2,7 +2,7 @@
 
     transforms.core  <-  transforms.{read, extract, dedup, output}  <-  transforms.{link, streaming}  <-  pipeline
 
-and inside pipeline/: errors <- {options, config, lock, summary, progress, ddl, tables, speedups} <- graph <- run
+and inside pipeline/: errors <- {options, config, lock, summary, progress, ddl, tables, speedups, workers} <- graph <- run
 <- {compact, watch, report} <- api <- cli. The four middle stages never import each other. Imports inside functions count
 too (a lazy import is still an arrow). Read from the source with `ast`, so nothing is imported to check it.
 """
@@ -21,7 +21,7 @@ _STAGES = ("read", "extract", "dedup", "output")
 _PIPELINE = {
     "__init__": 0, "errors": 0,
     "options": 1, "config": 1, "lock": 1, "summary": 1, "progress": 1, "ddl": 1,
-    "tables": 1, "speedups": 1, "graph": 2, "run": 3, "compact": 4, "watch": 4, "report": 4, "api": 5, "cli": 6,
+    "tables": 1, "speedups": 1, "workers": 1, "graph": 2, "run": 3, "compact": 4, "watch": 4, "report": 4, "api": 5, "cli": 6,
 }
 
 

