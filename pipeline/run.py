@@ -372,14 +372,17 @@ def _local_runner(options: dict, stack: ExitStack):
     timers), so the default runs in-process on every machine; `direct_num_workers` applies as before. With
     `direct_running_mode=multi_processing`, the workers are forks of one warm process that `stack` holds
     (pipeline/workers.py), not fresh Pythons."""
-    name = str(options.get("runner") or "DirectRunner").rsplit(".", 1)[-1]
-    if name != "DirectRunner":
+    name = str(options.get("runner") or "DirectRunner").rsplit(".", 1)[-1].lower()
+    if name not in {"directrunner", "direct"}:  # Beam's names for it, in any case
         return None
+    import apache_beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
     from scrapeline.pipeline import workers
 
-    if options.get("direct_running_mode") != "multi_processing" or not workers.enabled():
+    # the subclass below overrides an attribute of Beam 2.77's FnApiRunner: another version gets Beam's workers
+    if (options.get("direct_running_mode") != "multi_processing" or not workers.enabled()
+            or not apache_beam.__version__.startswith("2.77.")):
         return FnApiRunner()
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
 

@@ -11,7 +11,9 @@ process is not there the client execs Beam's own worker instead: a missing serve
 `SCRAPELINE_WARM_WORKERS=0` turns it off (Beam's workers, as before).
 
 A worker's lifetime is its client's: the runner stops a worker by ending the client (or killing it), and the worker
-exits when the client's socket closes. The warm process is a child of the run, stopped when the run ends.
+exits when the client's socket closes. The warm process is a child of the run, in a session of its own (a Ctrl-C
+is the run's to handle), stopped when the run ends, or when its stdin (a pipe from the run) closes: a run killed
+with -9 leaves no warm process behind.
 This module imports the standard library only: the client must start in a few milliseconds.
 """
 
@@ -34,14 +36,9 @@ def enabled() -> bool:
     return os.environ.get(ENV, "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
-def _read_line(conn: socket.socket) -> bytes | None:
-    buf = b""
-    while b"\n" not in buf:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        buf += chunk
-    return buf.split(b"\n", 1)[0]
+PID_TIMEOUT_S = 120.0
+"""How long a client waits for the warm process to fork its worker (it imports for a few seconds first) before it
+starts Beam's own worker instead."""
 
 
 # --- client: the worker command the runner starts -----------------------------------------------------------------
@@ -52,17 +49,20 @@ def _beams_own_worker() -> None:
 
 def start(sock_path: str) -> int:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = None
     try:
+        conn.settimeout(PID_TIMEOUT_S)
         conn.connect(sock_path)
         conn.sendall(json.dumps({"env": dict(os.environ), "cwd": os.getcwd()}).encode() + b"\n")
-        line = _read_line(conn)
-    except OSError:
-        line = None
-    if line is None:  # no warm process (it failed to start, died, or was stopped), and no worker started
+        lines = conn.makefile("rb")
+        pid = json.loads(lines.readline() or b"{}").get("pid")
+        conn.settimeout(None)
+    except (OSError, ValueError):
+        pass
+    if not isinstance(pid, int):  # no warm process (not started, dead, stuck or stopped): no worker was started
         conn.close()
         print("scrapeline workers: no warm process; starting Beam's own worker", file=sys.stderr, flush=True)
         _beams_own_worker()
-    pid = json.loads(line)["pid"]
 
     def forward(signum, _frame):
         try:
@@ -72,8 +72,10 @@ def start(sock_path: str) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, forward)
-    line = _read_line(conn)
-    code = json.loads(line).get("exit") if line else None
+    try:
+        code = json.loads(lines.readline() or b"{}").get("exit")
+    except (OSError, ValueError):
+        code = None
     return code if isinstance(code, int) else 1  # no answer: the worker died without saying how (a signal)
 
 
@@ -169,23 +171,32 @@ def serve(sock_path: str) -> None:
     if threading.active_count() > 1:
         log.warning("%d threads after the imports: forking may be unsafe", threading.active_count())
     signal.signal(signal.SIGCHLD, reap)
+    import select
+
     while True:
-        try:
-            conn, _ = server.accept()
-        except InterruptedError:
+        # stdin is a pipe from the run: it closes when the run ends, however it ends (even killed with -9)
+        ready, _, _ = select.select([server, sys.stdin], [], [])
+        if sys.stdin in ready and not os.read(sys.stdin.fileno(), 4096):
+            stop()
+        if server not in ready:
             continue
+        conn, _ = server.accept()
         try:
-            line = _read_line(conn)
-            if line is None:
+            conn.settimeout(10)
+            request = json.loads(conn.makefile("rb").readline() or b"null")
+            if not isinstance(request, dict):
                 raise ValueError("no request")
-            request = json.loads(line)
+            conn.settimeout(None)
         except (OSError, ValueError) as e:
             log.warning("bad worker request: %s", e)
             conn.close()
             continue
         if os.fork() == 0:
-            server.close()
-            _worker(conn, request)
+            try:
+                server.close()
+                _worker(conn, request)
+            finally:
+                os._exit(1)
         conn.close()
 
 
@@ -206,8 +217,10 @@ class WarmWorkers:
 
         self._dir = tempfile.mkdtemp(prefix="scrapeline-workers-")
         sock = os.path.join(self._dir, "warm.sock")
+        # its own session: a Ctrl-C on the terminal reaches the run (and Beam's clients), not the warm process;
+        # its stdin, a pipe from this process, tells it when the run is gone
         self._proc = subprocess.Popen([sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--socket", sock],
-                                      stdin=subprocess.DEVNULL)
+                                      stdin=subprocess.PIPE, start_new_session=True)
         # -S: no site packages, so the client starts in milliseconds; it needs the standard library only
         self.command = " ".join(shlex.quote(a) for a in (sys.executable, "-S", os.path.abspath(__file__), "start",
                                                           "--socket", sock))
@@ -226,6 +239,7 @@ class WarmWorkers:
         import subprocess
 
         if self._proc is not None and self._proc.poll() is None:
+            self._proc.stdin.close()
             self._proc.terminate()
             try:
                 self._proc.wait(5)

@@ -64,5 +64,6 @@ def test_the_default_runner_is_the_in_process_one_without_a_prism_attempt():
     with ExitStack() as stack:
         assert type(_local_runner({}, stack)) is FnApiRunner
         assert type(_local_runner({"runner": "DirectRunner", "direct_num_workers": 2}, stack)) is FnApiRunner
+        assert type(_local_runner({"runner": "direct"}, stack)) is FnApiRunner
         assert _local_runner({"runner": "PortableRunner"}, stack) is None
         assert _local_runner({"runner": "apache_beam.runners.dataflow.DataflowRunner"}, stack) is None

@@ -53,3 +53,32 @@ def test_the_switch_turns_it_off(monkeypatch):
     monkeypatch.setenv(workers.ENV, "0")
     with ExitStack() as stack:
         assert not hasattr(_local_runner(MULTI, stack), "workers")  # Beam's own workers: no warm process
+
+
+def test_a_run_killed_with_9_leaves_no_warm_process(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = subprocess.Popen([sys.executable, "-c", (
+        "import time\nfrom scrapeline.pipeline.workers import WarmWorkers\n"
+        "w = WarmWorkers().__enter__()\nprint(w.pid, flush=True)\ntime.sleep(120)\n")],
+        stdout=subprocess.PIPE, text=True)
+    warm_pid = int(run.stdout.readline())
+    time.sleep(0.5)
+    assert _alive(warm_pid)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 60  # it notices once its imports are done
+    while _alive(warm_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(warm_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

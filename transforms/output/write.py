@@ -229,7 +229,8 @@ def _is_current(path: str, only: frozenset | None) -> bool:
 
 def known_files(glob: str, only: frozenset | None) -> list[str] | None:
     """The committed files matching `glob` (`<dir>/**/<name pattern>`) when the graph is built: for an Iceberg
-    output, those of `only` (the table's current data files, pipeline/tables.py) under `<dir>`, sorted; a file on
+    output, those of `only` (the table's current data files, pipeline/tables.py) under `<dir>`, sorted, named under
+    `<dir>` as the glob gives it (relative if it is); a file on
     disk that the table does not list (the old version of a rewritten file, or the files of a run whose commit
     never came) is not the output's. None for plain folders: their files are listed when the run reads them."""
     if only is None:
@@ -238,7 +239,9 @@ def known_files(glob: str, only: frozenset | None) -> list[str] | None:
     if not sep or "*" in folder:
         raise ValueError(f"not a <dir>/**/<pattern> glob: {glob}")
     prefix = same_path(folder).rstrip("/") + "/"
-    return sorted(p for p in only if p.startswith(prefix) and fnmatch.fnmatchcase(p.rsplit("/", 1)[-1], name))
+    # named under `folder` as given, as a listing of the glob names them (the other readers list): one file, one name
+    return sorted(folder.rstrip("/") + "/" + p[len(prefix):] for p in only
+                  if p.startswith(prefix) and fnmatch.fnmatchcase(p.rsplit("/", 1)[-1], name))
 
 
 class CommittedFiles(beam.PTransform):

@@ -19,8 +19,13 @@ def test_the_tables_files_under_the_folder_and_matching_the_name_sorted(tmp_path
         f"{out}/articles_old/source=a/part-9.parquet",  # another folder sharing the prefix
         f"{out}/teasers/source=a/date=2025-01-01/part-3.parquet",  # another table
     })
-    # the output as the command line gives it (relative), the table's paths absolute
+    # the output as the command line gives it (relative), the table's paths absolute: named as a listing of the glob
+    # would name them
     assert known_files("out/articles/**/*.parquet", only) == [
+        "out/articles/source=a/date=2025-01-01/part-1.parquet",
+        "out/articles/source=b/date=2025-01-02/part-2.parquet",
+    ]
+    assert known_files(f"{out}/articles/**/*.parquet", only) == [
         f"{out}/articles/source=a/date=2025-01-01/part-1.parquet",
         f"{out}/articles/source=b/date=2025-01-02/part-2.parquet",
     ]
