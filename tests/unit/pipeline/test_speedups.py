@@ -132,3 +132,23 @@ def test_the_caches_keep_no_function_or_dofn_alive():
     del fn, wrapper, deferring
     gc.collect()
     assert [r() for r in refs] == [None, None, None]
+
+
+def test_s3_clients_of_the_same_settings_share_one_botocore_client():
+    import pytest
+
+    pytest.importorskip("boto3")
+    from apache_beam.io.aws.clients.s3 import boto3_client
+
+    assert boto3_client.Client.__init__.__wrapped__  # installed
+    settings = {"s3_endpoint_url": "http://127.0.0.1:9", "s3_access_key_id": "k", "s3_secret_access_key": "s",
+                "s3_region_name": "us-east-1"}
+    a = boto3_client.Client(PipelineOptions(flags=[], **settings))
+    b = boto3_client.Client(PipelineOptions(flags=[], **settings))
+    c = boto3_client.Client(dict(settings))  # Beam also takes a mapping
+    other = boto3_client.Client(PipelineOptions(flags=[], **{**settings, "s3_secret_access_key": "t"}))
+    assert a is not b and a.client is b.client is c.client
+    assert other.client is not a.client  # other credentials, another client
+    assert other.client.meta.endpoint_url == "http://127.0.0.1:9"
+    a._download_pos = 5  # each Beam client keeps its own download state
+    assert (b._download_request, b._download_stream, b._download_pos) == (None, None, 0)
