@@ -24,6 +24,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable, Mapping, Sequence
 
 ENV = "SCRAPELINE_WARM_WORKERS"
 PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "scrapeline.pipeline.graph", "trafilatura", "htmldate",
@@ -81,8 +82,12 @@ def start(sock_path: str) -> int:
 
 # --- server: the warm process ---------------------------------------------------------------------------------------
 
-def _worker(conn: socket.socket, request: dict) -> None:
-    """In the forked child: become the SDK worker the client asked for. Never returns."""
+def become_worker(conn: socket.socket, request: dict, fds: Sequence[int] = (),
+                  prepare: Callable[[], Mapping[str, str]] | None = None) -> None:
+    """In a forked child of a warm process: become the SDK worker a client asked for, and tell the client its pid,
+    then its exit code. Never returns. `request`: {"env", "cwd"}; `fds`: the client's stdin, stdout and stderr, to
+    take (none: keep the warm process's); `prepare()`: more environment, once the request's is in place (the
+    cluster harnesses' boot step, examples/clusters/zygote.py). The worker exits when the client's socket closes."""
     import logging
     import threading
 
@@ -90,6 +95,11 @@ def _worker(conn: socket.socket, request: dict) -> None:
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for target, fd in enumerate(fds[:3]):
+            os.dup2(fd, target)
+            os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
         try:
@@ -107,6 +117,8 @@ def _worker(conn: socket.socket, request: dict) -> None:
             os._exit(1)
 
         threading.Thread(target=client_gone, daemon=True, name="scrapeline-worker-client").start()
+        if prepare is not None:
+            os.environ.update(prepare())
         from apache_beam.runners.worker import sdk_worker_main
 
         sdk_worker_main.main([])
@@ -140,16 +152,16 @@ def serve(sock_path: str) -> None:
     server.listen(64)
     os.replace(tmp, sock_path)
 
-    def reap(*_) -> int:
+    def reap(*_) -> bool:
         """Wait for the workers that ended (their CPU then counts in this process's children, and this process's in
-        the run's); the number still running."""
+        the run's); whether any is still running."""
         while True:
             try:
                 pid, _status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return 0
+                return False
             if pid == 0:
-                return 1
+                return True
 
     def stop(*_) -> None:
         import time
@@ -194,7 +206,7 @@ def serve(sock_path: str) -> None:
         if os.fork() == 0:
             try:
                 server.close()
-                _worker(conn, request)
+                become_worker(conn, request)
             finally:
                 os._exit(1)
         conn.close()

@@ -93,57 +93,6 @@ def boot(sock_path: str, argv: list[str]) -> int:
 
 # --- server ------------------------------------------------------------------------------------------------------
 
-def _child(conn: socket.socket, fds: list[int], request: dict, prepare, harness_main) -> None:
-    """In the forked child: become the client's harness. Never returns."""
-    import logging
-    import threading
-
-    code = 1
-    try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for target, fd in enumerate(fds[:3]):
-            os.dup2(fd, target)
-            os.close(fd)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        try:
-            os.chdir(request.get("cwd") or "/")
-        except OSError:
-            pass
-        conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
-
-        def watch_client():  # the boot client is gone (killed with its JVM): so is this harness
-            try:
-                while conn.recv(4096):
-                    pass
-            except OSError:
-                pass
-            os._exit(1)
-
-        threading.Thread(target=watch_client, daemon=True, name="zygote-client").start()
-        os.environ.update(prepare(request["argv"]))
-        harness_main([])
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    except BaseException:  # noqa: BLE001 - report anything, then exit with 1
-        logging.getLogger("zygote").exception("harness failed")
-        code = 1
-    finally:
-        try:
-            conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
-        except OSError:
-            pass
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
-
-
 def serve(sock_path: str, preload: list[str], semi_persist_dir: str | None) -> None:
     import importlib
     import logging
@@ -155,7 +104,9 @@ def serve(sock_path: str, preload: list[str], semi_persist_dir: str | None) -> N
     t0 = time.monotonic()
     sys.path.insert(0, HERE)
     import beam_boot  # noqa: E402 - after the path is set
-    from apache_beam.runners.worker import sdk_worker_main
+    from apache_beam.runners.worker import sdk_worker_main  # noqa: F401 - preloaded for the harnesses
+
+    from scrapeline.pipeline.workers import become_worker  # the forked child's part, shared with local runs
 
     for name in preload:
         try:
@@ -204,7 +155,7 @@ def serve(sock_path: str, preload: list[str], semi_persist_dir: str | None) -> N
         pid = os.fork()
         if pid == 0:
             server.close()
-            _child(conn, fds, request, beam_boot.prepare, sdk_worker_main.main)
+            become_worker(conn, request, fds, lambda argv=request["argv"]: beam_boot.prepare(argv))
         conn.close()
         for fd in fds:
             os.close(fd)

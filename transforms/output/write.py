@@ -230,9 +230,9 @@ def _is_current(path: str, only: frozenset | None) -> bool:
 def known_files(glob: str, only: frozenset | None) -> list[str] | None:
     """The committed files matching `glob` (`<dir>/**/<name pattern>`) when the graph is built: for an Iceberg
     output, those of `only` (the table's current data files, pipeline/tables.py) under `<dir>`, sorted, named under
-    `<dir>` as the glob gives it (relative if it is); a file on
-    disk that the table does not list (the old version of a rewritten file, or the files of a run whose commit
-    never came) is not the output's. None for plain folders: their files are listed when the run reads them."""
+    `<dir>` as the glob gives it (relative if it is). A file on disk that the table does not list (the old version
+    of a rewritten file, or the files of a run whose commit never came) is not the output's. None for plain
+    folders: their files are listed when the run reads them."""
     if only is None:
         return None
     folder, sep, name = glob.partition("/**/")
