@@ -133,6 +133,14 @@ def _names(value) -> list[str]:
     return [n for n in (_text(n) for n in names) if n and not n.lower().startswith("http")]
 
 
+def _by_id(value, objs: list[dict]):
+    """A JSON-LD reference ({"@id": ...} without a name, as Yoast's graphs give an article's author) -> the node of
+    the page's graph with that @id; anything else as it is."""
+    if isinstance(value, dict) and "name" not in value and isinstance(value.get("@id"), str):
+        return next((o for o in objs if o.get("@id") == value["@id"] and o is not value), value)
+    return value
+
+
 def _meta_index(soup: BeautifulSoup) -> dict[str, str]:
     """<meta property|name|itemprop=key content=...> as {key (lower case): first non-empty content}."""
     index: dict[str, str] = {}
@@ -234,11 +242,18 @@ def _first_xpath(tree, path: str):
     return found[0] if found else None
 
 
+# not inside the comments ("comment-author") or a button (nav and form are not excluded: recovered HTML often
+# leaves the whole page in an unclosed <nav>, and ASP.NET pages are one <form>)
+_NOT_AROUND = ("[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')]) and "
+               "not(ancestor::button)]")
 _BYLINE_XPATH = (
     "//*[@itemprop='author'] | //*[@rel='author'] | "
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ') or contains(@class, 'author')]"
-    "[not(self::meta) and not(self::body) and not(self::html)]"
+    "[not(self::meta) and not(self::body) and not(self::html)]" + _NOT_AROUND
 )
+# last: a link to an author page ("/author/jane-doe"), unlabelled, the first two
+_AUTHOR_LINK_XPATH = ("//body//a[contains(@href, '/author/') or contains(@href, '/authors/')][normalize-space()]"
+                      + _NOT_AROUND)
 _BY = re.compile(r"^(?:by|written by|author:?|posted by)\s+", re.I)
 
 
@@ -253,29 +268,41 @@ def _claimed_language(head: BeautifulSoup, meta: dict[str, str]) -> str | None:
 
 def _bylines(tree, xpath: str, limit: int) -> list[str]:
     """Byline texts in the page (itemprop/rel=author, a byline/author class), for people.choose_authors: the
-    first ten, short ones only (a long text under an `author` class is a bio, not a byline)."""
+    first ten, short ones only (a long text under an `author` class is a bio, not a byline). A label alone
+    ("Written By", "Author:") takes the next text; a label followed by a link or another element ("By <a>A. J.
+    Neal</a> View In Digital Edition") gives that element's text first, then the whole line."""
     out = []
     if tree is None:
         return out
     for el in tree.xpath(xpath)[:limit]:
         text = _text(el.text_content())
-        if _LABEL_ONLY.search(text):  # "Jun 2 Written By" + the name in the next element
+        if len(text) <= 30 and _LABEL_ONLY.search(text):  # "Jun 2 Written By" + the name in the next element
             nxt = el.xpath("following::text()[normalize-space()][1]")
             text = f"{text} {_text(str(nxt[0]))}" if nxt else text
+        lead = _text(el.text)
+        first = el[0] if len(el) else None
+        if lead and first is not None and isinstance(first.tag, str) and _LABEL_ONLY.fullmatch(lead):
+            # names in separate elements ("<ul><li>A</li><li>B</li>") are separate names
+            name = ", ".join(t for t in (_text(x) for x in first.itertext()) if t)
+            if 2 <= len(name) <= 60:
+                out.append(f"{lead} {name}")
         if 2 <= len(text) <= 120:
             out.append(text)
     return out
 
 
 # a visible "By Jane Doe" line when no element is marked as the byline
-_BY_LABELS = ("By", "by", "Written by", "Written By", "Posted by", "Posted By")
+_BY_LABELS = ("By", "by", "BY", "By:", "by:", "Written by", "Written By", "Written by:", "Posted by", "Posted By",
+              "Author:", "Authors:", "Contributor:", "Contributors:", "Article by", "Text by", "Words by", "Story by")
 # the element's own first text (not its whole subtree's, which costs a walk of every nested div); bounding the search
 # to the 80 elements after the first h1 saved ~1 ms a page but lost 7 of the dev pages' authors
 _BY_XPATH = ("//body//*[self::p or self::div or self::span or self::li or self::address or self::small or self::em "
-             "or self::strong][" + " or ".join(
+             "or self::strong or self::b or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::dd "
+             "or self::td][" + " or ".join(
     [f"starts-with(normalize-space(text()), '{label} ')" for label in _BY_LABELS]
-    + [f"normalize-space(text())='{label}'" for label in _BY_LABELS]) + "]")
-_LABEL_ONLY = re.compile(r"(?:written|posted)?\s*by:?\s*$", re.I)
+    + [f"normalize-space(text())='{label}'" for label in _BY_LABELS]) + "]" + _NOT_AROUND)
+_LABEL_ONLY = re.compile(r"(?:^|\s)(?:written\s+|posted\s+|article\s+)?by\s*:?\s*$|^(?:authors?|contributors?)\s*:?\s*$",
+                         re.I)
 
 
 _PUBLISHED_META = (
@@ -503,13 +530,18 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     # JSON-LD, then meta, then the visible byline: the first that names a person (people.py cleans each)
     meta_authors = [a for a in (_first(meta, k) for k in ("author", "article:author", "dc.creator", "parsely-author",
                                                           "sailthru.author")) if a and not a.lower().startswith("http")]
+    # Slack's unfurl labels, which Yoast and Ghost fill: twitter:label1 "Written by", twitter:data1 the name
+    unfurl = [meta[f"twitter:data{i}"] for i in (1, 2, 3) if f"twitter:data{i}" in meta
+                     and meta.get(f"twitter:label{i}", "").strip(" :").lower() in ("written by", "author", "by")]
     ld_authors = main_ld.get("author") if main_ld else None
-    ld_people = [a for a in (ld_authors if isinstance(ld_authors, list) else [ld_authors])
+    ld_people = [_by_id(a, objs) for a in (ld_authors if isinstance(ld_authors, list) else [ld_authors])]
+    ld_people = [a for a in ld_people
                  if not (isinstance(a, dict) and {"organization", "newsmediaorganization"} & _types(a))]
     # the page's bylines only when metadata names nobody; a "By ..." line only when no element is marked as one
-    authors = choose_authors([_names(ld_people), meta_authors[:1]], site) or \
+    authors = choose_authors([_names(ld_people), meta_authors[:1], unfurl[:1]], site) or \
         choose_authors([[b] for b in _bylines(tree, _BYLINE_XPATH, 10)], site) or \
-        choose_authors([[b] for b in _bylines(tree, _BY_XPATH, 5)], site)
+        choose_authors([[b] for b in _bylines(tree, _BY_XPATH, 5)], site) or \
+        choose_authors([[b] for b in _bylines(tree, _AUTHOR_LINK_XPATH, 2)], site)
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
                     authors, _claimed_language(head, meta)), articles
 

@@ -23,7 +23,7 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _LABEL = re.compile(r"^\s*(?:(?:written|posted|recipe|article|story|words|text|reporting|published|authored)\s*by|"
                     r"read\s+more\s+(?:about|from|by)|(?:view\s+all|more)\s+(?:posts|articles|stories)\s+(?:by|from)|"
-                    r"about\s+the\s+author|by(?=\s|:|[A-Z])|author(?:s|ed)?|posted|writer)\s*:?\s*", re.I)
+                    r"about\s+the\s+author|by(?=\s|:|[A-Z])|author(?:s|ed)?|contributors?|posted|writer)\s*:?\s*", re.I)
 _DATE = (r"(?:" + _MONTH + r"\s*\d{1,2}(?:st|nd|rd|th)?(?:,?\s*\d{4})?|\d{1,2}\s+" + _MONTH + r"(?:\s+\d{4})?|"
          r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d)")
 _LEAD_DATE = re.compile(r"^\s*(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?" + _DATE + r"[\s,•|·:-]*", re.I)
@@ -42,11 +42,12 @@ _NOT_A_PERSON = re.compile(
     r"^(?:the\s+)?(?:staff|staff\s+writers?|editors?|editorial(?:\s+(?:team|staff|board))?|newsroom|admin(?:istrator)?|"
     r"author|authors|guest|guest\s+author|contributor|team|web\s*team|wire|wires|news\s*desk|desk|press|"
     r"press\s+release|unknown|anonymous|none|null|undefined|the\s+author|updated|published|posted|"
-    r"(?:head|director|vp|chief)\s+of\b.*|.*staff)$", re.I)
+    r"(?:head|director|vp|chief)\s+of\b.*|.*staff|the|our|a|an|by|my|your)$", re.I)
 _TEMPLATE = re.compile(r"[{}<>$*]|\b\w+\.\w+\.\w+\b|^\S*\d{4,}\S*$|says:?$|:$|^[\W\d_]+$")
 _SPLIT = re.compile(r"\s*(?:;|\band\b|&|\+|/|\|)\s*", re.I)
 _CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.?){1,4}(?:\s*\([^)]*\))?$|^(?:Ph\.?D|M\.?D|Jr|Sr|III?|IV)\.?$")
 _SPACE = re.compile(r"\s+")
+_AFTER_NAME = re.compile(r"\s+[-–—⋅·•]\s+")
 
 
 def _norm(s: str | None) -> str:
@@ -65,6 +66,11 @@ def _clean_one(name: str) -> str:
         return ""  # the candidate is a date, not a name
     s = _TAIL_LABEL.sub("", s)
     s = _ROLE.sub("", s).strip(" -–—|•·:,")
+    # "David Jackson - FullStack", "Jane Doe ⋅ Founder": what follows a spaced dash or dot after a full name is
+    # a company or a title, not another name
+    m = _AFTER_NAME.search(s)
+    if m and len(s[: m.start()].split()) >= 2:
+        s = s[: m.start()]
     return s
 
 

@@ -1,3 +1,4 @@
+import pytest
 from bs4 import BeautifulSoup
 
 from scrapeline.transforms.extract.html import (
@@ -83,6 +84,44 @@ def test_byline_in_the_page_when_no_metadata_names_the_author():
     meta, _ = _meta("<html><body><div class='author-box'>About the author: a very long biography that goes on "
                     "and on about everything</div></body></html>")
     assert meta.author is None  # not name-like
+
+
+# (body or head html, the author the page names) - each shape from a dev-set page whose author was missed
+AUTHOR_SHAPES = [
+    # a JSON-LD author given as a reference into the graph (Yoast)
+    ('<script type="application/ld+json">{"@graph": [{"@type": "Article", "headline": "H", "author": {"@id": "#p1"}},'
+     ' {"@type": "Person", "@id": "#p1", "name": "Nirmita Panchal"}]}</script>', "Nirmita Panchal"),
+    # Slack's unfurl labels
+    ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Nawaz Dhandala">',
+     "Nawaz Dhandala"),
+    # the label, then the name in a link, then other text
+    ('<p>By <a href="/contributor/a._j._neal">A. J. Neal</a> &nbsp; <a href="/digital">View In Digital Edition</a></p>',
+     "A. J. Neal"),
+    ("<div>By <a href='/author/g-b'>Genaveve Bradshaw</a> &sdot; Senior Review Analyst &sdot; Updated March 5, 2025"
+     "</div>", "Genaveve Bradshaw"),
+    # several names in a list after the label: the first
+    ("<span>Written by: <ul><li><a href='/authors/e'>Emily Walker</a></li><li><a href='/authors/c'>Casey McDevitt</a>"
+     "</li></ul></span>", "Emily Walker"),
+    # a label alone, the name in the next element
+    ('<h2>Article by</h2><div>Matias Heikkil\u00e4</div>', "Matias Heikkil\u00e4"),
+    ("<div><strong>Contributors:</strong> Janet Loughrey</div>", "Janet Loughrey"),
+    ('<div class="attribution">Text by <a href="/contributor/hunter-dukes/">Hunter Dukes</a></div>', "Hunter Dukes"),
+    ("<p>by: <!-- -->Ziyi Xu<!-- -->,<!-- --> <!-- -->Dec 17, 2025</p>", "Ziyi Xu"),
+    ('<h3 class="wp-block-heading">Written by Cassidy Horton</h3><p>Cassidy Horton is a finance writer.</p>',
+     "Cassidy Horton"),
+    # a link to an author page, unlabelled, when nothing else names anyone
+    ('<a href="https://example.com/blog/authors/emmanuel-oyibo"><span>Emmanuel Oyibo</span></a>', "Emmanuel Oyibo"),
+    # a commenter is not the author; the byline after the comments is
+    ('<ol class="comment-list"><li><span class="comment-author">Jiobal</span> says:</li></ol>'
+     "<div>by Amanda \u00b7 Dec 20, 2025</div>", "Amanda"),
+]
+
+
+@pytest.mark.parametrize("html,author", AUTHOR_SHAPES, ids=[a for _, a in AUTHOR_SHAPES])
+def test_author_shapes_found_in_real_pages(html, author):
+    head, body = (html, "") if html.startswith("<meta") else ("", html)
+    meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{body}<p>text</p></body></html>")
+    assert meta.author == author
 
 
 def test_htmldate_fallback_is_restricted_to_the_configured_languages():

@@ -30,10 +30,12 @@ BYLINES = [
     ("Dylan Bailey, MS, RD, FAND", ("Dylan Bailey, MS, RD, FAND",)),
     ("Manoj Jain and Jagpreet Chhatwal, The Commercial Appeal", ("Manoj Jain", "Jagpreet Chhatwal")),
     ("Marna van der Merwe", ("Marna van der Merwe",)),
+    ("David Jackson - FullStack", ("David Jackson",)),
+    ("Contributors: Janet Loughrey", ("Janet Loughrey",)),
     # not people
     ("Staff", ()), ("Staff Writer", ()), ("HomeAdvisorStaff", ()), ("Editorial Team", ()), ("Updated", ()),
     ("August 28, 2025•5 min read", ()), ("Sat, 20 Dec, 2025 - 06:36", ()), ("Your Name: *", ()),
-    ("Jiobal says:", ()), ("page.head.extra.author", ()), ("262588213843476", ()), ("andrew.keaveney", ()),
+    ("Jiobal says:", ()), ("The Author", ()), ("Our Editors", ()), ("page.head.extra.author", ()), ("262588213843476", ()), ("andrew.keaveney", ()),
     ("Head of Marketing", ()), ("About the author: a very long biography that goes on and on about everything", ()),
     (", USA TODAY", ()), ("Written By:", ()),
 ]
