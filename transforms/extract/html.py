@@ -37,7 +37,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from scrapeline.transforms.core.keys import body_shingles
-from scrapeline.transforms.core.times import EARLIEST_DATE
+from scrapeline.transforms.core.times import EARLIEST_DATE, parse_timestamp
 from scrapeline.transforms.extract.language import claimed_language
 from scrapeline.transforms.extract.metadata import published_time
 from scrapeline.transforms.extract.people import choose_authors
@@ -475,6 +475,44 @@ def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages
     return None
 
 
+_UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]00:?00)$", re.I)
+
+
+def _page_offset(value: str | None, others: list) -> dt.tzinfo | None:
+    """The page's own offset for the time `value`, when `value` is given in UTC: the offset of another of the
+    page's times for the same instant (within 5 minutes; "<time datetime=...T19:05:00-08:00>" beside WordPress's
+    "...T03:05:00+00:00"). Only the same instant: an offset taken from another day of the year may be the other
+    side of a daylight-saving change."""
+    if value is None or not _UTC_TIME.match(value.strip()):
+        return None
+    try:
+        when = parse_timestamp(value)
+    except (ValueError, OverflowError):
+        return None
+    for v in others:
+        if isinstance(v, str) and len(v) <= 40 and ("+" in v or v.count("-") > 2):
+            try:
+                t = parse_timestamp(v, keep_offset=True)
+            except (ValueError, OverflowError):
+                continue
+            if t.utcoffset() and abs((t - when).total_seconds()) <= 300:
+                return t.tzinfo
+    return None
+
+
+def _in_offset(value: str | None, others: list) -> str | None:
+    """A time the page gives in UTC as the same instant in the page's own offset (`_page_offset`), whose calendar
+    day is the page's (the `date` partition). The instant does not change; a time without an offset is left as
+    written, and so is one the page gives nowhere else."""
+    offset = _page_offset(value, others)
+    if offset is None:
+        return value
+    try:
+        return parse_timestamp(value, keep_offset=True).astimezone(offset).isoformat()
+    except (ValueError, OverflowError):
+        return value
+
+
 def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.datetime | None = None,
                   languages: tuple[str, ...] = ("en",)) -> tuple[PageMeta, list[dict]]:
     """The page's own metadata (head and JSON-LD via bs4; h1, <time>, bylines from the lxml body tree) and its
@@ -527,6 +565,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     published = _first_real_date(candidates, fetched_at, languages)
     updated = _first_real_date([main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META],
                                fetched_at, languages, "dates.refused_updated")
+    others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + \
+        [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]
+    published, updated = _in_offset(published, others), _in_offset(updated, others)
     # JSON-LD, then meta, then the visible byline: the first that names a person (people.py cleans each)
     meta_authors = [a for a in (_first(meta, k) for k in ("author", "article:author", "dc.creator", "parsely-author",
                                                           "sailthru.author")) if a and not a.lower().startswith("http")]

@@ -254,3 +254,19 @@ def test_the_same_html_is_extracted_once_per_process_whatever_its_url(monkeypatc
     assert len(H._SEEN_PAGES) == 2  # the oldest was let go
     split_html_page(_PAGE, None, C.date_languages, None, C.cards)
     assert len(calls) == 4  # so the first page is extracted again
+
+
+def test_a_utc_time_takes_the_offset_the_page_shows_for_the_same_instant():
+    def published(head, body):
+        meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{body}<p>text</p></body></html>")
+        return meta.published
+
+    wp_meta = '<meta property="article:published_time" content="2025-12-19T03:05:00+00:00">'
+    # WordPress: the meta in UTC, the page's own <time> the same instant in its offset -> the page's day
+    assert published(wp_meta, '<time datetime="2025-12-18T19:05:00-08:00">December 18, 2025</time>') == \
+        "2025-12-18T19:05:00-08:00"
+    # another instant's offset (months apart: daylight saving may differ) is not taken, nor a time without offset
+    assert published(wp_meta, '<time datetime="2025-06-01T10:00:00-07:00">June 1</time>') == \
+        "2025-12-19T03:05:00+00:00"
+    assert published('<meta property="article:published_time" content="2025-12-19T03:05:00">',
+                     '<time datetime="2025-12-18T19:05:00-08:00">x</time>') == "2025-12-19T03:05:00"
