@@ -270,3 +270,33 @@ def test_a_utc_time_takes_the_offset_the_page_shows_for_the_same_instant():
         "2025-12-19T03:05:00+00:00"
     assert published('<meta property="article:published_time" content="2025-12-19T03:05:00">',
                      '<time datetime="2025-12-18T19:05:00-08:00">x</time>') == "2025-12-19T03:05:00"
+
+
+# (h1s, JSON-LD headline, og:title, <title>, site, the headline) - each shape from a dev-set page
+TITLE_SHAPES = [
+    # a word of the headline as an h1 is not the headline
+    (["hackermondev/writeup.md", "Discord"], None, "How we pwned X, Vercel, Discord, and hundreds of companies",
+     "How we pwned X, Vercel, Discord, and hundreds of companies · GitHub", None,
+     "How we pwned X, Vercel, Discord, and hundreds of companies"),
+    # the blog's name in the h1, at the head of <title>
+    (["Engora Data Blog", "Small is the new large"], None, "Small adventures with small language models",
+     "Engora Data Blog: Small adventures with small language models", None, "Small adventures with small language models"),
+    # a lone h1 sharing no word with the metadata: a section name
+    (["M&A Updates"], "Cybersecurity Sector Update-Fall 2025", None, "Cybersecurity Sector Update-Fall 2025", None,
+     "Cybersecurity Sector Update-Fall 2025"),
+    # a date or a byline glued to the headline in the h1
+    (["Dec 18 2025 Preparing a transition in Debusine"], None, "Preparing a transition in Debusine",
+     "Preparing a transition in Debusine | Colin Watson's blog", None, "Preparing a transition in Debusine"),
+    (["Top Strategies to Optimize Blockchain Security Posted on July 1, 2024 by infuy"], None,
+     "Top Strategies to Optimize Blockchain Security", None, None, "Top Strategies to Optimize Blockchain Security"),
+    # ... but a subtitle is the headline's (the h1 stays)
+    (["House Renovation Costs in the Bay Area: Room-by-Room Breakdown"], None, "House Renovation Costs in the Bay Area",
+     None, None, "House Renovation Costs in the Bay Area: Room-by-Room Breakdown"),
+    (["Go ahead, self-host Postgres"], None, None, "Go ahead, self-host Postgres | Pierce Freeman", None,
+     "Go ahead, self-host Postgres"),
+]
+
+
+@pytest.mark.parametrize("h1s,headline,og,title,site,want", TITLE_SHAPES, ids=[t[-1][:30] for t in TITLE_SHAPES])
+def test_title_shapes_from_real_pages(h1s, headline, og, title, site, want):
+    assert _choose_title(h1s, headline, og, title, site)[0] == want
