@@ -313,7 +313,17 @@ def _bylines(tree, xpath: str, limit: int) -> list[str]:
                 out.append(f"{lead} {name}")
         if 2 <= len(text) <= 120:
             out.append(text)
+        elif len(text) > 120:
+            # an author box with the bio: its first short text is the name ("About the author" + the name)
+            parts = [t for t in (_text(x) for x in el.itertext()) if t][:3]
+            while parts and (_LABEL_ONLY.search(parts[0]) or _ABOUT.match(parts[0])):
+                parts = parts[1:]
+            if parts and 2 <= len(parts[0]) <= 60:
+                out.append(parts[0])
     return out
+
+
+_ABOUT = re.compile(r"^about(?:\s+the)?\s+authors?\s*:?$", re.I)
 
 
 # a visible "By Jane Doe" line when no element is marked as the byline

@@ -21,7 +21,7 @@ __all__ = ["choose_authors", "clean_authors"]
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_LABEL = re.compile(r"^\s*(?:(?:written|posted|recipe|article|story|words|text|reporting|published|authored)\s*by|"
+_LABEL = re.compile(r"^\s*(?:(?:this\s+(?:post|article|story)\s+was\s+)?(?:written|posted|recipe|article|story|words|text|reporting|published|authored)\s*by|"
                     r"read\s+more\s+(?:about|from|by)|(?:view\s+all|more)\s+(?:posts|articles|stories)\s+(?:by|from)|"
                     r"about\s+the\s+author|by(?=\s|:|[A-Z])|author(?:s|ed)?|contributors?|posted|writer)\s*:?\s*", re.I)
 _DATE = (r"(?:" + _MONTH + r"\s*\d{1,2}(?:st|nd|rd|th)?(?:,?\s*\d{4})?|\d{1,2}\s+" + _MONTH + r"(?:\s+\d{4})?|"
@@ -42,7 +42,7 @@ _NOT_A_PERSON = re.compile(
     r"^(?:the\s+)?(?:staff|staff\s+writers?|editors?|editorial(?:\s+(?:team|staff|board))?|newsroom|admin(?:istrator)?|"
     r"author|authors|guest|guest\s+author|contributor|team|web\s*team|wire|wires|news\s*desk|desk|press|"
     r"press\s+release|unknown|anonymous|none|null|undefined|the\s+author|updated|published|posted|"
-    r"(?:head|director|vp|chief)\s+of\b.*|.*staff|the|our|a|an|by|my|your)$", re.I)
+    r"(?:head|director|vp|chief)\s+of\b.*|.*staff|the|our|a|an|by|my|your|.*\badmin)$", re.I)
 _TEMPLATE = re.compile(r"[{}<>$*]|\b\w+\.\w+\.\w+\b|^\S*\d{4,}\S*$|says:?$|:$|^[\W\d_]+$")
 _SPLIT = re.compile(r"\s*(?:;|\band\b|&|\+|/|\|)\s*", re.I)
 _CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.?){1,4}(?:\s*\([^)]*\))?$|^(?:Ph\.?D|M\.?D|Jr|Sr|III?|IV)\.?$")

@@ -109,6 +109,10 @@ AUTHOR_SHAPES = [
     ("<p>by: <!-- -->Ziyi Xu<!-- -->,<!-- --> <!-- -->Dec 17, 2025</p>", "Ziyi Xu"),
     ('<h3 class="wp-block-heading">Written by Cassidy Horton</h3><p>Cassidy Horton is a finance writer.</p>',
      "Cassidy Horton"),
+    # an author box with the bio: its first short text
+    ('<div class="blog_author-box"><img alt="" src="a.jpg"><div><div>About the author</div><div>Lauren Vetter</div>'
+     "<p>Lauren Vetter is a growth-focused marketing professional specializing in healthcare technology, with years"
+     " of experience in content strategy.</p></div></div>", "Lauren Vetter"),
     # a link to an author page, unlabelled, when nothing else names anyone
     ('<a href="https://example.com/blog/authors/emmanuel-oyibo"><span>Emmanuel Oyibo</span></a>', "Emmanuel Oyibo"),
     # a commenter is not the author; the byline after the comments is

@@ -32,10 +32,11 @@ BYLINES = [
     ("Marna van der Merwe", ("Marna van der Merwe",)),
     ("David Jackson - FullStack", ("David Jackson",)),
     ("Contributors: Janet Loughrey", ("Janet Loughrey",)),
+    ("This post was written by Danielle Padula, Head of Marketing", ("Danielle Padula",)),
     # not people
     ("Staff", ()), ("Staff Writer", ()), ("HomeAdvisorStaff", ()), ("Editorial Team", ()), ("Updated", ()),
     ("August 28, 2025•5 min read", ()), ("Sat, 20 Dec, 2025 - 06:36", ()), ("Your Name: *", ()),
-    ("Jiobal says:", ()), ("The Author", ()), ("Our Editors", ()), ("page.head.extra.author", ()), ("262588213843476", ()), ("andrew.keaveney", ()),
+    ("Jiobal says:", ()), ("The Author", ()), ("NOC Admin", ()), ("Our Editors", ()), ("page.head.extra.author", ()), ("262588213843476", ()), ("andrew.keaveney", ()),
     ("Head of Marketing", ()), ("About the author: a very long biography that goes on and on about everything", ()),
     (", USA TODAY", ()), ("Written By:", ()),
 ]
