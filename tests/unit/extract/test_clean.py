@@ -40,6 +40,17 @@ def test_caption_lines_are_set_apart(config):
     assert out.captions == ("Crowds at the booth in Shanghai. Photo: Handout",)
 
 
+def test_widget_lines_around_a_story_are_dropped_and_ratings_kept(config):
+    # each line from a benchmark page: a newsletter sign-up, a gallery, article tools, a bare photo credit
+    widgets = ["Thanks for signing up!", "Keep an eye on your inbox for the latest sports news.",
+               "There was an error processing your subscription.", "An error has occurred, please try again later.",
+               "Image 1 of 8", "1of/8", "1 / 8", "Caption", "Close", "Back to Gallery", "Text size", "Order Reprints"]
+    out = clean_body(["Body one."] + widgets + ["Photo: Hau Dinh, AP", "5/5", "Chapter 3 of 12 begins here."],
+                     config.cleaning)
+    assert out.body == "Body one.\n5/5\nChapter 3 of 12 begins here."
+    assert out.captions == ("Photo: Hau Dinh, AP",) and out.removed["boilerplate_line"] == len(widgets)
+
+
 def test_boilerplate_lines_and_whitespace():
     rules = CleaningRules(boilerplate_lines=("(?i)read more",), inline=(InlineRule("x", r"\s*\[ad\]\s*"),))
     out = clean_body(["  Para\u00a0 one\u200b  ", "", "READ MORE", "two [ad] three"], rules)
