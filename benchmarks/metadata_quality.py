@@ -213,6 +213,9 @@ def main() -> None:
                                   ("author normalised", a_norm), ("author: the first is one of gold's", a_first),
                                   ("language", lang)]:
         print(f"  {name:30} {h / max(t, 1):.3f} ({h}/{t})  misses: {dict(reasons.most_common())}")
+    h, t, reasons = a_norm
+    not_people = reasons.get("gold names no person by our rule (site, staff, user name)", 0)
+    print(f"  {'author, gold names a person':30} {h / max(t - not_people, 1):.3f} ({h}/{t - not_people})")
     rows = [results[p][0] for p in ids if results[p][0]]
     unknown = sum(1 for r in rows if r["source_name"] == "unknown")
     print(f"  source=unknown: {unknown / max(len(rows), 1):.3f} ({unknown}/{len(rows)})")
