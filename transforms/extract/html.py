@@ -222,10 +222,12 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     if chosen is None and h1s and not others:
         chosen = (h1s[0], "h1")
     if chosen is None:
-        # a lone h1 sharing no word with any other source is a section or an ad ("M&A Updates" over
-        # "Cybersecurity Sector Update-Fall 2025"), not the headline
-        lone = [(h, "h1") for h in (h1s[:1] if len(h1s) == 1 else []) if _title_words(h) & set().union(
-            *(_title_words(c) for c in others))]
+        # a lone h1 sharing no word with any other source of three words or more is a section or an ad ("M&A
+        # Updates" over "Cybersecurity Sector Update-Fall 2025"), not the headline; a short <title> ("Chips" over
+        # "Chip export rules tighten") says too little to overrule it
+        long_others = [c for c in others if len(_key(c).split()) >= 3]
+        lone = [(h, "h1") for h in (h1s[:1] if len(h1s) == 1 else []) if not long_others or _title_words(h) &
+                set().union(*(_title_words(c) for c in long_others))]
         chosen = next((c for c in lone + sources if 3 <= len(c[0]) <= 400), None)
     if chosen is None:
         return None, ""

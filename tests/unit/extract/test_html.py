@@ -288,6 +288,8 @@ TITLE_SHAPES = [
     # a lone h1 sharing no word with the metadata: a section name
     (["M&A Updates"], "Cybersecurity Sector Update-Fall 2025", None, "Cybersecurity Sector Update-Fall 2025", None,
      "Cybersecurity Sector Update-Fall 2025"),
+    # ... but a short <title> says too little to overrule the h1
+    (["Chip export rules tighten"], None, None, "Chips", None, "Chip export rules tighten"),
     # a date or a byline glued to the headline in the h1
     (["Dec 18 2025 Preparing a transition in Debusine"], None, "Preparing a transition in Debusine",
      "Preparing a transition in Debusine | Colin Watson's blog", None, "Preparing a transition in Debusine"),
