@@ -380,6 +380,8 @@ def _local_runner(options: dict, stack: ExitStack):
 
     from scrapeline.pipeline import workers
 
+    if options.get("direct_running_mode") == "multi_processing":
+        _close_data_before_control()
     # the subclass below overrides an attribute of Beam 2.77's FnApiRunner: another version gets Beam's workers
     if (options.get("direct_running_mode") != "multi_processing" or not workers.enabled()
             or not apache_beam.__version__.startswith("2.77.")):
@@ -403,6 +405,29 @@ def _local_runner(options: dict, stack: ExitStack):
             pass
 
     return WarmFnApiRunner()
+
+
+def _close_data_before_control() -> None:
+    """At the end of a multi-processing run, Beam 2.77 ends each worker's control stream, then marks its data
+    channel closed. A worker that exits in between (the control stream's end is its signal to) breaks the data
+    stream of a channel not yet marked closed, and the runner logs "Failed to read inputs in the data plane" with two
+    tracebacks (apache/beam#22643; one run in a loaded test suite here). Closed in the other order, the runner's data
+    stream ends first and cleanly, and the worker's exit breaks a channel already closed: nothing is logged. No
+    bundle is in flight when the handlers close. Beam 2.77 only (the method it replaces was read there)."""
+    import apache_beam
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    handler = worker_handlers.GrpcWorkerHandler
+    if not apache_beam.__version__.startswith("2.77.") or getattr(handler.close, "data_first", False):
+        return
+
+    def close(self) -> None:
+        self.data_conn.close()
+        self.control_conn.close()
+        worker_handlers.WorkerHandler.close(self)
+
+    close.data_first = True
+    handler.close = close
 
 
 def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,

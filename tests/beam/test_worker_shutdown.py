@@ -1,0 +1,44 @@
+"""The end of a multi-processing run logs nothing (pipeline/run.py `_close_data_before_control`): a worker that dies
+as soon as its control stream ends must not break a data stream the runner has not closed (apache/beam#22643)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.support.paths import REPO
+
+# a small run on one worker that dies abruptly, with the runner pausing after it ends the worker's control stream
+SCRIPT = """
+import sys, time
+import apache_beam as beam
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner, worker_handlers
+from apache_beam.transforms.environments import SubprocessSDKEnvironment
+from scrapeline.pipeline import run
+
+ended = worker_handlers.ControlConnection.close
+def end_then_pause(self):
+    ended(self)
+    time.sleep(1.0)
+worker_handlers.ControlConnection.close = end_then_pause
+if sys.argv[1] == "data-first":
+    run._close_data_before_control()
+worker = SubprocessSDKEnvironment.from_command_string(f"{sys.executable} tests/support/abrupt_worker.py")
+with beam.Pipeline(runner=FnApiRunner(default_environment=worker)) as p:
+    _ = p | beam.Create(range(20)) | beam.Map(lambda x: x + 1)
+print("ran")
+"""
+
+
+def _run(order: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, order], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+    assert proc.returncode == 0 and "ran" in proc.stdout, proc.stderr[-2000:]
+    return proc
+
+
+def test_a_worker_that_dies_at_the_end_leaves_no_data_plane_error():
+    # Beam's order (control, then data): the dead worker breaks a data stream still open, and the runner says so
+    assert "Failed to read inputs in the data plane" in _run("beam").stderr
+    # data, then control
+    assert "data plane" not in _run("data-first").stderr
