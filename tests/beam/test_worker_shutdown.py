@@ -9,17 +9,23 @@ import sys
 from tests.support.paths import REPO
 
 # a small run on one worker that dies abruptly, with the runner pausing after it ends the worker's control stream
+# until the worker has died
 SCRIPT = """
-import sys, time
+import os, sys, tempfile, time
 import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner, worker_handlers
 from apache_beam.transforms.environments import SubprocessSDKEnvironment
 from scrapeline.pipeline import run
 
+marker = os.path.join(tempfile.mkdtemp(), "worker-gone")
+os.environ["ABRUPT_WORKER_MARKER"] = marker
 ended = worker_handlers.ControlConnection.close
-def end_then_pause(self):
+def end_then_pause(self):  # until the worker is gone, however slow the machine
     ended(self)
-    time.sleep(1.0)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
 worker_handlers.ControlConnection.close = end_then_pause
 if sys.argv[1] == "data-first":
     run._close_data_before_control()
