@@ -422,8 +422,10 @@ def _close_data_before_control() -> None:
         return
 
     def close(self) -> None:
-        self.data_conn.close()
-        self.control_conn.close()
+        try:
+            self.data_conn.close()
+        finally:  # a data channel that failed still lets the worker know it is done
+            self.control_conn.close()
         worker_handlers.WorkerHandler.close(self)
 
     close.data_first = True

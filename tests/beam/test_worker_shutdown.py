@@ -25,7 +25,7 @@ def end_then_pause(self):  # until the worker is gone, however slow the machine
     deadline = time.monotonic() + 60
     while not os.path.exists(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.5)
+    time.sleep(2.0)  # for the runner to see the broken stream
 worker_handlers.ControlConnection.close = end_then_pause
 if sys.argv[1] == "data-first":
     run._close_data_before_control()

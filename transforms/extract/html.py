@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import re
 from collections import Counter, OrderedDict
@@ -180,15 +181,20 @@ def _key(s: str | None) -> str:
     return re.sub(r"\W+", " ", (s or "").replace("’", "'").casefold()).strip()
 
 
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _H1_SHARE = 0.3  # measured on the dev pages: 0.3, 0.4 and 0.5 gave the same titles
 # what a headline's h1 may carry beside it: a date ("dec 18 2025", "july 1 2024") or a byline ("posted on ...")
-_DATE_OR_BYLINE = re.compile(r"\b(?:posted|published|updated|written)\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-                             r"oct|nov|dec)[a-z]*\s+\d{1,2}\b|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-                             r"oct|nov|dec)[a-z]*\s+\d{4}\b")
+_DATE_OR_BYLINE = re.compile(r"\b(?:posted|published|updated|written)\b|\b" + _MONTHS + r"\s+\d{1,2}\b|\b\d{1,2}\s+"
+                             + _MONTHS + r"\s+\d{4}\b")
+
+
+_STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "your", "you", "are", "how", "what", "why", "new",
+              "our", "its", "into", "about", "not", "but", "all", "will", "can"}
 
 
 def _title_words(s: str) -> set[str]:
-    return {w for w in _key(s).split() if len(w) >= 3}
+    return {w for w in _key(s).split() if len(w) >= 3 and w not in _STOPWORDS}
 
 
 def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: str | None,
@@ -269,15 +275,6 @@ def _first_xpath(tree, path: str):
     return found[0] if found else None
 
 
-# (_bylines leaves out those inside comment areas, "comment-author", or a button; nav and form are not left out:
-# recovered HTML often leaves the whole page in an unclosed <nav>, and ASP.NET pages are one <form>)
-_BYLINE_XPATH = (
-    "//*[@itemprop='author'] | //*[@rel='author'] | "
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ') or contains(@class, 'author')]"
-    "[not(self::meta) and not(self::body) and not(self::html)]"
-)
-# last: a link to an author page ("/author/jane-doe"), unlabelled, the first two
-_AUTHOR_LINK_XPATH = "//body//a[contains(@href, '/author/') or contains(@href, '/authors/')][normalize-space()]"
 _BY = re.compile(r"^(?:by|written by|author:?|posted by)\s+", re.I)
 
 
@@ -290,32 +287,28 @@ def _claimed_language(head: BeautifulSoup, meta: dict[str, str]) -> str | None:
                             equiv.get("content") if equiv is not None else meta.get("content-language"))
 
 
-def _bylines(tree, xpath, limit: int = 0) -> list[str]:
-    """Byline texts in the page (itemprop/rel=author, a byline/author class), for people.choose_authors: the
-    first `limit` of an XPath (or the elements given), short ones only (a long text under an `author` class is a
-    bio, not a byline). A label alone
-    ("Written By", "Author:") takes the next text; a label followed by a link or another element ("By <a>A. J.
-    Neal</a> View In Digital Edition") gives that element's text first, then the whole line."""
+def _bylines(tree, found, boxes: bool = False) -> list[str]:
+    """Byline texts of the elements `found` (`_marked_bylines`, `_by_label_elements`, `_author_links`), for
+    people.choose_authors, in order, short ones only. Texts of separate elements are joined with a space ("Luke
+    Kim</span><span>December 17" is not "KimDecember"). A label alone ("Written By", "Author:") takes the next text.
+    A label followed by elements ("By <a>A. J. Neal</a> View In Digital Edition") gives the label with the first
+    element and those joined to it by a comma or "and" ("By <a>A</a> and <a>B</a>"), then the whole line.
+    `boxes`: an element too long to be a byline (an author box with the bio) gives its first short text."""
     out = []
-    if tree is None:
-        return out
-    found = xpath if not isinstance(xpath, str) else [el for el in tree.xpath(xpath) if _outside_comments(el)][:limit]
     for el in found:
-        text = _text(el.text_content())
+        text = _all_text(el)
         if len(text) <= 30 and _LABEL_ONLY.search(text):  # "Jun 2 Written By" + the name in the next element
             nxt = el.xpath("following::text()[normalize-space()][1]")
             text = f"{text} {_text(str(nxt[0]))}" if nxt else text
         lead = _text(el.text)
-        first = el[0] if len(el) else None
-        if lead and first is not None and isinstance(first.tag, str) and _LABEL_ONLY.fullmatch(lead):
-            # names in separate elements ("<ul><li>A</li><li>B</li>") are separate names
-            name = ", ".join(t for t in (_text(x) for x in first.itertext()) if t)
-            if 2 <= len(name) <= 60:
-                out.append(f"{lead} {name}")
+        first = next((c for c in el if isinstance(c.tag, str)), None)
+        if lead and first is not None and len(text) <= 120 and _LABEL_ONLY.fullmatch(lead):  # a line, not a sentence
+            names = _joined_names(first)
+            if names and 2 <= len(names) <= 120:
+                out.append(f"{lead} {names}")
         if 2 <= len(text) <= 120:
             out.append(text)
-        elif len(text) > 120:
-            # an author box with the bio: its first short text is the name ("About the author" + the name)
+        if boxes and len(text) > 120:
             parts = [t for t in (_text(x) for x in el.itertext()) if t][:3]
             while parts and (_LABEL_ONLY.search(parts[0]) or _ABOUT.match(parts[0])):
                 parts = parts[1:]
@@ -324,16 +317,59 @@ def _bylines(tree, xpath, limit: int = 0) -> list[str]:
     return out
 
 
-_ABOUT = re.compile(r"^about(?:\s+the)?\s+authors?\s*:?$", re.I)
+def _all_text(el) -> str:
+    return _text(" ".join(el.itertext()))
 
 
-# a visible "By Jane Doe" line when no element is marked as the byline: the element's own leading text (not its whole subtree's, which costs a walk of every nested div), tested in
-# Python over the body's elements of these tags: an XPath of the labels as string predicates cost 10 ms a page
-# with these 18 labels (4 ms with 6), the loop ~1 ms. Bounding the search to the 80 elements after the first h1
-# saved ~1 ms a page but lost 7 of the dev pages' authors.
+_NAME_JOINERS = {",", "and", "&", ", and", "und", "y", "et"}
+
+
+def _joined_names(first) -> str:
+    """The text of `first` and of the siblings joined to it by a comma or "and", as "A, B, C"; the names in one
+    element's separate children ("<ul><li>A</li><li>B</li></ul>") are separate names too."""
+    names, node = [], first
+    while node is not None:
+        names.append(", ".join(t for t in (_text(x) for x in node.itertext()) if t))
+        sep, node = _text(node.tail).lower(), node.getnext()
+        if node is None or not isinstance(node.tag, str) or sep not in _NAME_JOINERS or len(names) >= 6:
+            break
+    return ", ".join(n for n in names if n)
+
+
+_ABOUT = re.compile(r"^(?:(?:about|meet)(?:\s+the)?\s+authors?|authors?\s+(?:spotlight|bio|profile))\s*:?$", re.I)
+
+# elements marked as the byline: itemprop/rel=author, a byline or author class
+_BYLINE_XPATH = (
+    "//*[@itemprop='author'] | //*[@rel='author'] | "
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ') or contains(@class, 'author')]"
+    "[not(self::meta) and not(self::body) and not(self::html)]"
+)
+# last: a link to an author's page ("/author/jane-doe", not the list of authors "/authors/")
+_AUTHOR_LINK_XPATH = ("//body//a[(contains(@href, '/author/') and substring-after(@href, '/author/') != '') or "
+                      "(contains(@href, '/authors/') and substring-after(@href, '/authors/') != '')][normalize-space()]")
+_SCANNED = 50
+"""Elements of one kind looked at, at most, for the bylines kept (a page of 20,000 commenters' `author` spans costs
+no more than one with 50)."""
+
+
+def _marked_bylines(tree, xpath: str, limit: int) -> list:
+    """The first `limit` elements of `xpath` outside comment areas and buttons."""
+    if tree is None:
+        return []
+    return [el for el in tree.xpath(xpath)[:_SCANNED] if _outside_comments(el)][:limit]
+
+
+# a visible "By Jane Doe" line when no element is marked as the byline: the element's own leading text (not its
+# whole subtree's, which costs a walk of every nested div), tested in Python over the body's elements of these tags.
+# An XPath of the labels as string predicates cost 10 ms a page with these 18 labels (4 ms with 6), the loop ~1 ms.
+# Bounding the search to the 80 elements after the first h1 saved ~1 ms a page but lost 7 of the dev pages' authors.
 _BY_TAGS = ("p", "div", "span", "li", "address", "small", "em", "strong", "b", "h2", "h3", "h4", "h5", "h6", "dd", "td")
+_HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 _BY_START = re.compile(r"\s*(?:(?:written|posted|article|text|words|story)\s+)?by:?(?:\s|$)|"
                        r"\s*(?:authors?|contributors?):(?:\s|$)", re.I)
+# a heading takes only a written-out label: "By Event Type" and "By Region" head a site's filters
+_HEADING_START = re.compile(r"\s*(?:(?:written|posted|article|text|words|story)\s+by|authors?:|contributors?:)(?:\s|$)",
+                            re.I)
 
 
 def _by_label_elements(tree, limit: int) -> list:
@@ -344,7 +380,7 @@ def _by_label_elements(tree, limit: int) -> list:
         return out
     for el in tree.iter(*_BY_TAGS):
         text = el.text
-        if text and _BY_START.match(text) and _outside_comments(el):
+        if text and (_HEADING_START if el.tag in _HEADINGS else _BY_START).match(text) and _outside_comments(el):
             out.append(el)
             if len(out) >= limit:
                 break
@@ -352,12 +388,18 @@ def _by_label_elements(tree, limit: int) -> list:
 
 
 def _outside_comments(el) -> bool:
-    for a in el.iterancestors():
-        if a.tag == "button" or "comment" in (a.get("class") or "") or "comment" in (a.get("id") or ""):
+    """Not in a comment area (a class or id token that starts with "comment": "comment-author", "comments",
+    "commentlist"; not "has-comments" or "commentary") nor in a button. <body> and <html> are not looked at: themes
+    put "no-comments" there."""
+    for a in itertools.chain((el,), el.iterancestors()):
+        if a.tag in ("body", "html"):
+            return True
+        if a.tag == "button" or _COMMENT_AREA.search(a.get("class") or "") or _COMMENT_AREA.search(a.get("id") or ""):
             return False
-    return "comment" not in (el.get("class") or "") and "comment" not in (el.get("id") or "")
+    return True
 
 
+_COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _LABEL_ONLY = re.compile(r"(?:^|\s)(?:written\s+|posted\s+|article\s+)?by\s*:?\s*$|^(?:authors?|contributors?)\s*:?\s*$",
                          re.I)
 
@@ -637,9 +679,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
                  if not (isinstance(a, dict) and {"organization", "newsmediaorganization"} & _types(a))]
     # the page's bylines only when metadata names nobody; a "By ..." line only when no element is marked as one
     authors = choose_authors([_names(ld_people), meta_authors[:1], unfurl[:1]], site) or \
-        choose_authors([[b] for b in _bylines(tree, _BYLINE_XPATH, 10)], site) or \
+        choose_authors([[b] for b in _bylines(tree, _marked_bylines(tree, _BYLINE_XPATH, 10), boxes=True)], site) or \
         choose_authors([[b] for b in _bylines(tree, _by_label_elements(tree, 5))], site) or \
-        choose_authors([[b] for b in _bylines(tree, _AUTHOR_LINK_XPATH, 2)], site)
+        choose_authors([[b] for b in _bylines(tree, _marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site)
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
                     authors, _claimed_language(head, meta)), articles
 

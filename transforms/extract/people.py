@@ -42,7 +42,8 @@ _NOT_A_PERSON = re.compile(
     r"^(?:the\s+)?(?:staff|staff\s+writers?|editors?|editorial(?:\s+(?:team|staff|board))?|newsroom|admin(?:istrator)?|"
     r"author|authors|guest|guest\s+author|contributor|team|web\s*team|wire|wires|news\s*desk|desk|press|"
     r"press\s+release|unknown|anonymous|none|null|undefined|the\s+author|updated|published|posted|"
-    r"(?:head|director|vp|chief)\s+of\b.*|.*staff|the|our|a|an|by|my|your|.*\badmin)$", re.I)
+    r"(?:head|director|vp|chief)\s+of\b.*|.*staff|the|our|a|an|by|my|your|all|.*\badmin|privacy\s+policy|cookie\s+policy|terms(?:\s+of\s+(?:use|service))?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\W*$",
+    re.I)
 _TEMPLATE = re.compile(r"[{}<>$*]|\b\w+\.\w+\.\w+\b|^\S*\d{4,}\S*$|says:?$|:$|^[\W\d_]+$")
 _SPLIT = re.compile(r"\s*(?:;|\band\b|&|\+|/|\|)\s*", re.I)
 _CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.?){1,4}(?:\s*\([^)]*\))?$|^(?:Ph\.?D|M\.?D|Jr|Sr|III?|IV)\.?$")

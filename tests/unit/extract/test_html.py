@@ -128,6 +128,33 @@ def test_author_shapes_found_in_real_pages(html, author):
     assert meta.author == author
 
 
+# (page html, the authors) - shapes a review of the byline search found lost or invented
+AUTHOR_EDGES = [
+    # several authors, each a link, joined by "and" or commas
+    ("<body><div class='byline'>By <a href='/a'>Jane Doe</a> and <a href='/b'>John Roe</a></div>", ("Jane Doe", "John Roe")),
+    ("<body><p>By <a>Jane Doe</a>, <a>John Roe</a> and <a>Ann Lee</a></p>", ("Jane Doe", "John Roe", "Ann Lee")),
+    ("<body><p>Posted by <a>Jane Doe</a> and <a>John Roe</a></p>", ("Jane Doe", "John Roe")),
+    # "comment" in a wrapper's class is no comment area
+    ("<body class='single no-comments'><span class='byline'>By Ann Lee</span>", ("Ann Lee",)),
+    ("<body><article class='BlogItem hentry has-comments'><span class='Blog-meta-item--author'>Ann Lee</span>",
+     ("Ann Lee",)),
+    ("<body><section class='opinion commentary'><p>By Ann Lee</p></section>", ("Ann Lee",)),
+    ("<body><ol class='comment-list'><li><span class='comment-author'>Jo Commenter</span></li></ol>", ()),
+    # not bylines: a filter's heading, a sentence starting "By", the list of authors, a link's job title
+    ("<body><h4>By Event Type</h4><h3>By Region</h3>", ()),
+    ("<body><p>By <a>Monday</a> morning, the river had risen past the old mill and the town's two bridges were "
+     "closed to traffic, officials said, as crews worked through the night.</p>", ()),
+    ("<body><a href='/authors/'>All Authors</a>", ()),
+    ("<body><a href='/author/j'><span>Jane Doe</span><span>Senior Reporter</span></a>", ("Jane Doe",)),
+]
+
+
+@pytest.mark.parametrize("body,authors", AUTHOR_EDGES, ids=[b[6:40] for b, _ in AUTHOR_EDGES])
+def test_byline_edges(body, authors):
+    meta, _ = _meta(f"<html><head><title>T</title></head>{body}<p>text</p></body></html>")
+    assert meta.authors == authors
+
+
 def test_htmldate_fallback_is_restricted_to_the_configured_languages():
     import htmldate.extractors as hx
 
@@ -295,6 +322,9 @@ TITLE_SHAPES = [
      "Preparing a transition in Debusine | Colin Watson's blog", None, "Preparing a transition in Debusine"),
     (["Top Strategies to Optimize Blockchain Security Posted on July 1, 2024 by infuy"], None,
      "Top Strategies to Optimize Blockchain Security", None, None, "Top Strategies to Optimize Blockchain Security"),
+    # ... not a word that begins like a month ("marches 3")
+    (["Storm floods coast marches 3 miles inland"], None, "Storm floods coast", None, None,
+     "Storm floods coast marches 3 miles inland"),
     # ... but a subtitle is the headline's (the h1 stays)
     (["House Renovation Costs in the Bay Area: Room-by-Room Breakdown"], None, "House Renovation Costs in the Bay Area",
      None, None, "House Renovation Costs in the Bay Area: Room-by-Room Breakdown"),
