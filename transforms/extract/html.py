@@ -664,9 +664,10 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     published = _first_real_date(candidates, fetched_at, languages)
     updated = _first_real_date([main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META],
                                fetched_at, languages, "dates.refused_updated")
-    others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + \
-        [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]
-    published, updated = _in_offset(published, others), _in_offset(updated, others)
+    if any(v is not None and _UTC_TIME.match(v.strip()) for v in (published, updated)):  # else nothing to do
+        others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + \
+            [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]
+        published, updated = _in_offset(published, others), _in_offset(updated, others)
     # JSON-LD, then meta, then the visible byline: the first that names a person (people.py cleans each)
     meta_authors = [a for a in (_first(meta, k) for k in ("author", "article:author", "dc.creator", "parsely-author",
                                                           "sailthru.author")) if a and not a.lower().startswith("http")]

@@ -45,7 +45,7 @@ _NOT_A_PERSON = re.compile(
     r"(?:head|director|vp|chief)\s+of\b.*|.*staff|the|our|a|an|by|my|your|all|.*\badmin|privacy\s+policy|cookie\s+policy|terms(?:\s+of\s+(?:use|service))?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\W*$",
     re.I)
 _TEMPLATE = re.compile(r"[{}<>$*]|\b\w+\.\w+\.\w+\b|^\S*\d{4,}\S*$|says:?$|:$|^[\W\d_]+$")
-_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\+|/|\|)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\+|/|\||\s[-–—]\s)\s*", re.I)
 _CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.?){1,4}(?:\s*\([^)]*\))?$|^(?:Ph\.?D|M\.?D|Jr|Sr|III?|IV)\.?$")
 _SPACE = re.compile(r"\s+")
 _AFTER_NAME = re.compile(r"\s+[-–—⋅·•]\s+")
@@ -70,8 +70,8 @@ def _clean_one(name: str) -> str:
     # "David Jackson - FullStack", "Jane Doe ⋅ Founder": what follows a spaced dash or dot after a full name is
     # a company or a title, not another name
     m = _AFTER_NAME.search(s)
-    if m and len(s[: m.start()].split()) >= 2:
-        s = s[: m.start()]
+    if m and len(s[: m.start()].split()) >= 2 and not _a_name(s[m.end():].strip()):
+        s = s[: m.start()]  # "Jane Doe - John Roe" is two names: _split_names takes them apart
     return s
 
 

@@ -31,6 +31,7 @@ BYLINES = [
     ("Manoj Jain and Jagpreet Chhatwal, The Commercial Appeal", ("Manoj Jain", "Jagpreet Chhatwal")),
     ("Marna van der Merwe", ("Marna van der Merwe",)),
     ("David Jackson - FullStack", ("David Jackson",)),
+    ("Jane Doe - John Roe", ("Jane Doe", "John Roe")),
     ("Contributors: Janet Loughrey", ("Janet Loughrey",)),
     ("This post was written by Danielle Padula, Head of Marketing", ("Danielle Padula",)),
     # not people
