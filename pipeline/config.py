@@ -46,6 +46,7 @@ from scrapeline.transforms.core.checks import (  # the checks the loader applies
     check_text,
     describe,
     pattern_groups,
+    vet,
 )
 from scrapeline.transforms.dedup.settings import NearDupSettings
 from scrapeline.transforms.extract.settings import (
@@ -136,6 +137,8 @@ class Config:
 DEFAULT_CONFIG = Path(str(files("scrapeline.configs"))) / "default.yaml"
 """The shipped config, package data of `scrapeline.configs` (found from any directory, in a wheel too)."""
 
+_SHIPPED_DIR = DEFAULT_CONFIG.parent.resolve()
+
 MAX_CONFIG_BYTES = 1 << 20
 """A config file larger than this is refused before it is parsed."""
 
@@ -192,7 +195,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{_show(path)}: expected a mapping at the top level, got {describe(data)}")
+    if _SHIPPED_DIR in path.resolve().parents:
+        vet(_strings(data))  # the shipped files' patterns are probed by the suite, not at every load
     return data
+
+
+def _strings(data: Any):
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for v in data.values():
+            yield from _strings(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _strings(v)
 
 
 # --- the files -------------------------------------------------------------------------------------------------

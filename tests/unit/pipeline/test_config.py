@@ -53,3 +53,33 @@ def test_related_head_needs_a_title_group(tmp_path):
 def test_unknown_layout_name(config):
     with pytest.raises(ConfigError, match="aggregator-related"):
         config.layout("nope")
+
+
+def test_every_shipped_pattern_passes_the_load_probes_that_loads_skip(monkeypatch):
+    """A load takes the shipped files' patterns as probed (checks.vet: ~0.2 s of every run's start); this test is
+    where they are probed: the shipped config loads with vetting off, every pattern probed."""
+    import scrapeline.pipeline.config as config_module
+    from scrapeline.transforms.core import checks
+
+    probed = []
+    real_probes = checks._probes
+    monkeypatch.setattr(checks, "_probes", lambda pattern, length: probed.append(pattern) or real_probes(pattern, length))
+    monkeypatch.setattr(checks, "_VETTED", set())
+    monkeypatch.setattr(config_module, "vet", lambda strings: None)
+    checks._pattern_problem.cache_clear()
+    try:
+        config_module.load_config()  # a shipped pattern that fails its probes raises ConfigError here
+    finally:
+        checks._pattern_problem.cache_clear()
+    assert len(set(probed)) >= 30  # the cleaning, layout and head-line patterns were all probed
+
+
+def test_only_the_shipped_files_are_vetted(tmp_path):
+    from scrapeline.pipeline.config import ConfigError, load_config
+
+    rules = tmp_path / "cleaning.yaml"
+    rules.write_text("boilerplate_lines:\n  - '(a|aa)+$'\n")
+    run = tmp_path / "run.yaml"
+    run.write_text(f"cleaning: {rules}\n")
+    with pytest.raises(ConfigError, match="backtracks catastrophically|too slow"):
+        load_config(run)
