@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import fnmatch
 import json
 import os
 import shutil
@@ -363,34 +364,44 @@ class OutputLock:
     def _clean_temporary(self) -> None:
         """Remove `<output>/_temporary/`'s entries: only the lock holder writes there, so all are left-overs of
         writers that died before their commit (their files were never published)."""
-        if self.lease:
-            from apache_beam.io.filesystems import FileSystems
-
-            tmp = join(self.output, "_temporary")
-            try:
-                found = FileSystems.match([join(tmp, "**")])[0].metadata_list
-            except Exception:  # noqa: BLE001  (nothing there)
-                found = []
-            prefix = tmp.rstrip("/") + "/"
-            entries = {m.path[len(prefix):].split("/", 1)[0] for m in found if m.path.startswith(prefix)}
-            if found:
-                FileSystems.delete([m.path for m in found])
-        else:
-            tmp = os.path.join(self.output, "_temporary")
-            try:
-                entries = set(os.listdir(tmp))
-            except (FileNotFoundError, NotADirectoryError):
-                return
-            for name in entries:
-                p = os.path.join(tmp, name)
-                if os.path.isdir(p) and not os.path.islink(p):
-                    shutil.rmtree(p, ignore_errors=True)
-                else:
-                    try:
-                        os.remove(p)
-                    except FileNotFoundError:
-                        pass
+        tmp = join(self.output, "_temporary")
+        entries = remove_temporary(self.output, bool(self.lease))
         if entries:
             n = len(entries)
             print(f"scrapeline: removed {n} entr{'y' if n == 1 else 'ies'} that dead writers left under {tmp}",
                   file=sys.stderr, flush=True)
+
+
+def remove_temporary(output: str, remote: bool, entries: str = "*") -> set[str]:
+    """Remove the entries of `<output>/_temporary/` whose names match `entries` (a glob), on an object store
+    (`remote`: Beam's filesystems, file by file) or a local disk; the names of those removed. Raises what the
+    store raises, except a missing `_temporary/` (nothing to remove)."""
+    if remote:
+        from apache_beam.io.filesystems import FileSystems
+
+        tmp = join(output, "_temporary")
+        try:
+            found = FileSystems.match([join(tmp, "**")])[0].metadata_list
+        except Exception:  # noqa: BLE001  (nothing there)
+            found = []
+        prefix = tmp.rstrip("/") + "/"
+        files = {m.path: m.path[len(prefix):].split("/", 1)[0] for m in found if m.path.startswith(prefix)}
+        files = {path: name for path, name in files.items() if fnmatch.fnmatchcase(name, entries)}
+        if files:
+            FileSystems.delete(list(files))
+        return set(files.values())
+    tmp = os.path.join(output, "_temporary")
+    try:
+        names = {n for n in os.listdir(tmp) if fnmatch.fnmatchcase(n, entries)}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+    for name in names:
+        p = os.path.join(tmp, name)
+        if os.path.isdir(p) and not os.path.islink(p):
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            try:
+                os.remove(p)
+            except FileNotFoundError:
+                pass
+    return names

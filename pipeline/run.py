@@ -501,30 +501,21 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
 
 
 def _sweep_temporary(output: str, run_id: str) -> int:
-    """Remove what this run left under `<output>/_temporary/<run_id>-*/` once its pipeline has finished; how many
-    files. A runner may run a stage again after the stage that commits its files (Spark recomputes a stage for each
-    of its consumers): the second attempt writes temporary files that no commit will take. They were garbage only
-    (readers skip `_` paths, the next writer cleans `_temporary/`), but they stayed on the store until then. Never
-    raises: a sweep that fails leaves them to the next writer."""
-    from apache_beam.io.filesystems import FileSystems
+    """Remove what this run left under `<output>/_temporary/<run_id>-*` once its pipeline has finished; how many
+    entries. A runner may run a stage again after the stage that commits its files (Spark recomputes a stage for
+    each of its consumers): the second attempt writes temporary files that no commit will take. They were garbage
+    only (readers skip `_` paths, the next writer cleans `_temporary/`), but they stayed on the store until then.
+    Never raises: a sweep that fails leaves them to the next writer."""
+    from scrapeline.pipeline.lock import remove_temporary
 
-    tmp = join(output, "_temporary")
     try:
-        found = FileSystems.match([join(tmp, f"{run_id}-*", "**")])[0].metadata_list
-        prefix = tmp.rstrip("/") + "/"
-        paths = [m.path for m in found if m.path.startswith(prefix)]
-        if paths:
-            FileSystems.delete(paths)
-            log.info("removed %d temporary file(s) that a repeated stage of the run left", len(paths))
-        if not is_remote(output):
-            for d in Path(tmp).glob(f"{run_id}-*"):
-                for sub in sorted((x for x in d.rglob("*") if x.is_dir()), key=lambda x: len(x.parts), reverse=True):
-                    sub.rmdir()
-                d.rmdir()
-        return len(paths)
+        removed = remove_temporary(output, is_remote(output), f"{run_id}-*")
     except Exception as e:  # noqa: BLE001 - the next writer removes them
-        log.warning("could not remove this run's temporary files under %s: %s", tmp, e)
+        log.warning("could not remove this run's temporary files under %s: %s", join(output, "_temporary"), e)
         return 0
+    if removed:
+        log.info("removed what a repeated stage of the run left under _temporary/: %s", sorted(removed))
+    return len(removed)
 
 
 def _commit_tables(tables: dict, req: Request, run_id: str, succeeded: bool) -> dict:
