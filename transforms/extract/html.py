@@ -41,7 +41,7 @@ from scrapeline.transforms.core.keys import body_shingles
 from scrapeline.transforms.core.times import EARLIEST_DATE, parse_timestamp
 from scrapeline.transforms.extract.language import claimed_language
 from scrapeline.transforms.extract.metadata import published_time
-from scrapeline.transforms.extract.people import choose_authors
+from scrapeline.transforms.extract.people import MONTH, choose_authors
 from scrapeline.transforms.core.metrics import count
 from scrapeline.transforms.core.records import RawArticle
 from scrapeline.transforms.extract.settings import CardRules
@@ -181,12 +181,10 @@ def _key(s: str | None) -> str:
     return re.sub(r"\W+", " ", (s or "").replace("’", "'").casefold()).strip()
 
 
-_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _H1_SHARE = 0.3  # measured on the dev pages: 0.3, 0.4 and 0.5 gave the same titles
 # what a headline's h1 may carry beside it: a date ("dec 18 2025", "july 1 2024") or a byline ("posted on ...")
-_DATE_OR_BYLINE = re.compile(r"\b(?:posted|published|updated|written)\b|\b" + _MONTHS + r"\s+\d{1,2}\b|\b\d{1,2}\s+"
-                             + _MONTHS + r"\s+\d{4}\b")
+_DATE_OR_BYLINE = re.compile(r"\b(?:posted|published|updated|written)\b|\b" + MONTH + r"\s+\d{1,2}\b|\b\d{1,2}\s+"
+                             + MONTH + r"\s+\d{4}\b")
 
 
 _STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "your", "you", "are", "how", "what", "why", "new",
@@ -275,7 +273,6 @@ def _first_xpath(tree, path: str):
     return found[0] if found else None
 
 
-_BY = re.compile(r"^(?:by|written by|author:?|posted by)\s+", re.I)
 
 
 def _claimed_language(head: BeautifulSoup, meta: dict[str, str]) -> str | None:
@@ -577,17 +574,18 @@ def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages
 _UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]00:?00)$", re.I)
 
 
-def _page_offset(value: str | None, others: list) -> dt.tzinfo | None:
-    """The page's own offset for the time `value`, when `value` is given in UTC: the offset of another of the
-    page's times for the same instant (within 5 minutes; "<time datetime=...T19:05:00-08:00>" beside WordPress's
-    "...T03:05:00+00:00"). Only the same instant: an offset taken from another day of the year may be the other
-    side of a daylight-saving change."""
+def _in_offset(value: str | None, others: list) -> str | None:
+    """A time the page gives in UTC as the same instant in the page's own offset, whose calendar day is the page's
+    (the `date` partition): the offset of another of the page's times for the same instant (within 5 minutes;
+    "<time datetime=...T19:05:00-08:00>" beside WordPress's "...T03:05:00+00:00"). Only the same instant: an
+    offset taken from another day of the year may be the other side of a daylight-saving change. The instant does
+    not change; a time without an offset is left as written, and so is one the page gives nowhere else."""
     if value is None or not _UTC_TIME.match(value.strip()):
-        return None
+        return value
     try:
         when = parse_timestamp(value)
     except (ValueError, OverflowError):
-        return None
+        return value
     for v in others:
         if isinstance(v, str) and len(v) <= 40 and ("+" in v or v.count("-") > 2):
             try:
@@ -595,21 +593,8 @@ def _page_offset(value: str | None, others: list) -> dt.tzinfo | None:
             except (ValueError, OverflowError):
                 continue
             if t.utcoffset() and abs((t - when).total_seconds()) <= 300:
-                return t.tzinfo
-    return None
-
-
-def _in_offset(value: str | None, others: list) -> str | None:
-    """A time the page gives in UTC as the same instant in the page's own offset (`_page_offset`), whose calendar
-    day is the page's (the `date` partition). The instant does not change; a time without an offset is left as
-    written, and so is one the page gives nowhere else."""
-    offset = _page_offset(value, others)
-    if offset is None:
-        return value
-    try:
-        return parse_timestamp(value, keep_offset=True).astimezone(offset).isoformat()
-    except (ValueError, OverflowError):
-        return value
+                return when.astimezone(t.tzinfo).isoformat()
+    return value
 
 
 def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.datetime | None = None,

@@ -17,14 +17,14 @@ import html
 import re
 import unicodedata
 
-__all__ = ["choose_authors", "clean_authors"]
+__all__ = ["MONTH", "choose_authors", "clean_authors"]
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _LABEL = re.compile(r"^\s*(?:(?:this\s+(?:post|article|story)\s+was\s+)?(?:written|posted|recipe|article|story|words|text|reporting|published|authored)\s*by|"
                     r"read\s+more\s+(?:about|from|by)|(?:view\s+all|more)\s+(?:posts|articles|stories)\s+(?:by|from)|"
                     r"about\s+the\s+author|by(?=\s|:|[A-Z])|author(?:s|ed)?|contributors?|posted|writer)\s*:?\s*", re.I)
-_DATE = (r"(?:" + _MONTH + r"\s*\d{1,2}(?:st|nd|rd|th)?(?:,?\s*\d{4})?|\d{1,2}\s+" + _MONTH + r"(?:\s+\d{4})?|"
+_DATE = (r"(?:" + MONTH + r"\s*\d{1,2}(?:st|nd|rd|th)?(?:,?\s*\d{4})?|\d{1,2}\s+" + MONTH + r"(?:\s+\d{4})?|"
          r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d)")
 _LEAD_DATE = re.compile(r"^\s*(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?" + _DATE + r"[\s,•|·:-]*", re.I)
 _TAIL_LABEL = re.compile(r"\s*(?:written\s+by|posted\s+by|by)\s*:?\s*$", re.I)
@@ -32,7 +32,7 @@ _TAIL_LABEL = re.compile(r"\s*(?:written\s+by|posted\s+by|by)\s*:?\s*$", re.I)
 # "Swann-June 12, 2025", " on 04-ago-2021", "Last Updated:", "| March 3", "•5 min read"
 _DATE_TAIL = re.compile(
     r"(?:\s*[-–—|•·,]\s*|\s+|(?<=[a-z]))(?:(?:last\s+)?(?:updated|published|posted|modified)\b|on\s+\d|"
-    + _MONTH + r"\s*\d|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{1,2}\s+" + _MONTH + r"|\d+\s+min\b|"
+    + MONTH + r"\s*\d|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{1,2}\s+" + MONTH + r"|\d+\s+min\b|"
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+\d)", re.I)
 _ROLE = re.compile(
     r"\s*(?:[-–—,|]\s*)?\b(?:(?:senior|staff|contributing|freelance|guest|lead|chief|managing|executive|associate|"
