@@ -284,7 +284,7 @@ def _claimed_language(head: BeautifulSoup, meta: dict[str, str]) -> str | None:
                             equiv.get("content") if equiv is not None else meta.get("content-language"))
 
 
-def _bylines(tree, found, boxes: bool = False) -> list[str]:
+def _bylines(found, boxes: bool = False) -> list[str]:
     """Byline texts of the elements `found` (`_marked_bylines`, `_by_label_elements`, `_author_links`), for
     people.choose_authors, in order, short ones only. Texts of separate elements are joined with a space ("Luke
     Kim</span><span>December 17" is not "KimDecember"). A label alone ("Written By", "Author:") takes the next text.
@@ -665,9 +665,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
                  if not (isinstance(a, dict) and {"organization", "newsmediaorganization"} & _types(a))]
     # the page's bylines only when metadata names nobody; a "By ..." line only when no element is marked as one
     authors = choose_authors([_names(ld_people), meta_authors[:1], unfurl[:1]], site) or \
-        choose_authors([[b] for b in _bylines(tree, _marked_bylines(tree, _BYLINE_XPATH, 10), boxes=True)], site) or \
-        choose_authors([[b] for b in _bylines(tree, _by_label_elements(tree, 5))], site) or \
-        choose_authors([[b] for b in _bylines(tree, _marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site)
+        choose_authors([[b] for b in _bylines(_marked_bylines(tree, _BYLINE_XPATH, 10), boxes=True)], site) or \
+        choose_authors([[b] for b in _bylines(_by_label_elements(tree, 5))], site) or \
+        choose_authors([[b] for b in _bylines(_marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site)
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
                     authors, _claimed_language(head, meta)), articles
 
