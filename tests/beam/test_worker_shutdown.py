@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.paths import REPO
 
 # a small run on one worker that dies abruptly, with the runner pausing after it ends the worker's control stream
@@ -44,7 +46,10 @@ def _run(order: str) -> subprocess.CompletedProcess:
 
 
 def test_a_worker_that_dies_at_the_end_leaves_no_data_plane_error():
-    # Beam's order (control, then data): the dead worker breaks a data stream still open, and the runner says so
-    assert "Failed to read inputs in the data plane" in _run("beam").stderr
+    # Beam's order (control, then data): the dead worker breaks a data stream still open, and the runner says so.
+    # It is a race: on a loaded machine (a CI run) one attempt in several did not show it, so up to three are made;
+    # if none shows it, the new order cannot be judged here and the test says so rather than passing.
+    if not any("Failed to read inputs in the data plane" in _run("beam").stderr for _ in range(3)):
+        pytest.skip("Beam's shutdown race did not show in three runs on this machine: the order cannot be judged")
     # data, then control
     assert "data plane" not in _run("data-first").stderr
