@@ -1,12 +1,13 @@
 """Fixed cost of a run: from the command to the first page extracted, and to the end, on a small input.
 
-    .venv/bin/python benchmarks/fixed_cost.py [--repeats 5] [--input samples] [--package-dir DIR ...]
+    .venv/bin/python benchmarks/fixed_cost.py [--repeats 5] [--input samples] [--package-dir DIR ...] [--rerun]
         [-- extra `scrapeline run` arguments, e.g. --format hive]
 
 Each repeat starts a fresh Python process that runs `scrapeline run INPUT --output <new dir>` in-process (the
 default DirectRunner), with `extract_page` wrapped to note when it is first called. Printed per configuration:
 the median, min and max of (a) process start to the first page extracted, (b) process start to exit, and (c)
-`import apache_beam` alone, the floor no Beam pipeline goes under. `--package-dir` (repeatable): a folder holding
+`import apache_beam` alone, the floor no Beam pipeline goes under. `--rerun`: each repeat first runs once into its new
+output (not timed), then times a second run into it (an output that has tables and rows). `--package-dir` (repeatable): a folder holding
 `scrapeline` (e.g. a symlink to another checkout) to compare with this checkout in the same run, interleaved.
 Asserts nothing; timings compare only within one run (the machine is shared).
 """
@@ -46,9 +47,12 @@ print(json.dumps({"first": first[0] - t0 if first else None, "end": time.time() 
 '''
 
 
-def _one(python: str, path: list[str], run_args: list[str]) -> dict:
+def _one(python: str, path: list[str], run_args: list[str], rerun: bool = False) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     with tempfile.TemporaryDirectory() as tmp:
+        if rerun:
+            subprocess.run([python, "-c", _CHILD, str(time.time()), "x", *run_args, "--output", f"{tmp}/out"],
+                           env=env, capture_output=True, check=True, cwd=REPO)
         t0 = time.time()
         proc = subprocess.run([python, "-c", _CHILD, str(t0), "x", *run_args, "--output", f"{tmp}/out"],
                               env=env, capture_output=True, text=True, cwd=REPO)
@@ -73,6 +77,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--input", default="samples")
     ap.add_argument("--package-dir", action="append", default=[])
+    ap.add_argument("--rerun", action="store_true")
     args, rest = ap.parse_known_args()
     rest = [a for a in rest if a != "--"]
     configs = {"this checkout": []}  # the package installed from this checkout (`pip install -e .`)
@@ -82,7 +87,7 @@ def main() -> int:
     for _ in range(args.repeats):
         beam.append(_import_beam(sys.executable))
         for name, path in configs.items():
-            runs[name].append(_one(sys.executable, path, [args.input, *rest]))
+            runs[name].append(_one(sys.executable, path, [args.input, *rest], args.rerun))
     print(f"import apache_beam: {_fmt(beam)}")
     for name, rs in runs.items():
         firsts = [r["first"] for r in rs if r["first"] is not None]

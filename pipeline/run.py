@@ -449,15 +449,7 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     options = {**harness_logging(logging.getLogger("apache_beam").getEffectiveLevel()), **req.beam_options}
     with ExitStack() as workers:  # a multi-processing run's warm worker process lives as long as its pipeline
         runner = _local_runner(options, workers)
-        tables = None
-        if req.table_format == "iceberg":
-            from scrapeline.pipeline.tables import adopt, current_files, open_catalog, open_tables
-
-            tables = open_tables(open_catalog(req.output, req.catalog), req.output)
-            adopted = adopt(tables, req.output)  # the first Iceberg run on Hive folders takes their files as they are
-            if adopted:
-                log.info("adopted the files of the Hive folders into the tables: %s", adopted)
-        stored = None if tables is None else {name: current_files(t) for name, t in tables.items()}
+        tables, stored = _stored_files(req)
         spec = RunSpec(tuple(patterns), req.output, run_id, ingested_at, __version__, req.fetched_at, req.layout, stored)
         record_path = join(req.output, "_runs", f"{run_id}.json")
         inputs = list(req.inputs) or patterns
@@ -486,8 +478,8 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     summary = {**summary, **timing("failed_accounting" if summary["identity"]["holds"] is False else "succeeded")}
     summary["files"] = files
     summary["format"] = {"table_format": req.table_format, "why": req.format_reason}
-    if tables is not None:
-        summary["iceberg"] = _commit_tables(tables, req, run_id, summary["status"] == "succeeded")
+    if req.table_format == "iceberg":
+        summary["iceberg"] = _commit_tables(tables, stored, req, run_id, summary["status"] == "succeeded")
     # Written last: a run whose record exists has committed its rows, and `watch` reads these records to know
     # which inputs were ingested (a run that died before this line is simply ingested again; dedup keeps the
     # rows it had already committed from being written twice).
@@ -498,6 +490,29 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
         except OSError:
             pass
     return summary
+
+
+def _stored_files(req: Request) -> tuple[dict | None, dict | None]:
+    """(the opened tables or None, table -> its current data files) of an Iceberg output; (None, None) for plain
+    folders. The embedded catalog's files are read from its notes when they are up to date (`known_table_files`):
+    then the tables are opened only when the run commits, and pyiceberg and SQLAlchemy (0.6 s of imports) are not
+    loaded before the first page. A first run marks the output as tables at once (`claim_embedded`)."""
+    if req.table_format != "iceberg":
+        return None, None
+    from scrapeline.pipeline.tables import claim_embedded, known_table_files
+
+    if not req.catalog:
+        claim_embedded(req.output)
+        known = known_table_files(req.output)
+        if known is not None:
+            return None, known
+    from scrapeline.pipeline.tables import adopt, current_files, open_catalog, open_tables
+
+    tables = open_tables(open_catalog(req.output, req.catalog), req.output)
+    adopted = adopt(tables, req.output)  # the first Iceberg run on Hive folders takes their files as they are
+    if adopted:
+        log.info("adopted the files of the Hive folders into the tables: %s", adopted)
+    return tables, {name: current_files(t) for name, t in tables.items()}
 
 
 def _sweep_temporary(output: str, run_id: str) -> int:
@@ -518,30 +533,37 @@ def _sweep_temporary(output: str, run_id: str) -> int:
     return len(removed)
 
 
-def _commit_tables(tables: dict, req: Request, run_id: str, succeeded: bool) -> dict:
+def _commit_tables(tables: dict | None, stored: dict, req: Request, run_id: str, succeeded: bool) -> dict:
     """An Iceberg output: make the run's files and replacements visible, one commit per table (pipeline/tables.py).
-    A run whose accounting failed commits nothing: its files stay on disk, in no table, until `compact` removes
-    them, and a rerun of its inputs writes them again."""
+    `tables` None: they are opened now (created if missing); `stored`: their files when the run began. A run whose
+    accounting failed commits nothing: its files stay on disk, in no table, until `compact` removes them, and a
+    rerun of its inputs writes them again. Then an embedded catalog's notes of current files are written for the
+    next run (`remember_files`)."""
+    import time
+
     from apache_beam.io.filesystems import FileSystems
 
     from scrapeline.pipeline import __version__
     from scrapeline.pipeline.summary import manifest_files
-    from scrapeline.pipeline.tables import TABLES, commit_run
+    from scrapeline.pipeline.tables import TABLES, commit_run, open_catalog, open_tables, remember_files
 
     catalog = req.catalog or "embedded (" + join(req.output, "_catalog", "catalog.db") + ")"
+    t0 = time.monotonic()
+    if tables is None:
+        tables = open_tables(open_catalog(req.output, req.catalog), req.output)
+    snapshots, replaced = {}, {}
+    if succeeded:
+        added = {t: manifest_files(req.output, run_id, t) for t in TABLES}
+        for t in TABLES:
+            path = join(req.output, "_runs", run_id, f"{t}.replaced.json")
+            if FileSystems.exists(path):
+                with FileSystems.open(path) as f:
+                    replaced[t] = json.loads(f.read().decode("utf-8"))["replaced"]
+        snapshots = commit_run(tables, run_id, added, replaced, {"scrapeline.version": __version__})
+    if not req.catalog:
+        remember_files(tables, req.output, {t: files for t, files in stored.items() if t not in snapshots})
     if not succeeded:
         return {"catalog": catalog, "committed": False}
-    added = {t: manifest_files(req.output, run_id, t) for t in TABLES}
-    replaced = {}
-    for t in TABLES:
-        path = join(req.output, "_runs", run_id, f"{t}.replaced.json")
-        if FileSystems.exists(path):
-            with FileSystems.open(path) as f:
-                replaced[t] = json.loads(f.read().decode("utf-8"))["replaced"]
-    import time
-
-    t0 = time.monotonic()
-    snapshots = commit_run(tables, run_id, added, replaced, {"scrapeline.version": __version__})
     return {"catalog": catalog, "committed": True, "snapshots": snapshots, "commit_s": round(time.monotonic() - t0, 3),
             "replaced_files": {t: len(v) for t, v in replaced.items() if v}}
 

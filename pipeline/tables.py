@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -32,7 +33,7 @@ from scrapeline.transforms.core.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEM
 from scrapeline.transforms.core.storage import is_remote
 
 __all__ = ["ADOPTED", "FORMATS", "adopt", "compact_table", "expire", "NAMESPACE", "RUN_ID_PROPERTY", "TABLE_ORDER", "TableSpec", "TABLES", "commit_run",
-           "current_files", "current_metadata", "history", "is_iceberg", "read_rows", "open_catalog", "open_tables", "rollback", "snapshot_as_of", "snapshot_of_run"]
+           "claim_embedded", "current_files", "current_metadata", "known_table_files", "remember_files", "history", "is_iceberg", "read_rows", "open_catalog", "open_tables", "rollback", "snapshot_as_of", "snapshot_of_run"]
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,99 @@ def current_files(table) -> frozenset[str]:
     if table.current_snapshot() is None:
         return frozenset()
     return frozenset(_local_path(t.file.file_path) for t in table.scan().plan_files())
+
+
+FILES_NOTE = "files.json"
+"""`<output>/_catalog/<table>/files.json` of an embedded catalog: {metadata_location, files}, the table's current
+data files as of that metadata, written after each commit. A run reads it instead of the table's manifests."""
+
+
+def _embedded_rows(db: str) -> dict[str, str]:
+    """table -> metadata location, from the embedded catalog's SQLite file as Iceberg's JDBC catalog lays it out
+    (`iceberg_tables`), read with the stdlib: no pyiceberg, no SQLAlchemy (0.6 s of imports)."""
+    import sqlite3
+
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            return dict(con.execute(
+                "SELECT table_name, metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
+                "table_namespace = ? AND (iceberg_type IS NULL OR iceberg_type = 'TABLE')", (CATALOG_NAME, NAMESPACE)))
+    except sqlite3.Error:  # an empty file (a first run's, see `claim_embedded`) has no such table yet
+        return {}
+
+
+def _holds_parquet(folder: str) -> bool:
+    """Any Parquet file under `folder` (outside `_`/`.` folders): files a table without a snapshot would adopt."""
+    import os
+
+    for _, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(("_", "."))]
+        if any(n.endswith(".parquet") for n in names):
+            return True
+    return False
+
+
+def known_table_files(output: str) -> dict[str, frozenset[str]] | None:
+    """The current data files of each table of the embedded catalog of a local `output`, when they are known
+    without opening the tables; None when they must be opened (`open_tables`, `adopt`, `current_files`).
+
+    Known: a table the catalog lacks, or whose files are none, with no Parquet file under its folder (nothing to
+    adopt): no files; otherwise a table whose `files.json` was written for the metadata the catalog names now. Any
+    commit (ours, `compact`, `rollback`, another engine's) writes new metadata, so a note of older metadata is not
+    used, nor one of a moved or copied output (its metadata is not under this output)."""
+    import os
+
+    root = os.path.abspath(_local_path(output))
+    db = os.path.join(root, "_catalog", "catalog.db")
+    rows = _embedded_rows(db) if os.path.isfile(db) else {}
+    known = {}
+    for name in TABLES:
+        files: frozenset[str] = frozenset()
+        location = rows.get(name)
+        if location is not None:
+            if not location.startswith(f"{_file_uri(root)}/_catalog/{name}/metadata/"):
+                return None
+            try:
+                with open(os.path.join(root, "_catalog", name, FILES_NOTE), encoding="utf-8") as f:
+                    note = json.load(f)
+            except (OSError, ValueError):
+                return None
+            if not isinstance(note, dict) or note.get("metadata_location") != location:
+                return None
+            files = frozenset(note["files"])
+        if not files and _holds_parquet(os.path.join(root, name)):
+            return None
+        known[name] = files
+    return known
+
+
+def claim_embedded(output: str) -> None:
+    """Make a local `output` an Iceberg output before its tables exist: an empty `_catalog/catalog.db` (an empty
+    SQLite database), so readers and `choose_format` take it as tables (none yet) while a first run, which creates
+    the tables only when it commits, is under way."""
+    import os
+
+    folder = os.path.join(os.path.abspath(_local_path(output)), "_catalog")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "catalog.db"), "ab"):
+        pass
+
+
+def remember_files(tables: Mapping, output: str, files: Mapping[str, frozenset[str]] | None = None) -> None:
+    """Write each table's `files.json` (see `known_table_files`) for its current metadata; `files`: the current
+    files where the caller has them, else they are read from the table. Embedded catalog only; atomic (a reader
+    sees the old note or the new one)."""
+    import os
+
+    for name, table in tables.items():
+        current = (files or {}).get(name)
+        if current is None:
+            current = current_files(table)
+        path = os.path.join(os.path.abspath(_local_path(output)), "_catalog", name, FILES_NOTE)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump({"metadata_location": table.metadata_location, "files": sorted(current)}, f)
+        os.replace(path + ".tmp", path)
 
 
 def _partition_record(table, partition: str):

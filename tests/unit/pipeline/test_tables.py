@@ -229,3 +229,65 @@ def test_iceberg_ddl_points_at_the_current_metadata_file(tmp_path, capsys):
     # no output: placeholders to fill in
     assert main(["ddl", "--dialect", "bigquery", "--format", "iceberg"]) == 0
     assert "YOUR_CURRENT.metadata.json" in capsys.readouterr().out
+
+
+def test_a_run_knows_the_tables_files_from_their_notes_without_opening_the_tables(tmp_path):
+    """`known_table_files`: what a run takes as the tables' files before its graph, read from the SQLite catalog
+    and the notes of the last commit; None whenever the tables must be opened to know."""
+    import json
+    import os
+
+    from scrapeline.pipeline.tables import claim_embedded, known_table_files, remember_files
+
+    out = str(tmp_path)
+    assert known_table_files(out) == {name: frozenset() for name in TABLES}  # a new output
+    claim_embedded(out)  # an empty catalog file: the output is tables before any exists
+    assert os.path.getsize(tmp_path / "_catalog" / "catalog.db") == 0
+    assert known_table_files(out) == {name: frozenset() for name in TABLES}
+    path = _old_file(tmp_path, "daily", "2025-08-06", ["a"])
+    assert known_table_files(out) is None  # Hive files a table without files would adopt: open the tables
+
+    tables = open_tables(open_catalog(out), out)
+    commit_run(tables, "r1", {"articles": [{"path": path, "partition": "source=daily/date=2025-08-06"}]}, {})
+    assert known_table_files(out) is None  # no notes yet
+    remember_files(tables, out)
+    assert known_table_files(out) == {"articles": frozenset({path}), "teasers": frozenset(),
+                                      "dead_letters": frozenset()}
+    assert known_table_files(out) == {name: current_files(t) for name, t in tables.items()}
+
+    # any later commit makes the notes old: a second file in the table, not in the notes
+    second = _old_file(tmp_path, "wire", "2025-08-05", ["b"])
+    commit_run(tables, "r2", {"articles": [{"path": second, "partition": "source=wire/date=2025-08-05"}]}, {})
+    assert known_table_files(out) is None
+    remember_files(tables, out, {"teasers": frozenset(), "dead_letters": frozenset()})
+    assert known_table_files(out)["articles"] == {path, second}
+
+    # a note for metadata that is not under this output (a copied output's catalog names the original's files)
+    note = tmp_path / "_catalog" / "articles" / "files.json"
+    written = json.loads(note.read_text())
+    copy = tmp_path / "copy"
+    os.makedirs(copy / "_catalog" / "articles")
+    import shutil
+
+    shutil.copy(tmp_path / "_catalog" / "catalog.db", copy / "_catalog" / "catalog.db")
+    (copy / "_catalog" / "articles" / "files.json").write_text(json.dumps(written))
+    assert known_table_files(str(copy)) is None
+    note.write_text("{not json")
+    assert known_table_files(out) is None
+
+
+def test_a_first_run_opens_no_table_before_its_graph_and_a_second_reads_the_notes(tmp_path, monkeypatch):
+    """The run's own choice (run.py `_stored_files`): the embedded catalog's tables are opened before the graph only
+    when their notes cannot say what they hold."""
+    from scrapeline.pipeline import run as run_module, tables as tables_module
+
+    opened = []
+    real = tables_module.open_tables
+    monkeypatch.setattr(tables_module, "open_tables", lambda *a: opened.append(1) or real(*a))
+    req = run_module.prepare([], str(tmp_path / "out"))
+    tables, stored = run_module._stored_files(req)
+    assert (tables, stored, opened) == (None, {name: frozenset() for name in TABLES}, [])
+    assert run_module.choose_format(None, req.output, None) == ("iceberg", "the output's tables")
+    _old_file(tmp_path / "out", "daily", "2025-08-06", ["a"])  # a file to adopt: the tables are opened
+    tables, stored = run_module._stored_files(req)
+    assert opened == [1] and set(tables) == set(TABLES) and len(stored["articles"]) == 1
