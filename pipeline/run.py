@@ -462,6 +462,8 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
 
         p = beam.Pipeline(runner=runner, options=PipelineOptions(flags=[], **options))
         build_pipeline(p, spec, req.config)
+        if req.table_format == "iceberg" and tables is None:
+            _preload_catalog()
         try:
             with progress or nullcontext():
                 result = p.run()
@@ -513,6 +515,29 @@ def _stored_files(req: Request) -> tuple[dict | None, dict | None]:
     if adopted:
         log.info("adopted the files of the Hive folders into the tables: %s", adopted)
     return tables, {name: current_files(t) for name, t in tables.items()}
+
+
+PRELOAD_AFTER_S = 3.0
+"""When a run whose tables are opened only at its commit imports pyiceberg's catalog, after the pipeline starts."""
+
+
+def _preload_catalog() -> None:
+    """Import pyiceberg's SQL catalog (with SQLAlchemy, 0.6 s) in a daemon thread once the pages are under way, so
+    the commit does not wait for it after the last page. With multi-processing workers the runner's process is
+    idle then; in one process the import shares the extraction's time, and a short run's commit imports it as
+    before. Best effort: a failure here is the commit's to report."""
+    import threading
+
+    def load() -> None:
+        try:
+            import pyiceberg.catalog.sql  # noqa: F401
+            import pyiceberg.table  # noqa: F401
+        except Exception:  # noqa: BLE001 - the commit imports it again and says what is wrong
+            pass
+
+    timer = threading.Timer(PRELOAD_AFTER_S, load)
+    timer.daemon = True
+    timer.start()
 
 
 def _sweep_temporary(output: str, run_id: str) -> int:

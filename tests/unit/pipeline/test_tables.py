@@ -291,3 +291,17 @@ def test_a_first_run_opens_no_table_before_its_graph_and_a_second_reads_the_note
     _old_file(tmp_path / "out", "daily", "2025-08-06", ["a"])  # a file to adopt: the tables are opened
     tables, stored = run_module._stored_files(req)
     assert opened == [1] and set(tables) == set(TABLES) and len(stored["articles"]) == 1
+
+
+def test_a_run_that_opens_its_tables_at_the_commit_imports_the_catalog_while_its_pages_run():
+    """run.py `_preload_catalog`: pyiceberg's SQL catalog is imported in a daemon thread, not after the last page."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time\nfrom scrapeline.pipeline import run\nrun.PRELOAD_AFTER_S = 0.05\n"
+            "assert 'pyiceberg.catalog.sql' not in sys.modules\nrun._preload_catalog()\n"
+            "deadline = time.time() + 60\n"
+            "while 'sqlalchemy' not in sys.modules or 'pyiceberg.table' not in sys.modules:\n"
+            "    assert time.time() < deadline\n    time.sleep(0.05)\nprint('loaded')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "loaded", out.stderr[-2000:]
