@@ -29,3 +29,22 @@ def test_a_time_keeps_its_zone_and_value(tmp_path):
     path = str(tmp_path / "d.parquet")
     write_parquet_file(path, [row], DEAD_LETTER_SCHEMA, "zstd")
     assert pq.read_table(path).column("occurred_at").to_pylist() == [when]
+
+
+def test_small_files_have_no_dictionary_pages_and_large_ones_do(tmp_path):
+    """DICTIONARY_MIN_ROWS: a file of a few rows is written plainly (dictionaries cost a third of a one-row write);
+    from that many rows, repeated values are dictionary-encoded. Both read back the same rows."""
+    from scrapeline.transforms.output.write import DICTIONARY_MIN_ROWS
+
+    def row(n: int) -> dict:
+        return {"reason": "same reason", "input_uri": "u", "record_index": n, "position": 0, "error": "e",
+                "excerpt": "x", "occurred_at": dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc), "dead_letter_id": str(n)}
+
+    for rows, dictionary in ((1, False), (DICTIONARY_MIN_ROWS - 1, False), (DICTIONARY_MIN_ROWS, True)):
+        path = str(tmp_path / f"{rows}.parquet")
+        written = [row(n) for n in range(rows)]
+        write_parquet_file(path, written, DEAD_LETTER_SCHEMA, "zstd")
+        column = pq.ParquetFile(path).metadata.row_group(0).column(0)
+        assert column.path_in_schema == "reason"
+        assert column.has_dictionary_page is dictionary, rows
+        assert pq.read_table(path).to_pylist() == written
