@@ -72,10 +72,10 @@ def _require_tables(output: str, catalog: str | None) -> None:
 
 def history(output: str, catalog: str | None = None) -> list[dict]:
     """The snapshots of an Iceberg output's tables, oldest first (pipeline/tables.py `history`)."""
-    from scrapeline.pipeline.tables import history as table_history, open_catalog, open_tables
+    from scrapeline.pipeline.tables import existing_tables, history as table_history, open_catalog
 
     _require_tables(output, catalog)
-    return table_history(open_tables(open_catalog(output, catalog), output))
+    return table_history(existing_tables(open_catalog(output, catalog)))
 
 
 def rollback(output: str, run_id: str, catalog: str | None = None) -> dict:
@@ -117,7 +117,8 @@ def read(output: str, table: str = "articles", *, as_of: str | None = None, cata
     try:
         t = cat.load_table(f"scrapeline.{table}")
     except Exception as e:  # noqa: BLE001 - pyiceberg's NoSuchTableError, or a catalog that has no namespace
-        raise UsageError(f"{output} has no Iceberg table {table!r}: {e}") from None
+        raise UsageError(f"{output} has no Iceberg table {table!r} (a first run creates its tables when it commits): "
+                         f"{e}") from None
     if as_of is None:
         return t.scan().to_arrow()
     snapshot = snapshot_as_of(t, as_of)

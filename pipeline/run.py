@@ -449,7 +449,7 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     options = {**harness_logging(logging.getLogger("apache_beam").getEffectiveLevel()), **req.beam_options}
     with ExitStack() as workers:  # a multi-processing run's warm worker process lives as long as its pipeline
         runner = _local_runner(options, workers)
-        tables, stored = _stored_files(req)
+        tables, stored, stored_of = _stored_files(req)
         spec = RunSpec(tuple(patterns), req.output, run_id, ingested_at, __version__, req.fetched_at, req.layout, stored)
         record_path = join(req.output, "_runs", f"{run_id}.json")
         inputs = list(req.inputs) or patterns
@@ -462,8 +462,7 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
 
         p = beam.Pipeline(runner=runner, options=PipelineOptions(flags=[], **options))
         build_pipeline(p, spec, req.config)
-        if req.table_format == "iceberg" and tables is None:
-            _preload_catalog()
+        preload = _preload_catalog() if req.table_format == "iceberg" and tables is None else None
         try:
             with progress or nullcontext():
                 result = p.run()
@@ -475,13 +474,16 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
                       "error": scrub(str(e), options)[:2000]}
             _write_record(failed, record_path, req.summary_json)
             return failed
+        finally:
+            if preload is not None:
+                preload.cancel()  # a run shorter than its delay: the commit imports pyiceberg itself
     _sweep_temporary(req.output, run_id)
     summary = build_summary(counters_of(result), req.output, run_id, inputs, len(files))
     summary = {**summary, **timing("failed_accounting" if summary["identity"]["holds"] is False else "succeeded")}
     summary["files"] = files
     summary["format"] = {"table_format": req.table_format, "why": req.format_reason}
     if req.table_format == "iceberg":
-        summary["iceberg"] = _commit_tables(tables, stored, req, run_id, summary["status"] == "succeeded")
+        summary["iceberg"] = _commit_tables(tables, stored, stored_of, req, run_id, summary["status"] == "succeeded")
     # Written last: a run whose record exists has committed its rows, and `watch` reads these records to know
     # which inputs were ingested (a run that died before this line is simply ingested again; dedup keeps the
     # rows it had already committed from being written twice).
@@ -494,38 +496,40 @@ def execute(req: Request, patterns: list[str], files: list[dict], run_id: str,
     return summary
 
 
-def _stored_files(req: Request) -> tuple[dict | None, dict | None]:
-    """(the opened tables or None, table -> its current data files) of an Iceberg output; (None, None) for plain
-    folders. The embedded catalog's files are read from its notes when they are up to date (`known_table_files`):
-    then the tables are opened only when the run commits, and pyiceberg and SQLAlchemy (0.6 s of imports) are not
-    loaded before the first page. A first run marks the output as tables at once (`claim_embedded`)."""
+def _stored_files(req: Request) -> tuple[dict | None, dict | None, dict | None]:
+    """(the opened tables or None, table -> its current data files, table -> the metadata location those are of) of
+    an Iceberg output; (None, None, None) for plain folders. The embedded catalog's files are read from its notes
+    when they are up to date (`known_table_files`): then the tables are opened only when the run commits, and
+    pyiceberg and SQLAlchemy (0.6 s of imports) are not loaded before the first page. A first run marks the
+    output as tables at once (`claim_embedded`)."""
     if req.table_format != "iceberg":
-        return None, None
+        return None, None, None
     from scrapeline.pipeline.tables import claim_embedded, known_table_files
 
     if not req.catalog:
         claim_embedded(req.output)
         known = known_table_files(req.output)
         if known is not None:
-            return None, known
+            return None, *known
     from scrapeline.pipeline.tables import adopt, current_files, open_catalog, open_tables
 
     tables = open_tables(open_catalog(req.output, req.catalog), req.output)
     adopted = adopt(tables, req.output)  # the first Iceberg run on Hive folders takes their files as they are
     if adopted:
         log.info("adopted the files of the Hive folders into the tables: %s", adopted)
-    return tables, {name: current_files(t) for name, t in tables.items()}
+    return (tables, {name: current_files(t) for name, t in tables.items()},
+            {name: t.metadata_location for name, t in tables.items()})
 
 
 PRELOAD_AFTER_S = 3.0
 """When a run whose tables are opened only at its commit imports pyiceberg's catalog, after the pipeline starts."""
 
 
-def _preload_catalog() -> None:
+def _preload_catalog():
     """Import pyiceberg's SQL catalog (with SQLAlchemy, 0.6 s) in a daemon thread once the pages are under way, so
-    the commit does not wait for it after the last page. With multi-processing workers the runner's process is
-    idle then; in one process the import shares the extraction's time, and a short run's commit imports it as
-    before. Best effort: a failure here is the commit's to report."""
+    the commit does not wait for it after the last page; the timer, which the run cancels when its pipeline ends
+    first. With multi-processing workers the runner's process is idle then; in one process the import shares the
+    extraction's time. Best effort: a failure here is the commit's to report."""
     import threading
 
     def load() -> None:
@@ -538,6 +542,7 @@ def _preload_catalog() -> None:
     timer = threading.Timer(PRELOAD_AFTER_S, load)
     timer.daemon = True
     timer.start()
+    return timer
 
 
 def _sweep_temporary(output: str, run_id: str) -> int:
@@ -558,12 +563,13 @@ def _sweep_temporary(output: str, run_id: str) -> int:
     return len(removed)
 
 
-def _commit_tables(tables: dict | None, stored: dict, req: Request, run_id: str, succeeded: bool) -> dict:
+def _commit_tables(tables: dict | None, stored: dict, stored_of: dict, req: Request, run_id: str,
+                   succeeded: bool) -> dict:
     """An Iceberg output: make the run's files and replacements visible, one commit per table (pipeline/tables.py).
-    `tables` None: they are opened now (created if missing); `stored`: their files when the run began. A run whose
-    accounting failed commits nothing: its files stay on disk, in no table, until `compact` removes them, and a
-    rerun of its inputs writes them again. Then an embedded catalog's notes of current files are written for the
-    next run (`remember_files`)."""
+    `tables` None: they are opened now (created if missing); `stored`: their files when the run began, of the
+    metadata `stored_of`. A run whose accounting failed commits nothing: its files stay on disk, in no table, until
+    `compact` removes them, and a rerun of its inputs writes them again. Then, committed or not, an embedded
+    catalog's notes of current files are written for the next run (`remember_files`)."""
     import time
 
     from apache_beam.io.filesystems import FileSystems
@@ -573,10 +579,9 @@ def _commit_tables(tables: dict | None, stored: dict, req: Request, run_id: str,
     from scrapeline.pipeline.tables import TABLES, commit_run, open_catalog, open_tables, remember_files
 
     catalog = req.catalog or "embedded (" + join(req.output, "_catalog", "catalog.db") + ")"
-    t0 = time.monotonic()
     if tables is None:
         tables = open_tables(open_catalog(req.output, req.catalog), req.output)
-    snapshots, replaced = {}, {}
+    snapshots, replaced, t0 = {}, {}, time.monotonic()
     if succeeded:
         added = {t: manifest_files(req.output, run_id, t) for t in TABLES}
         for t in TABLES:
@@ -585,11 +590,12 @@ def _commit_tables(tables: dict | None, stored: dict, req: Request, run_id: str,
                 with FileSystems.open(path) as f:
                     replaced[t] = json.loads(f.read().decode("utf-8"))["replaced"]
         snapshots = commit_run(tables, run_id, added, replaced, {"scrapeline.version": __version__})
+    commit_s = round(time.monotonic() - t0, 3)
     if not req.catalog:
-        remember_files(tables, req.output, {t: files for t, files in stored.items() if t not in snapshots})
+        remember_files(tables, req.output, stored, stored_of)
     if not succeeded:
         return {"catalog": catalog, "committed": False}
-    return {"catalog": catalog, "committed": True, "snapshots": snapshots, "commit_s": round(time.monotonic() - t0, 3),
+    return {"catalog": catalog, "committed": True, "snapshots": snapshots, "commit_s": commit_s,
             "replaced_files": {t: len(v) for t, v in replaced.items() if v}}
 
 

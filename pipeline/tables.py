@@ -33,7 +33,7 @@ from scrapeline.transforms.core.records import ARTICLE_SCHEMA, DEAD_LETTER_SCHEM
 from scrapeline.transforms.core.storage import is_remote
 
 __all__ = ["ADOPTED", "FORMATS", "adopt", "compact_table", "expire", "NAMESPACE", "RUN_ID_PROPERTY", "TABLE_ORDER", "TableSpec", "TABLES", "commit_run",
-           "claim_embedded", "current_files", "current_metadata", "known_table_files", "remember_files", "history", "is_iceberg", "read_rows", "open_catalog", "open_tables", "rollback", "snapshot_as_of", "snapshot_of_run"]
+           "claim_embedded", "current_files", "existing_tables", "current_metadata", "known_table_files", "remember_files", "history", "is_iceberg", "read_rows", "open_catalog", "open_tables", "rollback", "snapshot_as_of", "snapshot_of_run"]
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +174,11 @@ def current_metadata(output: str, name: str, catalog: str | None = None) -> tupl
 
     if not catalog and not is_iceberg(output):
         return None, None
-    table = open_catalog(output, catalog).load_table(f"{NAMESPACE}.{name}")
+    cat = open_catalog(output, catalog)
     sqlite = None if catalog else os.path.join(os.path.abspath(_local_path(output)), "_catalog", "catalog.db")
+    if not cat.table_exists(f"{NAMESPACE}.{name}"):  # a first run creates its tables when it commits
+        return None, sqlite
+    table = cat.load_table(f"{NAMESPACE}.{name}")
     return (table.metadata_location if table.current_snapshot() is not None else None), sqlite
 
 
@@ -229,6 +232,12 @@ def open_tables(catalog, output: str) -> dict:
     return tables
 
 
+def existing_tables(catalog) -> dict:
+    """The output's tables that exist, as they are (a reader's open: nothing is created or changed)."""
+    return {name: catalog.load_table(f"{NAMESPACE}.{name}") for name in TABLES
+            if catalog.table_exists(f"{NAMESPACE}.{name}")}
+
+
 def _file_uri(path: str) -> str:
     """file:// and the absolute path as it is: pyiceberg's file IO does not decode %-escapes (Path.as_uri() would
     write `source%3Dx` for `source=x`)."""
@@ -253,18 +262,23 @@ FILES_NOTE = "files.json"
 data files as of that metadata, written after each commit. A run reads it instead of the table's manifests."""
 
 
-def _embedded_rows(db: str) -> dict[str, str]:
+def _embedded_rows(db: str) -> dict[str, str] | None:
     """table -> metadata location, from the embedded catalog's SQLite file as Iceberg's JDBC catalog lays it out
-    (`iceberg_tables`), read with the stdlib: no pyiceberg, no SQLAlchemy (0.6 s of imports)."""
+    (`iceberg_tables`), read with the stdlib: no pyiceberg, no SQLAlchemy (0.6 s of imports). {} for an empty file
+    (see `claim_embedded`); None when the file cannot be read so (locked, another layout): open the tables."""
+    import os
     import sqlite3
+    from pathlib import Path
 
+    if os.path.getsize(db) == 0:
+        return {}
     try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+        with closing(sqlite3.connect(Path(db).as_uri() + "?mode=ro", uri=True)) as con:
             return dict(con.execute(
                 "SELECT table_name, metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
                 "table_namespace = ? AND (iceberg_type IS NULL OR iceberg_type = 'TABLE')", (CATALOG_NAME, NAMESPACE)))
-    except sqlite3.Error:  # an empty file (a first run's, see `claim_embedded`) has no such table yet
-        return {}
+    except sqlite3.Error:
+        return None
 
 
 def _holds_parquet(folder: str) -> bool:
@@ -278,9 +292,10 @@ def _holds_parquet(folder: str) -> bool:
     return False
 
 
-def known_table_files(output: str) -> dict[str, frozenset[str]] | None:
-    """The current data files of each table of the embedded catalog of a local `output`, when they are known
-    without opening the tables; None when they must be opened (`open_tables`, `adopt`, `current_files`).
+def known_table_files(output: str) -> tuple[dict[str, frozenset[str]], dict[str, str | None]] | None:
+    """(table -> its current data files, table -> the metadata they are of: None for a table not created yet) of the
+    embedded catalog of a local `output`, when they are known without opening the tables; None when they must be
+    opened (`open_tables`, `adopt`, `current_files`).
 
     Known: a table the catalog lacks, or whose files are none, with no Parquet file under its folder (nothing to
     adopt): no files; otherwise a table whose `files.json` was written for the metadata the catalog names now. Any
@@ -291,7 +306,9 @@ def known_table_files(output: str) -> dict[str, frozenset[str]] | None:
     root = os.path.abspath(_local_path(output))
     db = os.path.join(root, "_catalog", "catalog.db")
     rows = _embedded_rows(db) if os.path.isfile(db) else {}
-    known = {}
+    if rows is None:
+        return None
+    known, locations = {}, {}
     for name in TABLES:
         files: frozenset[str] = frozenset()
         location = rows.get(name)
@@ -301,38 +318,42 @@ def known_table_files(output: str) -> dict[str, frozenset[str]] | None:
             try:
                 with open(os.path.join(root, "_catalog", name, FILES_NOTE), encoding="utf-8") as f:
                     note = json.load(f)
-            except (OSError, ValueError):
+                if note["metadata_location"] != location:
+                    return None
+                files = frozenset(note["files"])
+            except (OSError, ValueError, KeyError, TypeError):
                 return None
-            if not isinstance(note, dict) or note.get("metadata_location") != location:
-                return None
-            files = frozenset(note["files"])
         if not files and _holds_parquet(os.path.join(root, name)):
             return None
-        known[name] = files
-    return known
+        known[name], locations[name] = files, location
+    return known, locations
 
 
 def claim_embedded(output: str) -> None:
     """Make a local `output` an Iceberg output before its tables exist: an empty `_catalog/catalog.db` (an empty
-    SQLite database), so readers and `choose_format` take it as tables (none yet) while a first run, which creates
-    the tables only when it commits, is under way."""
+    SQLite database), so `choose_format` and readers take it as an Iceberg output (whose tables a first run creates
+    when it commits) while the run is under way. An existing file is left as it is."""
     import os
 
     folder = os.path.join(os.path.abspath(_local_path(output)), "_catalog")
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "catalog.db"), "ab"):
+    try:
+        os.close(os.open(os.path.join(folder, "catalog.db"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
         pass
 
 
-def remember_files(tables: Mapping, output: str, files: Mapping[str, frozenset[str]] | None = None) -> None:
-    """Write each table's `files.json` (see `known_table_files`) for its current metadata; `files`: the current
-    files where the caller has them, else they are read from the table. Embedded catalog only; atomic (a reader
-    sees the old note or the new one)."""
+def remember_files(tables: Mapping, output: str, files: Mapping[str, frozenset[str]] | None = None,
+                   of: Mapping[str, str | None] | None = None) -> None:
+    """Write each table's `files.json` (see `known_table_files`) for its current metadata. `files` (with `of`, the
+    metadata each list is of): a table's current files where the caller has them; used only when the table's
+    metadata is still that one (another commit since, even by another engine, makes it read the table instead).
+    Embedded catalog only; atomic (a reader sees the old note or the new one)."""
     import os
 
     for name, table in tables.items():
         current = (files or {}).get(name)
-        if current is None:
+        if current is None or (of or {}).get(name) is None or of[name] != table.metadata_location:
             current = current_files(table)
         path = os.path.join(os.path.abspath(_local_path(output)), "_catalog", name, FILES_NOTE)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -492,7 +513,9 @@ def history(tables: Mapping) -> list[dict]:
     """Every snapshot of every table, oldest first: when, which run, what it did, and whether it is current."""
     rows = []
     for name in TABLE_ORDER:
-        table = tables[name]
+        table = tables.get(name)
+        if table is None:  # not created yet
+            continue
         current = table.current_snapshot().snapshot_id if table.current_snapshot() else None
         for s in table.snapshots():
             extra = s.summary.additional_properties if s.summary else {}

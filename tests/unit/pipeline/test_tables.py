@@ -231,65 +231,104 @@ def test_iceberg_ddl_points_at_the_current_metadata_file(tmp_path, capsys):
     assert "YOUR_CURRENT.metadata.json" in capsys.readouterr().out
 
 
+def _known(out: str):
+    from scrapeline.pipeline.tables import known_table_files
+
+    known = known_table_files(out)
+    return None if known is None else known[0]
+
+
 def test_a_run_knows_the_tables_files_from_their_notes_without_opening_the_tables(tmp_path):
     """`known_table_files`: what a run takes as the tables' files before its graph, read from the SQLite catalog
     and the notes of the last commit; None whenever the tables must be opened to know."""
     import json
     import os
+    import shutil
 
     from scrapeline.pipeline.tables import claim_embedded, known_table_files, remember_files
 
     out = str(tmp_path)
-    assert known_table_files(out) == {name: frozenset() for name in TABLES}  # a new output
+    none = {name: frozenset() for name in TABLES}
+    assert known_table_files(out) == (none, {name: None for name in TABLES})  # a new output
     claim_embedded(out)  # an empty catalog file: the output is tables before any exists
     assert os.path.getsize(tmp_path / "_catalog" / "catalog.db") == 0
-    assert known_table_files(out) == {name: frozenset() for name in TABLES}
+    assert _known(out) == none
     path = _old_file(tmp_path, "daily", "2025-08-06", ["a"])
-    assert known_table_files(out) is None  # Hive files a table without files would adopt: open the tables
+    assert _known(out) is None  # Hive files a table without files would adopt: open the tables
 
     tables = open_tables(open_catalog(out), out)
+    claim_embedded(out)  # an existing catalog is left as it is
+    assert os.path.getsize(tmp_path / "_catalog" / "catalog.db") > 0
     commit_run(tables, "r1", {"articles": [{"path": path, "partition": "source=daily/date=2025-08-06"}]}, {})
-    assert known_table_files(out) is None  # no notes yet
+    assert _known(out) is None  # no notes yet
     remember_files(tables, out)
-    assert known_table_files(out) == {"articles": frozenset({path}), "teasers": frozenset(),
-                                      "dead_letters": frozenset()}
-    assert known_table_files(out) == {name: current_files(t) for name, t in tables.items()}
+    files, of = known_table_files(out)
+    assert files == {"articles": frozenset({path}), "teasers": frozenset(), "dead_letters": frozenset()}
+    assert files == {name: current_files(t) for name, t in tables.items()}
+    assert of == {name: t.metadata_location for name, t in tables.items()}
 
     # any later commit makes the notes old: a second file in the table, not in the notes
     second = _old_file(tmp_path, "wire", "2025-08-05", ["b"])
     commit_run(tables, "r2", {"articles": [{"path": second, "partition": "source=wire/date=2025-08-05"}]}, {})
-    assert known_table_files(out) is None
-    remember_files(tables, out, {"teasers": frozenset(), "dead_letters": frozenset()})
-    assert known_table_files(out)["articles"] == {path, second}
+    assert _known(out) is None
+    # files a caller holds are used only for the metadata they are of: the old list of articles is not
+    remember_files(tables, out, files, of)
+    assert _known(out)["articles"] == {path, second}
 
     # a note for metadata that is not under this output (a copied output's catalog names the original's files)
     note = tmp_path / "_catalog" / "articles" / "files.json"
-    written = json.loads(note.read_text())
     copy = tmp_path / "copy"
     os.makedirs(copy / "_catalog" / "articles")
-    import shutil
-
     shutil.copy(tmp_path / "_catalog" / "catalog.db", copy / "_catalog" / "catalog.db")
-    (copy / "_catalog" / "articles" / "files.json").write_text(json.dumps(written))
-    assert known_table_files(str(copy)) is None
-    note.write_text("{not json")
-    assert known_table_files(out) is None
+    shutil.copy(note, copy / "_catalog" / "articles" / "files.json")
+    assert _known(str(copy)) is None
+    for bad in ("{not json", json.dumps({"files": []}), json.dumps([1])):
+        note.write_text(bad)
+        assert _known(out) is None
 
 
-def test_a_first_run_opens_no_table_before_its_graph_and_a_second_reads_the_notes(tmp_path, monkeypatch):
-    """The run's own choice (run.py `_stored_files`): the embedded catalog's tables are opened before the graph only
-    when their notes cannot say what they hold."""
+def test_a_first_run_opens_no_table_before_its_graph_and_the_next_reads_the_notes(tmp_path, monkeypatch):
+    """The run's own choice (run.py `_stored_files`, `_commit_tables`): the embedded catalog's tables are opened
+    before the graph only when their notes cannot say what they hold; the commit writes the notes, for the files
+    the tables hold then, even when another commit came during the run."""
     from scrapeline.pipeline import run as run_module, tables as tables_module
 
     opened = []
     real = tables_module.open_tables
     monkeypatch.setattr(tables_module, "open_tables", lambda *a: opened.append(1) or real(*a))
     req = run_module.prepare([], str(tmp_path / "out"))
-    tables, stored = run_module._stored_files(req)
+    tables, stored, of = run_module._stored_files(req)
     assert (tables, stored, opened) == (None, {name: frozenset() for name in TABLES}, [])
     assert run_module.choose_format(None, req.output, None) == ("iceberg", "the output's tables")
-    _old_file(tmp_path / "out", "daily", "2025-08-06", ["a"])  # a file to adopt: the tables are opened
-    tables, stored = run_module._stored_files(req)
+    # readers meanwhile: no table yet, and none created by reading
+    from scrapeline.pipeline import api
+    from scrapeline.pipeline.tables import current_metadata
+
+    assert api.history(req.output) == [] and current_metadata(req.output, "articles")[0] is None
+    assert opened == [] and _known(req.output) == stored
+    # the run's end, its accounting failed: the tables are created and the notes written, nothing committed
+    assert run_module._commit_tables(None, stored, of, req, "r0", False)["committed"] is False
+    assert opened == [1]
+    assert run_module._stored_files(req) == (None, stored, {name: real(
+        open_catalog(req.output), req.output)[name].metadata_location for name in TABLES})
+    first = _old_file(tmp_path / "out", "daily", "2025-08-06", ["a"])
+    commit_run(real(open_catalog(req.output), req.output),
+               "r1", {"articles": [{"path": first, "partition": "source=daily/date=2025-08-06"}]}, {})
+    run_module._commit_tables(None, stored, of, req, "r1", False)
+    opened.clear()
+    # a run starts from the notes; meanwhile another commit adds a file to the articles table
+    tables, stored, of = run_module._stored_files(req)
+    assert tables is None and opened == [] and stored["articles"] == {first}
+    second = _old_file(tmp_path / "out", "wire", "2025-08-05", ["b"])
+    commit_run(real(open_catalog(req.output), req.output),
+               "other", {"articles": [{"path": second, "partition": "source=wire/date=2025-08-05"}]}, {})
+    run_module._commit_tables(None, stored, of, req, "r2", False)
+    assert run_module._stored_files(req)[1]["articles"] == {first, second}  # not the run's older list
+    # a file to adopt in a table that has none: the tables are opened before the graph
+    opened.clear()
+    _old_file(tmp_path / "out2", "daily", "2025-08-06", ["a"])
+    req2 = run_module.prepare([], str(tmp_path / "out2"), table_format="iceberg")
+    tables, stored, of = run_module._stored_files(req2)
     assert opened == [1] and set(tables) == set(TABLES) and len(stored["articles"]) == 1
 
 
