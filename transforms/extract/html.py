@@ -293,7 +293,8 @@ def _bylines(found, boxes: bool = False) -> list[str]:
     `boxes`: an element too long to be a byline (an author box with the bio) gives its first short text."""
     out = []
     for el in found:
-        text = _all_text(el)
+        parts = _byline_parts(el)
+        text = " ".join(parts)
         if len(text) <= 30 and _LABEL_ONLY.search(text):  # "Jun 2 Written By" + the name in the next element
             nxt = el.xpath("following::text()[normalize-space()][1]")
             text = f"{text} {_text(str(nxt[0]))}" if nxt else text
@@ -306,16 +307,12 @@ def _bylines(found, boxes: bool = False) -> list[str]:
         if 2 <= len(text) <= 120:
             out.append(text)
         if boxes and len(text) > 120:
-            parts = [t for t in (_text(x) for x in el.itertext()) if t][:3]
+            parts = parts[:3]
             while parts and (_LABEL_ONLY.search(parts[0]) or _ABOUT.match(parts[0])):
                 parts = parts[1:]
             if parts and 2 <= len(parts[0]) <= 60:
                 out.append(parts[0])
     return out
-
-
-def _all_text(el) -> str:
-    return _text(" ".join(el.itertext()))
 
 
 _NAME_JOINERS = {",", "and", "&", ", and", "und", "y", "et"}
@@ -386,17 +383,46 @@ def _by_label_elements(tree, limit: int) -> list:
 
 def _outside_comments(el) -> bool:
     """Not in a comment area (a class or id token that starts with "comment": "comment-author", "comments",
-    "commentlist"; not "has-comments" or "commentary") nor in a button. <body> and <html> are not looked at: themes
-    put "no-comments" there."""
-    for a in itertools.chain((el,), el.iterancestors()):
+    "commentlist"; not "has-comments" or "commentary"), nor in a button, nor a menu's entry (the element or the two
+    above it with a "menu" or "dropdown" class token: "By Company Size" heads a menu; only that near, and not <nav>:
+    an unclosed <nav> or <li> of a menu makes the whole page its child). <body> and <html> are not looked at:
+    themes put "no-comments" there."""
+    for depth, a in enumerate(itertools.chain((el,), el.iterancestors())):
         if a.tag in ("body", "html"):
             return True
-        if a.tag == "button" or _COMMENT_AREA.search(a.get("class") or "") or _COMMENT_AREA.search(a.get("id") or ""):
+        if a.tag == "button" or _COMMENT_AREA.search(a.get("class") or "") or \
+                _COMMENT_AREA.search(a.get("id") or "") or (depth <= 2 and _NAVIGATION.search(a.get("class") or "")):
             return False
     return True
 
 
 _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
+_NAVIGATION = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
+# in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
+# tags and categories ("Lifestyle")
+_NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|"
+                             r"categories)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)  # "author-title", not "title-wrapper"
+_NOT_NAME_HREF = re.compile(r"/(?:tags?|category|categories|topics?)/", re.I)
+
+
+def _byline_parts(el) -> list[str]:
+    """The texts of a byline element, in order, without what is not the name (`_NOT_NAME_CLASS`, links to tags and
+    categories)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if not isinstance(node.tag, str) or _NOT_NAME_CLASS.search(node.get("class") or "") or \
+                (node.tag == "a" and _NOT_NAME_HREF.search(node.get("href") or "")):
+            return
+        parts.append(_text(node.text))
+        for child in node:
+            walk(child)
+            parts.append(_text(child.tail))
+
+    walk(el)
+    return [p for p in parts if p]
+
+
 _LABEL_ONLY = re.compile(r"(?:^|\s)(?:written\s+|posted\s+|article\s+)?by\s*:?\s*$|^(?:authors?|contributors?)\s*:?\s*$",
                          re.I)
 

@@ -146,6 +146,16 @@ AUTHOR_EDGES = [
      "closed to traffic, officials said, as crews worked through the night.</p>", ()),
     ("<body><a href='/authors/'>All Authors</a>", ()),
     ("<body><a href='/author/j'><span>Jane Doe</span><span>Senior Reporter</span></a>", ("Jane Doe",)),
+    # what is not the name in a byline: a menu's heading, an avatar's initials, the author's job title, a tag
+    ("<body><nav class='top'><ul class='menu'><li>By Company Size</li></ul><div class='byline'>By Ann Lee</div>",
+     ("Ann Lee",)),  # an unclosed <nav> is the page's parent: a menu is left out by its class
+    ("<body><ul class='sub-menu'><li class='dropdown-menu-header'>By Company Size</li></ul>", ()),
+    ("<body><div class='author'><span class='avatar author-avatar'><span class='initials'>NB</span></span>"
+     "<span class='author-meta--name'>Nicole Burke</span></div>", ("Nicole Burke",)),
+    ("<body><a class='post_author-text'><div class='post_author-name'>Joakim Edin</div>"
+     "<div class='post_author-title'>Research &amp; Development</div></a>", ("Joakim Edin",)),
+    ("<body><div class='byline'><span class='byline__tag'><a href='/tag/lifestyle'>Lifestyle</a></span></div>", ()),
+    ("<body><div class='byline'><a href='/category/news'>News</a> By Ann Lee</div>", ("Ann Lee",)),
 ]
 
 
