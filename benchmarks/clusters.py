@@ -32,7 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from scale import FETCHED_AT, _tree_rss_kb, build_warc  # noqa: E402
+from scale import FETCHED_AT, _tree_memory_kb, build_warc  # noqa: E402
 
 CLUSTERS = Path(os.environ.get("SCRAPELINE_CLUSTER_DIR", Path.home() / ".cache" / "scrapeline" / "clusters"))
 
@@ -67,7 +67,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.halt.is_set():
             for k, pid in self.pids.items():
-                self.peak[k] = max(self.peak[k], _tree_rss_kb(pid) // 1024)
+                self.peak[k] = max(self.peak[k], _tree_memory_kb(pid)[0] // 1024)
             self.halt.wait(self.every)
 
 

@@ -6,7 +6,7 @@
 The WARC holds the first 181 (`--distinct`) dev pages, repeated with distinct URIs up to N (record-gzipped, as crawlers write
 them). Each configuration runs `scrapeline run` as a child process; the peak RSS is the highest sum of the
 resident sets of the child and all its descendants (the multi-processing workers included), sampled every
-0.2 s. Prints pages/s, peak RSS, rows written, and the memory ratio from the smallest to the largest input. For
+0.2 s; the peak PSS the same with proportional set sizes (a page shared by forked processes counted once). Prints pages/s, peak RSS, rows written, and the memory ratio from the smallest to the largest input. For
 scrapeline, the serial tail: the share of the wall time after the last article was extracted (from its progress
 lines, printed every half second).
 With `--datatrove-python` (a separate venv with datatrove and trafilatura: a benchmark-only dependency), the
@@ -83,19 +83,27 @@ def build_warc(dev_dir: Path, n: int, path: Path, distinct: int = 181, start: in
             writer.write_record(rec)
 
 
-def _tree_rss_kb(pid: int) -> int:
-    total = 0
+def _tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of the process tree in kB. PSS (proportional set size, /proc/PID/smaps_rollup) counts a page
+    shared by n processes as 1/n in each: forked workers share their parent's pages (copy-on-write), which the
+    sum of RSS counts once per process."""
+    rss = pss = 0
     todo = [pid]
     while todo:
         p = todo.pop()
         try:
-            total += int(next(line.split()[1] for line in open(f"/proc/{p}/status") if line.startswith("VmRSS:")))
+            rss += int(next(line.split()[1] for line in open(f"/proc/{p}/status") if line.startswith("VmRSS:")))
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    pss += int(next(line.split()[1] for line in f if line.startswith("Pss:")))
+            except (OSError, StopIteration):
+                pass
             for task in os.listdir(f"/proc/{p}/task"):  # children of every thread (Beam starts workers from one)
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     todo += [int(c) for c in f.read().split()]
         except (OSError, StopIteration, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 def run_measured(cmd: list[str]) -> tuple[float, int, str, float]:
@@ -115,9 +123,10 @@ def run_measured(cmd: list[str]) -> tuple[float, int, str, float]:
                threading.Thread(target=lambda: out_lines.extend(proc.stdout))]
     for r in readers:
         r.start()
-    peak = 0
+    peak = peak_pss = 0
     while proc.poll() is None:
-        peak = max(peak, _tree_rss_kb(proc.pid))
+        rss, pss = _tree_memory_kb(proc.pid)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(0.2)
     for r in readers:
         r.join()
@@ -128,6 +137,7 @@ def run_measured(cmd: list[str]) -> tuple[float, int, str, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     run_measured.tail = _tail(stamped, took)
+    run_measured.peak_pss_mb = peak_pss // 1024
     return took, peak // 1024, "".join(out_lines) + err, cpu
 
 
@@ -198,6 +208,7 @@ def main() -> None:
             tails: dict = {}
             cpus: dict = {}
             peaks: dict = {}
+            psss: dict = {}
             rows: dict = {}
             for r in range(args.repeats):  # interleaved: each repeat runs every system once
                 for name, w, make in systems:
@@ -208,18 +219,20 @@ def main() -> None:
                     times.setdefault((name, w), []).append(took)
                     cpus.setdefault((name, w), []).append(cpu)
                     peaks.setdefault((name, w), []).append(peak)
+                    psss.setdefault((name, w), []).append(run_measured.peak_pss_mb)
                     rows[(name, w)] = _parquet_rows(out / "articles" if name != "datatrove" else out / "final")
                     shutil.rmtree(out, ignore_errors=True)
             for name, w, _ in systems:
                 t = statistics.median(times[(name, w)])
                 cpu = statistics.median(cpus[(name, w)])
                 peak = max(peaks[(name, w)])
+                peak_pss = max(psss[(name, w)])
                 results.append({"system": name, "pages": n, "workers": w, "seconds": round(t, 1),
                                 "pages_per_s": round(n / t, 1), "cpu_s": round(cpu, 1), "peak_rss_mb": peak,
-                                "rows": rows[(name, w)]})
+                                "peak_pss_mb": peak_pss, "rows": rows[(name, w)]})
                 tail = f"  tail {statistics.median(tails[(name, w)]):.0%} (goal <= 10%)" if (name, w) in tails else ""
                 print(f"{name:<11} {n:>6} pages  {w} worker(s)  {t:7.1f} s  {n / t:6.1f} pages/s  CPU {cpu:6.1f} s  "
-                      f"peak RSS {peak:6d} MB  rows {rows[(name, w)]}{tail}", flush=True)
+                      f"peak RSS {peak:6d} MB  PSS {peak_pss:6d} MB  rows {rows[(name, w)]}{tail}", flush=True)
             shutil.rmtree(warc_dir, ignore_errors=True)
     by = {(r["system"], r["pages"], r["workers"]): r for r in results}
     for (name, n, w), r in sorted(by.items()):
@@ -228,7 +241,8 @@ def main() -> None:
                 dt_ = by[("datatrove", n, w)]
                 print(f"{n} pages, {w} worker(s): scrapeline / datatrove = "
                       f"{r['pages_per_s'] / dt_['pages_per_s']:.2f}x (goal >= 1.5x); peak RSS "
-                      f"{r['peak_rss_mb'] / dt_['peak_rss_mb']:.2f}x datatrove's (goal <= 1.5x)")
+                      f"{r['peak_rss_mb'] / dt_['peak_rss_mb']:.2f}x datatrove's (goal <= 1.5x), peak PSS "
+                      f"{r['peak_pss_mb'] / max(dt_['peak_pss_mb'], 1):.2f}x")
             if w > 1 and (name, n, 1) in by:
                 print(f"{n} pages: scrapeline {w} workers / 1 = {r['pages_per_s'] / by[(name, n, 1)]['pages_per_s']:.2f}x"
                       f" (goal >= 1.8x); CPU {r['cpu_s'] / by[(name, n, 1)]['cpu_s'] - 1:+.0%} (goal <= +10%)")
