@@ -265,7 +265,23 @@ def _head_document(html: str) -> str:
 
 
 def _tree_text(el) -> str:
-    return _text(el.text_content()) if el is not None else ""
+    """The text of `el`, spaces folded; a `<br>` is a space ("Top MBA Programs (US)<br>Your Guide" is not "(US)Your")."""
+    if el is None:
+        return ""
+    if not el.xpath(".//br"):
+        return _text(el.text_content())
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node.tag, str):
+            parts.append(" " if node.tag == "br" else node.text or "")
+            for child in node:
+                walk(child)
+        parts.append(node.tail or "")
+
+    walk(el)
+    parts[-1] = ""  # the element's own tail is not its text
+    return _text("".join(parts))
 
 
 def _first_xpath(tree, path: str):

@@ -346,3 +346,21 @@ TITLE_SHAPES = [
 @pytest.mark.parametrize("h1s,headline,og,title,site,want", TITLE_SHAPES, ids=[t[-1][:30] for t in TITLE_SHAPES])
 def test_title_shapes_from_real_pages(h1s, headline, og, title, site, want):
     assert _choose_title(h1s, headline, og, title, site)[0] == want
+
+
+def test_a_line_break_in_a_heading_is_a_space_and_inline_markup_joins_words():
+    """`_tree_text`: "(US)<br>Your Guide" reads "(US) Your Guide"; "Hel<b>lo</b>" stays one word; a comment inside
+    is not text but the text after it is; the element's own tail is not its text."""
+    from lxml import html as lxml_html
+
+    from scrapeline.transforms.extract.html import _tree_text
+
+    def h1(markup: str) -> str:
+        return _tree_text(lxml_html.fromstring(f"<div>{markup}after</div>").find(".//h1"))
+
+    assert h1("<h1>Top MBA Programs of 2025 (US)<br>Your Guide</h1>") == "Top MBA Programs of 2025 (US) Your Guide"
+    assert h1("<h1>WEEKEND<br/>CODING AGENT</h1>") == "WEEKEND CODING AGENT"
+    assert h1("<h1>Hel<b>lo</b> <!-- x -->world<br>again</h1>") == "Hello world again"
+    assert h1("<h1>Plain <i>title</i></h1>") == "Plain title"
+    meta, _ = _meta("<html><head><title>T</title></head><body><h1>First line<br>second line</h1><p>text</p></body></html>")
+    assert meta.title == "First line second line"
