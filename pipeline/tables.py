@@ -112,6 +112,13 @@ def open_catalog(output: str, catalog: str | None = None):
     return SqlCatalog(CATALOG_NAME, uri=f"sqlite:///{root}/_catalog/catalog.db", warehouse=_file_uri(str(root)))
 
 
+def _catalog_dir(output: str) -> str:
+    """`<output>/_catalog`, absolute: the embedded catalog's SQLite file, the tables' metadata and their notes."""
+    import os
+
+    return os.path.join(os.path.abspath(_local_path(output)), "_catalog")
+
+
 def is_iceberg(output: str) -> bool:
     """A local output whose tables are in the embedded catalog (`<output>/_catalog/catalog.db`)."""
     import os
@@ -175,7 +182,7 @@ def current_metadata(output: str, name: str, catalog: str | None = None) -> tupl
     if not catalog and not is_iceberg(output):
         return None, None
     cat = open_catalog(output, catalog)
-    sqlite = None if catalog else os.path.join(os.path.abspath(_local_path(output)), "_catalog", "catalog.db")
+    sqlite = None if catalog else os.path.join(_catalog_dir(output), "catalog.db")
     if not cat.table_exists(f"{NAMESPACE}.{name}"):  # a first run creates its tables when it commits
         return None, sqlite
     table = cat.load_table(f"{NAMESPACE}.{name}")
@@ -303,8 +310,9 @@ def known_table_files(output: str) -> tuple[dict[str, frozenset[str]], dict[str,
     used, nor one of a moved or copied output (its metadata is not under this output)."""
     import os
 
-    root = os.path.abspath(_local_path(output))
-    db = os.path.join(root, "_catalog", "catalog.db")
+    folder = _catalog_dir(output)
+    root = os.path.dirname(folder)
+    db = os.path.join(folder, "catalog.db")
     rows = _embedded_rows(db) if os.path.isfile(db) else {}
     if rows is None:
         return None
@@ -313,10 +321,10 @@ def known_table_files(output: str) -> tuple[dict[str, frozenset[str]], dict[str,
         files: frozenset[str] = frozenset()
         location = rows.get(name)
         if location is not None:
-            if not location.startswith(f"{_file_uri(root)}/_catalog/{name}/metadata/"):
+            if not location.startswith(f"{_file_uri(folder)}/{name}/metadata/"):
                 return None
             try:
-                with open(os.path.join(root, "_catalog", name, FILES_NOTE), encoding="utf-8") as f:
+                with open(os.path.join(folder, name, FILES_NOTE), encoding="utf-8") as f:
                     note = json.load(f)
                 if note["metadata_location"] != location:
                     return None
@@ -335,7 +343,7 @@ def claim_embedded(output: str) -> None:
     when it commits) while the run is under way. An existing file is left as it is."""
     import os
 
-    folder = os.path.join(os.path.abspath(_local_path(output)), "_catalog")
+    folder = _catalog_dir(output)
     os.makedirs(folder, exist_ok=True)
     try:
         os.close(os.open(os.path.join(folder, "catalog.db"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
@@ -355,7 +363,7 @@ def remember_files(tables: Mapping, output: str, files: Mapping[str, frozenset[s
         current = (files or {}).get(name)
         if current is None or (of or {}).get(name) is None or of[name] != table.metadata_location:
             current = current_files(table)
-        path = os.path.join(os.path.abspath(_local_path(output)), "_catalog", name, FILES_NOTE)
+        path = os.path.join(_catalog_dir(output), name, FILES_NOTE)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             json.dump({"metadata_location": table.metadata_location, "files": sorted(current)}, f)

@@ -407,13 +407,13 @@ def _outside_comments(el) -> bool:
         if a.tag in ("body", "html"):
             return True
         if a.tag == "button" or _COMMENT_AREA.search(a.get("class") or "") or \
-                _COMMENT_AREA.search(a.get("id") or "") or (depth <= 2 and _NAVIGATION.search(a.get("class") or "")):
+                _COMMENT_AREA.search(a.get("id") or "") or (depth <= 2 and _MENU.search(a.get("class") or "")):
             return False
     return True
 
 
 _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
-_NAVIGATION = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
+_MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
 # tags and categories ("Lifestyle")
 _NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|"
