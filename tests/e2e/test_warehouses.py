@@ -72,6 +72,8 @@ def iceberg_jars():
 def spark(iceberg_jars):
     from pyspark.sql import SparkSession
 
+    from tests.support.servers import SHORT_LIVED_JVM
+
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
     builder = SparkSession.builder
     if all(iceberg_jars):  # on the classpath from the start: a JVM takes jars only when it starts
@@ -80,6 +82,7 @@ def spark(iceberg_jars):
     session = (builder.master("local[1]").appName("scrapeline-test")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.ui.enabled", "false")
+               .config("spark.driver.extraJavaOptions", SHORT_LIVED_JVM)
                .config("spark.sql.shuffle.partitions", "1")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
