@@ -167,7 +167,7 @@ def _big_record_member(n_mb: int) -> bytes:
     head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://ex.org/2\r\n"
             f"WARC-Date: 2025-05-01T10:00:00Z\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000002>\r\n"
             f"Content-Type: application/http; msgtype=response\r\nContent-Length: {length}\r\n\r\n").encode()
-    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    c = zlib.compressobj(1, zlib.DEFLATED, 31)
     parts = [c.compress(head + http)] + [c.compress(b"<" * MB) for _ in range(n_mb)] + [c.compress(b"\r\n\r\n"),
                                                                                        c.flush()]
     return b"".join(parts)
@@ -176,9 +176,10 @@ def _big_record_member(n_mb: int) -> bytes:
 @pytest.mark.parametrize("member_gzip", [True, False], ids=["gzip-member", "content-encoding"])
 def test_a_huge_warc_record_is_too_large_and_the_next_record_goes_on(tmp_path, member_gzip):
     """One 10 GB WARC record (gzip member or HTTP Content-Encoding: gzip) went past 7 GB. Now memory does
-    not grow with the record: twice the record, the same peak (warcio inflates one 16 KB block at a time)."""
+    not grow with the record: twice the record, the same peak (warcio inflates one 16 KB block at a time), and
+    under 100 MB for a record of 120 MB (kept whole, it alone would pass that)."""
     peaks = []
-    for n_mb in (150, 300):
+    for n_mb in (60, 120):
         (tmp_path / "x.warc.gz").write_bytes(_warc_bomb(member_gzip, n_mb))
         tracemalloc.start()
         pages, dead = _read(tmp_path / "x.warc.gz", max_bytes=2 * MB)
