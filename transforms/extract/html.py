@@ -412,6 +412,40 @@ def _outside_comments(el) -> bool:
     return True
 
 
+# a visible "Published: January 3, 2024" / "Posted on 12/03/2024": the label in an element's own leading text, the
+# date after it in the same element (its whole text, when the element is short: "Published <span>Apr 26, 2023</span>")
+_DATE_LABEL = re.compile(r"\s*(?:(?:first\s+|originally\s+)?published|posted|date\s+published|publication\s+date)"
+                         r"(?:\s+on)?\s*[:\-\u2013\u2014]?\s*(?P<rest>.*)$", re.I | re.S)
+_DATE_LABEL_TAGS = ("p", "div", "span", "li", "small", "em", "strong", "b", "dd", "td", "time", "h5", "h6")
+_DATE_SHAPE = re.compile(r"\b(?:1[0-9]|20)\d\d\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+_DATE_END = re.compile(r"\s(?:\||\u00b7|\u2022|by\s|updated|last\s+updated|in\s)", re.I)
+
+
+def _labelled_dates(tree, limit: int = 3) -> list[str]:
+    """The first `limit` dates the page's text labels as the publication ("Published: January 3, 2024"), in page
+    order and outside comment areas: the text after the label, cut at a separator ("|", "·", "by", "Updated")."""
+    out: list[str] = []
+    if tree is None:
+        return out
+    for el in tree.iter(*_DATE_LABEL_TAGS):
+        m = _DATE_LABEL.match(el.text or "")
+        if not m:
+            continue
+        rest = _text(m.group("rest"))
+        if not _DATE_SHAPE.search(rest):
+            whole = _tree_text(el)
+            if len(whole) > 80:
+                continue
+            m = _DATE_LABEL.match(whole)
+            rest = _text(m.group("rest")) if m else ""
+        rest = _DATE_END.split(rest, 1)[0][:40].strip(" ,;:.")
+        if _DATE_SHAPE.search(rest) and _outside_comments(el):
+            out.append(rest)
+            if len(out) >= limit:
+                break
+    return out
+
+
 _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
@@ -644,9 +678,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     """The page's own metadata (head and JSON-LD via bs4; h1, <time>, bylines from the lxml body tree) and its
     JSON-LD article objects (the first is the main one).
 
-    The published date is the first of the chain (JSON-LD datePublished, dateCreated, `article:published_time`
-    and other meta, `<time datetime>`, a date in the url) that is a real publication date: one that parses,
-    is not before 1990 and not more than a day after the fetch (`fetched_at`, else now). A refused one is
+    The published date is the first of the chain (a date the text labels "Published", JSON-LD datePublished,
+    dateCreated, `article:published_time` and other meta, `<time datetime>`, a date in the url) that is a real
+    publication date: one that parses, is not before 1990 and not more than a day after the fetch (`fetched_at`, else now). A refused one is
     counted (`dates.refused.<why>`) and the next is tried; htmldate comes last (split_html_page)."""
     objs = _jsonld_objects(head)
     meta = _meta_index(head)
@@ -688,7 +722,10 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         m = _URL_DATE.search(urlsplit(page_url).path)
         if m:
             candidates.append(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
-    published = _first_real_date(candidates, fetched_at, languages)
+    # A date the page's text labels as the publication comes first: it is what a reader sees. Measured on the dev
+    # pages against taking it only when no metadata has a date: 396 right days against 395 (JSON-LD said
+    # "Aug 21, 2025" where the page said "Published Apr 26, 2023"), one lost to a day boundary; held-out unchanged.
+    published = _first_real_date(_labelled_dates(tree) + candidates, fetched_at, languages)
     updated = _first_real_date([main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META],
                                fetched_at, languages, "dates.refused_updated")
     if any(v is not None and _UTC_TIME.match(v.strip()) for v in (published, updated)):  # else nothing to do

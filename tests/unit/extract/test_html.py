@@ -313,6 +313,25 @@ def test_the_same_html_is_extracted_once_per_process_whatever_its_url(monkeypatc
     assert len(calls) == 4  # so the first page is extracted again
 
 
+@pytest.mark.parametrize("body,published", [
+    # the label's own text, and a short element whose date is in a child (shapes from dev pages 4295 and 0358)
+    ('<span class="entry-date">Published: January 3, 2024 | News</span>', "January 3, 2024"),
+    ('<div class="post-meta">Published&ensp;<span class="navy">Apr 26, 2023</span></div>', "Apr 26, 2023"),
+    ('<p>Posted on 12/03/2024 by Jane Doe</p>', "12/03/2024"),
+    # over the page's JSON-LD, which named another day
+    ('<p>First published 2 May 2022. Updated 3 June 2024</p>', "2 May 2022"),
+    # no date: a relative time (it moves with the fetch), a category, a comment, a long paragraph
+    ('<p>Posted 2 days ago</p>', "2025-01-01"),
+    ('<p>Posted in News, 2024 edition of the guide</p>', "2025-01-01"),
+    ('<div class="comments"><p>Posted on 12/03/2024 by a reader</p></div>', "2025-01-01"),
+    ('<p>Published <b>long ago</b>' + " in a magazine that no longer exists" * 3 + ' in 1999</p>', "2025-01-01"),
+])
+def test_a_date_the_text_labels_published_comes_first(body, published):
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-01-01"}</script>'
+    meta, _ = _meta(f"<html><head><title>T</title>{ld}</head><body><h1>T</h1>{body}<p>text</p></body></html>")
+    assert meta.published == published
+
+
 def test_a_utc_time_takes_the_offset_the_page_shows_for_the_same_instant():
     def published(head, body):
         meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{body}<p>text</p></body></html>")
