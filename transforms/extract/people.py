@@ -70,7 +70,7 @@ def _clean_one(name: str) -> str:
     # "David Jackson - FullStack", "Jane Doe ⋅ Founder": what follows a spaced dash or dot after a full name is
     # a company or a title, not another name
     m = _AFTER_NAME.search(s)
-    if m and len(s[: m.start()].split()) >= 2 and not _a_name(s[m.end():].strip()):
+    if m and len(s[: m.start()].split()) >= 2 and not a_name(s[m.end():].strip()):
         s = s[: m.start()]  # "Jane Doe - John Roe" is two names: _split_names takes them apart
     return s
 
@@ -101,7 +101,7 @@ _PARTICLES = {"van", "der", "den", "de", "da", "di", "du", "la", "le", "von", "z
               "y", "ter", "ten", "st", "e"}
 
 
-def _a_name(name: str) -> bool:
+def a_name(name: str) -> bool:
     """Looks like a person's name: two to four capitalised words, no organisation word."""
     words = name.replace(".", ". ").split()
     return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not _ORG_WORD.search(name)
@@ -115,7 +115,7 @@ def _person_like(name: str, site: str | None) -> bool:
     if " " not in name and ("." in name or "_" in name or any(c.isdigit() for c in name)):
         return False  # a CMS user name ("andrew.keaveney", "kffnirmitap1")
     key, site_key = _norm(name), _norm(site)
-    if site_key and (key == site_key or key.replace(" ", "") == site_key.replace(" ", "")) and not _a_name(name):
+    if site_key and (key == site_key or key.replace(" ", "") == site_key.replace(" ", "")) and not a_name(name):
         return False  # the site given as the author (an Organization), not a person (a personal site's is kept)
     if "@" in name or "http" in name.lower() or "©" in name:
         return False

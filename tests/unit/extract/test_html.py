@@ -332,6 +332,24 @@ def test_a_date_the_text_labels_published_comes_first(body, published):
     assert meta.published == published
 
 
+@pytest.mark.parametrize("head,header,author", [
+    # a personal site: its owner's name links home and ends the <title> (dev page 0436's shape)
+    ("<title>Go ahead, self-host Postgres | Pierce Freeman</title>", '<a href="/">Pierce Freeman</a>', "Pierce Freeman"),
+    ("<title>The Fold-and-Cut Problem (Erik Demaine)</title>", '<a href="https://ex.org/">Erik Demaine</a>',
+     "Erik Demaine"),
+    # the name the site declares for itself is a brand, not its owner
+    ('<title>Gear List - Restless Meanderer</title><meta property="og:site_name" content="Restless Meanderer">',
+     '<a href="/">Restless Meanderer</a>', None),
+    # a home link the <title> does not name, or that names no person
+    ("<title>Go ahead, self-host Postgres</title>", '<a href="/">Pierce Freeman</a>', None),
+    ("<title>Postgres | Acme Media Group</title>", '<a href="/">Acme Media Group</a>', None),
+])
+def test_a_personal_sites_owner_is_the_author_when_nothing_else_names_one(head, header, author):
+    html = f"<html><head>{head}</head><body><header>{header}</header><article><h1>Go ahead</h1><p>text</p></article></body></html>"
+    meta, _ = page_metadata(BeautifulSoup(_head_document(html), "lxml"), _parse(html), "https://ex.org/post")
+    assert meta.author == author
+
+
 def test_a_utc_time_takes_the_offset_the_page_shows_for_the_same_instant():
     def published(head, body):
         meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{body}<p>text</p></body></html>")
