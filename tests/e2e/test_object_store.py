@@ -72,18 +72,23 @@ def _comparable(rows: list[dict]) -> list[tuple]:
                    tuple(sorted(r["duplicate_titles"]))) for r in rows)
 
 
-def _local_batches(sample_path, tmp_path, local: str) -> None:
-    """The two batches the store tests run, run on a local output: the reference their rows must equal. Plain
-    folders, as on the store (an object-store output without a catalog is plain folders: the record says so)."""
+@pytest.fixture(scope="module")
+def local_reference(tmp_path_factory, sample_path) -> str:
+    """The two batches the store tests run, run on a local output: the reference their rows must equal (made once
+    for S3 and GCS). Plain folders, as on the store (an object-store output without a catalog is plain folders: the
+    record says so)."""
+    tmp_path = tmp_path_factory.mktemp("local-reference")
+    local = str(tmp_path / "local")
     api.run([str(sample_path)], local, fetched_at=FETCHED, table_format="hive")
     day2 = tmp_path / "day2"
     day2.mkdir()
     (day2 / "copy-of-the-sample.txt").write_bytes(sample_path.read_bytes())
     (day2 / "council.txt").write_bytes(SECOND.read_bytes())
     api.run([str(day2)], local, fetched_at=FETCHED)
+    return local
 
 
-def test_two_batches_on_s3_give_the_rows_of_a_local_run(endpoint, bucket, tmp_path, sample_path):
+def test_two_batches_on_s3_give_the_rows_of_a_local_run(endpoint, bucket, sample_path, local_reference):
     s3, b = bucket
     s3.upload_file(str(sample_path), b, f"landing/day1/{sample_path.name}")
     s3.upload_file(str(sample_path), b, "landing/day2/copy-of-the-sample.txt")  # every story again
@@ -97,8 +102,7 @@ def test_two_batches_on_s3_give_the_rows_of_a_local_run(endpoint, bucket, tmp_pa
     assert second.duplicates_already_in_output == 4 and second.articles_written == 1  # dedup against the store
     assert second.record["format"]["table_format"] == "hive" and "without --catalog" in second.record["format"]["why"]
 
-    local = str(tmp_path / "local")  # the same two batches, locally
-    _local_batches(sample_path, tmp_path, local)
+    local = local_reference  # the same two batches, locally
 
     stored = _rows(endpoint, f"{b}/out")
     assert len(stored) == 4 and len({r["article_id"] for r in stored}) == 4
@@ -193,7 +197,7 @@ def gcs(tmp_path_factory):
         stub.shutdown()
 
 
-def test_two_batches_on_gcs_give_the_rows_of_a_local_run(gcs, tmp_path, sample_path):
+def test_two_batches_on_gcs_give_the_rows_of_a_local_run(gcs, sample_path, local_reference):
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 
@@ -209,8 +213,7 @@ def test_two_batches_on_gcs_give_the_rows_of_a_local_run(gcs, tmp_path, sample_p
     second = api.run(["gs://news/landing/day2/"], out, options=opts, fetched_at=FETCHED)
     assert second.duplicates_already_in_output == 4 and second.articles_written == 1
 
-    local = str(tmp_path / "local")
-    _local_batches(sample_path, tmp_path, local)
+    local = local_reference
 
     fs = pafs.GcsFileSystem(anonymous=True, scheme="http", endpoint_override=f"127.0.0.1:{gcs}")
     stored = ds.dataset("news/out/articles", filesystem=fs, format="parquet", partitioning="hive").to_table().to_pylist()
