@@ -238,7 +238,19 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     text, origin = chosen
     if text.isupper():
         text = next((_strip_site(c, site) for c in others if _key(_strip_site(c, site)) == _key(text)), text)
-    return _strip_site(text, site), origin
+    text = _strip_site(text, site)
+    if _cut_short(text):  # "... We Help 4 Readers Find Solutions (Including": a source that goes on is the whole
+        key = _key(text.rstrip(" .…"))
+        longer = [t for t in (_strip_site(c, site) for c in others + h1s) if len(t) > len(text)
+                  and _key(t).startswith(key + " ") and not _cut_short(t)]
+        if key and longer:
+            return min(longer, key=len), origin
+    return text, origin
+
+
+def _cut_short(title: str) -> bool:
+    """A title cut at a length limit: it ends in an ellipsis, or leaves a parenthesis open."""
+    return title.rstrip().endswith(("…", "...")) or title.count("(") > title.count(")")
 
 
 def _fallback_title(tree, site: str | None) -> tuple[str | None, str]:

@@ -406,6 +406,13 @@ TITLE_SHAPES = [
      None, None, "House Renovation Costs in the Bay Area: Room-by-Room Breakdown"),
     (["Go ahead, self-host Postgres"], None, None, "Go ahead, self-host Postgres | Pierce Freeman", None,
      "Go ahead, self-host Postgres"),
+    # an og:title cut at a length limit (an open parenthesis, an ellipsis): the <title> that goes on (dev 0121)
+    ([], None, "We Help 4 Readers Find Solutions (Including", "We Help 4 Readers Find Solutions (Including One Trick)",
+     None, "We Help 4 Readers Find Solutions (Including One Trick)"),
+    ([], None, "Storm floods the coast and marches…", "Storm floods the coast and marches inland - Daily", "Daily",
+     "Storm floods the coast and marches inland"),
+    # ... but not a title that is not cut, however another source goes on
+    ([], None, "Storm floods the coast", "Storm floods the coast and marches inland", None, "Storm floods the coast"),
 ]
 
 
