@@ -708,6 +708,8 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     articles = [o for o in objs if _types(o) & _ARTICLE_TYPES]
     main_ld = articles[0] if articles else {}
     site = _first(meta, "og:site_name", "application-name", "publisher")
+    if site and len(site.split()) >= 4 and _key(site) == _key(_first(meta, "og:title", "twitter:title")):
+        site = None  # a theme that writes the page's title as its site name: "How to Design a Website ... | Clay"
     if not site:
         for o in objs:
             if {"organization", "newsmediaorganization", "website"} & _types(o) and isinstance(o.get("name"), str):

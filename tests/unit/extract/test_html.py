@@ -363,6 +363,16 @@ def test_an_author_box_gives_its_name_element(box, author):
     assert meta.author == author
 
 
+def test_a_site_name_that_is_the_pages_title_is_no_site_name():
+    """A theme wrote the page's og:title as its og:site_name (dev 2269): the h1 at its head was taken for the logo."""
+    full = "How to Design a Website: a Complete Guide for 2026 | Clay"
+    meta, _ = _meta(f'<html><head><title>{full}</title><meta property="og:title" content="{full}">'
+                    f'<meta property="og:site_name" content="{full}"></head><body>'
+                    "<h1>How to Design a Website: a Complete Guide for 2026</h1><p>text</p></body></html>")
+    assert meta.title == "How to Design a Website: a Complete Guide for 2026"
+    assert meta.site == "Clay"
+
+
 def test_a_utc_time_takes_the_offset_the_page_shows_for_the_same_instant():
     def published(head, body):
         meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{body}<p>text</p></body></html>")
