@@ -16,11 +16,12 @@ def join(root: str, *parts: str) -> str:
     """Join path parts under a local or remote root (FileSystems.join needs a scheme-aware join). A local one is
     joined without Beam, which costs 1.2 s to import: a process that only locks an output (pipeline/lock.py) or
     reads its notes does not pay it."""
+    root = root.rstrip("/") or "/"
     if not is_remote(root):
-        return os.path.join(root.rstrip("/") or "/", *parts)
+        return os.path.join(root, *parts)
     from apache_beam.io.filesystems import FileSystems
 
-    return FileSystems.join(root.rstrip("/") or "/", *parts)
+    return FileSystems.join(root, *parts)
 
 
 def remove_dir(directory: str) -> None:

@@ -701,8 +701,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
 
     The published date is the first of the chain (a date the text labels "Published", JSON-LD datePublished,
     dateCreated, `article:published_time` and other meta, `<time datetime>`, a date in the url) that is a real
-    publication date: one that parses, is not before 1990 and not more than a day after the fetch (`fetched_at`, else now). A refused one is
-    counted (`dates.refused.<why>`) and the next is tried; htmldate comes last (split_html_page)."""
+    publication date: one that parses, is not before 1990 and not more than a day after the fetch (`fetched_at`,
+    else now). A refused one is counted (`dates.refused.<why>`) and the next is tried; htmldate comes last
+    (split_html_page)."""
     objs = _jsonld_objects(head)
     meta = _meta_index(head)
     articles = [o for o in objs if _types(o) & _ARTICLE_TYPES]
@@ -720,11 +721,12 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     canonical = head.find("link", attrs={"rel": re.compile(r"^canonical$", re.I)})
     page_url = url or (canonical.get("href") if canonical else None) or _first(meta, "og:url")
     title_tag = head.find("title")
+    tag_title = _text(title_tag.get_text()) if title_tag else None
     if site:
         count("publisher.from.metadata")
     else:
         site = _publisher_without_metadata(
-            _text(title_tag.get_text()) if title_tag else _tree_text(_first_xpath(tree, "//title")),
+            tag_title if title_tag else _tree_text(_first_xpath(tree, "//title")),
             [_tree_text(h) for h in (tree.xpath("//h1")[:4] if tree is not None else [])]
             + [c for c in (main_ld.get("headline"), _first(meta, "og:title", "twitter:title")) if isinstance(c, str)],
             tree, page_url, head)
@@ -732,7 +734,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         [_tree_text(h) for h in (tree.xpath("//h1")[:4] if tree is not None else [])],
         _text(unescape(main_ld["headline"])) if isinstance(main_ld.get("headline"), str) else None,
         _first(meta, "og:title", "twitter:title"),
-        _text(title_tag.get_text()) if title_tag else None,
+        tag_title,
         site,
     )
     if not title:
@@ -770,8 +772,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _BYLINE_XPATH, 10), boxes=True)], site) or \
         choose_authors([[b] for b in _bylines(_by_label_elements(tree, 5))], site) or \
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site) or \
-        choose_authors([_owner_name(tree, site, _text(title_tag.get_text()) if title_tag else None, page_url,
-                                    _first(meta, "og:site_name", "application-name"))])
+        choose_authors([_owner_name(tree, site, tag_title, page_url, _first(meta, "og:site_name", "application-name"))])
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
                     authors, _claimed_language(head, meta)), articles
 
@@ -800,7 +801,6 @@ def _owner_name(tree, site: str | None, title: str | None, page_url: str | None,
     return []
 
 
-_LAYOUT_SHARE = 0.4
 _LAYOUT_SHARE = 0.4
 
 

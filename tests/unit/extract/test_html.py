@@ -334,7 +334,8 @@ def test_a_date_the_text_labels_published_comes_first(body, published):
 
 @pytest.mark.parametrize("head,header,author", [
     # a personal site: its owner's name links home and ends the <title> (dev page 0436's shape)
-    ("<title>Go ahead, self-host Postgres | Pierce Freeman</title>", '<a href="/">Pierce Freeman</a>', "Pierce Freeman"),
+    ("<title>Go ahead, self-host Postgres | Pierce Freeman</title>", '<a href="/">Pierce Freeman</a>',
+     "Pierce Freeman"),
     ("<title>The Fold-and-Cut Problem (Erik Demaine)</title>", '<a href="https://ex.org/">Erik Demaine</a>',
      "Erik Demaine"),
     # the name the site declares for itself is a brand, not its owner
@@ -345,7 +346,8 @@ def test_a_date_the_text_labels_published_comes_first(body, published):
     ("<title>Postgres | Acme Media Group</title>", '<a href="/">Acme Media Group</a>', None),
 ])
 def test_a_personal_sites_owner_is_the_author_when_nothing_else_names_one(head, header, author):
-    html = f"<html><head>{head}</head><body><header>{header}</header><article><h1>Go ahead</h1><p>text</p></article></body></html>"
+    html = (f"<html><head>{head}</head><body><header>{header}</header><article><h1>Go ahead</h1><p>text</p>"
+            "</article></body></html>")
     meta, _ = page_metadata(BeautifulSoup(_head_document(html), "lxml"), _parse(html), "https://ex.org/post")
     assert meta.author == author
 
