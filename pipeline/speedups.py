@@ -1,4 +1,4 @@
-"""Three caches for Apache Beam's pipeline construction, and shared S3 clients, installed once by graph.py
+"""Four caches for Apache Beam's pipeline construction, and shared S3 clients, installed once by graph.py
 (`install()`).
 
 Beam 2.77 recomputes three answers thousands of times while it builds, translates and starts a pipeline, and on a
@@ -19,6 +19,10 @@ of `userstate.get_dofn_specs` and 1,996 `PipelineOptions` views for a graph of 2
 - `core.get_function_args_defaults(f)` (under both, and under every bundle processor's DoFn signatures) calls
   `inspect.signature` anew each time. A signature is its function's: it is kept per Python function (weakly), and
   per bound or not (a bound method's lacks `self`). Other callables are asked as they come.
+- `core._check_fn_use_yield_and_return(process)` reads the source of the DoFn's `process` method from its file
+  (`inspect.getsourcelines`, tokenized) for each ParDo, to warn when it both yields and returns a value: 148 times
+  for the samples' graph, most of them for the one `process` that every beam.Map and beam.FlatMap shares. The
+  answer is the source's: it is kept per code object (weakly), and a method is read, and warned about, once.
 
 Measured with `benchmarks/fixed_cost.py` (docs/benchmarks.md): the samples run falls from about 10 s to 6.5 s of
 wall time. Beam is pinned to 2.77 (pyproject.toml); on another version `install()` does nothing, so an upgrade
@@ -47,6 +51,7 @@ def install() -> bool:
     userstate.get_dofn_specs = _cached_specs(userstate.get_dofn_specs)
     core.get_function_args_defaults = _cached_arguments(core.get_function_args_defaults)
     pipeline_options.PipelineOptions.view_as = _cached_views(pipeline_options.PipelineOptions.view_as)
+    core._check_fn_use_yield_and_return = _cached_by_code(core._check_fn_use_yield_and_return)
     _share_s3_clients()
     _installed = True
     return True
@@ -174,6 +179,25 @@ def _cached_arguments(original):
     get_function_args_defaults.__wrapped__ = original
     get_function_args_defaults.__doc__ = original.__doc__
     return get_function_args_defaults
+
+
+def _cached_by_code(original):
+    """`original(fn)` kept per code object of fn (a function, or a bound method's function)."""
+    cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def check(fn):
+        code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+        if code is None:  # a builtin, a partial, a callable object: asked as it comes
+            return original(fn)
+        try:
+            return cache[code]
+        except KeyError:
+            answer = cache[code] = original(fn)
+            return answer
+
+    check.__wrapped__ = original
+    check.__doc__ = original.__doc__
+    return check
 
 
 def _cached_views(original):

@@ -152,3 +152,32 @@ def test_s3_clients_of_the_same_settings_share_one_botocore_client():
     assert other.client.meta.endpoint_url == "http://127.0.0.1:9"
     a._download_pos = 5  # each Beam client keeps its own download state
     assert (b._download_request, b._download_stream, b._download_pos) == (None, None, 0)
+
+
+class _YieldsAndReturns(beam.DoFn):
+    def process(self, x):
+        if x:
+            return [x]
+        yield x
+
+
+def test_the_yield_and_return_check_answers_as_beam_and_reads_each_method_once(monkeypatch):
+    from apache_beam.transforms import core
+
+    check = core._check_fn_use_yield_and_return
+    assert hasattr(check, "__wrapped__")
+    for fn in (_YieldsAndReturns().process, _Plain().process, beam.core.CallableWrapperDoFn(len).process):
+        assert check(fn) == check.__wrapped__(fn)
+    assert check(_YieldsAndReturns().process) is True and check(_Plain().process) is False
+    reads = []
+    monkeypatch.setattr(core, "_get_function_body_without_inners",
+                        lambda fn: reads.append(fn) or "yield x\nreturn [x]")
+
+    class Fresh(beam.DoFn):
+        def process(self, x):
+            yield x
+
+    assert check.__wrapped__(Fresh().process) is True  # Beam's own check reads the (patched) source again
+    reads.clear()
+    assert [check(Fresh().process) for _ in range(3)] == [True] * 3  # read once for the three ParDos' objects
+    assert len(reads) == 1
