@@ -177,11 +177,45 @@ def _strip_site(title: str, site: str | None) -> str:
     return title
 
 
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu"}
+
+
+def _strip_tail(title: str, site: str | None, url: str | None) -> str:
+    """'Headline | Section | Site' -> 'Headline': trailing parts that name the site or the page's section, cut one
+    at a time, as long as a headline of two words or more is left. A part names the site when it is a part of two
+    words or more of the site's name ("White Coat Investor" of "The White Coat Investor - Investing & Personal
+    Finance") or spells the url's domain ("UC Davis Children's Hospital" on ucdavis.edu); it names the section
+    when it is a folder of the url's path, the last one excepted, which is the page's own ("Opinion" on
+    /story/opinion/.../slug, "District" on /district/343604). A subtitle stays ("... | Top 19 Companies")."""
+    if not url:
+        return title
+    parts = urlsplit(url)
+    labels = [x for x in (parts.hostname or "").lower().split(".") if x]
+    domain = labels[-3] if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL else labels[-2] if len(labels) >= 2 else ""
+    folders = {f.lower() for f in [f for f in parts.path.split("/") if f][:-1]}
+    site_k = _key(site)
+    while True:
+        cut = list(_TITLE_SEPARATORS.finditer(title))
+        if not cut:
+            return title
+        head, tail = title[:cut[-1].start()], _key(title[cut[-1].end():])
+        if not tail or len(_key(head).split()) < 2:
+            return title
+        words = tail.split()
+        names_site = len(words) >= 2 and bool(site_k) and f" {tail} " in f" {site_k} "
+        spells_domain = len(domain) >= 5 and "".join(words).startswith(domain)
+        names_section = len(words) <= 3 and "-".join(words) in folders
+        if not (names_site or spells_domain or names_section):
+            return title
+        title = head
+
+
 def _key(s: str | None) -> str:
     return re.sub(r"\W+", " ", (s or "").replace("’", "'").casefold()).strip()
 
 
 _H1_SHARE = 0.3  # measured on the dev pages: 0.3, 0.4 and 0.5 gave the same titles
+_H1_NEAR = 0.8  # the share of title words an h1 and another source have in common, of the words of both
 # what a headline's h1 may carry beside it: a date ("dec 18 2025", "july 1 2024") or a byline ("posted on ...")
 _DATE_OR_BYLINE = re.compile(r"\b(?:posted|published|updated|written)\b|\b" + MONTH + r"\s+\d{1,2}\b|\b\d{1,2}\s+"
                              + MONTH + r"\s+\d{4}\b")
@@ -196,7 +230,7 @@ def _title_words(s: str) -> set[str]:
 
 
 def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: str | None,
-                  site: str | None) -> tuple[str | None, str]:
+                  site: str | None, url: str | None = None) -> tuple[str | None, str]:
     """(the article's headline among the page's candidates, where it came from: h1 | metadata | title_tag).
 
     The visible <h1> is the best single source (right on 75 % of the WCXB dev-set pages, against 62 % for og:title and
@@ -215,6 +249,12 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     # headline, and "Engora Data Blog" at the head of "Engora Data Blog: Small adventures..." is the site
     chosen = next(((h, "h1") for h in h1s if any(_key(h) and _key(h) in k and len(_key(h)) >= _H1_SHARE * len(
         _key(_strip_site(c, site))) for c, k in zip(others, other_keys))), None)
+    if chosen is None:
+        # an h1 that says what another source says, but for a word or two ("... Retirement Calculators in 2025"
+        # against the og:title "... Retirement Calculators 2025 | White Coat Investor"): the h1
+        other_words = [_title_words(_strip_tail(_strip_site(c, site), site, url)) for c in others]
+        chosen = next(((h, "h1") for h in h1s for hw in [_title_words(h)] if len(hw) >= 4 and any(
+            len(hw & w) >= _H1_NEAR * len(hw | w) for w in other_words)), None)
     if chosen is None:
         # an h1 that is a source plus a date or a byline ("Dec 18 2025 Preparing a transition in Debusine",
         # "Top Strategies ... Security Posted on July 1, 2024 by infuy"): the source, without them
@@ -238,7 +278,7 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     text, origin = chosen
     if text.isupper():
         text = next((_strip_site(c, site) for c in others if _key(_strip_site(c, site)) == _key(text)), text)
-    text = _strip_site(text, site)
+    text = _strip_tail(_strip_site(text, site), site, url)
     if _cut_short(text):  # "... We Help 4 Readers Find Solutions (Including": a source that goes on is the whole
         key = _key(text.rstrip(" .…"))
         longer = [t for t in (_strip_site(c, site) for c in others + h1s) if len(t) > len(text)
@@ -736,6 +776,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         _first(meta, "og:title", "twitter:title"),
         tag_title,
         site,
+        page_url,
     )
     if not title:
         title, title_source = _fallback_title(tree, site)

@@ -449,3 +449,38 @@ def test_a_line_break_in_a_heading_is_a_space_and_inline_markup_joins_words():
     assert h1("<h1>Plain <i>title</i></h1>") == "Plain title"
     meta, _ = _meta("<html><head><title>T</title></head><body><h1>First line<br>second line</h1><p>text</p></body></html>")
     assert meta.title == "First line second line"
+
+
+TITLE_TAILS = [
+    # the section, a folder of the url's path (dev 0120, 0395)
+    (["How meditation rewires brains and improves physical health | Opinion"], None,
+     "How meditation rewires brains and improves physical health | Opinion", None, "Memphis Commercial Appeal",
+     "https://www.commercialappeal.com/story/opinion/contributors/2025/10/12/meditation/86000000007/",
+     "How meditation rewires brains and improves physical health"),
+    ([], None, "Homestead gardening makes rural communities self-reliant | District", None, "BSS",
+     "https://www.bssnews.net/district/343604", "Homestead gardening makes rural communities self-reliant"),
+    # the site, then the section: the domain spelled out, then a folder (dev 4180)
+    (["How to help babies sleep through the night | Patient Education | UC Davis Children's Hospital"], None, None,
+     None, None, "https://health.ucdavis.edu/children/patient-education/sleep.html",
+     "How to help babies sleep through the night"),
+    # a part of the site's name (dev 4271)
+    (["Web Designs"], None, "Website Design Portfolio | Thrive Internet Marketing", None,
+     "Thrive Internet Marketing Agency", "https://thriveagency.com/portfolio-work/", "Website Design Portfolio"),
+    # ... but a subtitle, or the page's own slug, stays
+    ([], None, "Best Residential Movers in NYC 2025 | Top 19 Companies", None, None,
+     "https://www.supermove.com/blog/top-19-companies", "Best Residential Movers in NYC 2025 | Top 19 Companies"),
+    ([], None, "Guide | Index Funds", None, None, "https://example.com/guides/index-funds", "Guide | Index Funds"),
+    # ... and without a url nothing is cut but what the site's name gives
+    ([], None, "Headline of the day | Opinion", None, "Daily", None, "Headline of the day | Opinion"),
+    # an h1 that says what the og:title says but for a word (dev 4656)
+    (["A DIY Investor's Guide to Retirement Calculators in 2025", "Free Boot Camp Email Course"], None,
+     "A DIY Investor's Guide to Retirement Calculators 2025 | White Coat Investor", None,
+     "The White Coat Investor - Investing & Personal Finance for Doctors",
+     "https://www.whitecoatinvestor.com/best-retirement-calculators/",
+     "A DIY Investor's Guide to Retirement Calculators in 2025"),
+]
+
+
+@pytest.mark.parametrize("h1s,headline,og,title,site,url,want", TITLE_TAILS, ids=[t[-1][:30] for t in TITLE_TAILS])
+def test_title_tails_that_name_the_site_or_the_section_are_cut(h1s, headline, og, title, site, url, want):
+    assert _choose_title(h1s, headline, og, title, site, url)[0] == want
