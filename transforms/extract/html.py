@@ -412,7 +412,8 @@ _ABOUT = re.compile(r"^(?:(?:about|meet)(?:\s+the)?\s+authors?|authors?\s+(?:spo
 # elements marked as the byline: itemprop/rel=author, a byline or author class
 _BYLINE_XPATH = (
     "//*[@itemprop='author'] | //*[@rel='author'] | "
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ') or contains(@class, 'author')]"
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ') or contains(@class, 'author') or "
+    "contains(@class, 'Author')]"  # and a component's camel case: "styles_dateAndAuthorContainer__JAvHP"
     "[not(self::meta) and not(self::body) and not(self::html)]"
 )
 # last: a link to an author's page ("/author/jane-doe", not the list of authors "/authors/")
@@ -813,9 +814,33 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _BYLINE_XPATH, 10), boxes=True)], site) or \
         choose_authors([[b] for b in _bylines(_by_label_elements(tree, 5))], site) or \
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site) or \
+        choose_authors([_more_by(tree)], site) or \
         choose_authors([_owner_name(tree, site, tag_title, page_url, _first(meta, "og:site_name", "application-name"))])
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
                     authors, _claimed_language(head, meta)), articles
+
+
+_MORE_BY = re.compile(r"^\s*(?:view\s+|see\s+|read\s+)?(?:all|more)\s+(?:posts|articles|stories|blogs?|content|"
+                      r"insights)\s+(?:by|from)\s+(\S.{1,60}?)\s*[»›→>.]*\s*$", re.I)
+_MORE_BY_HINT = re.compile(r"(?:posts|articles|stories|blogs?|content|insights)\s+(?:by|from)\b", re.I)
+# text nodes first, by two plain needles: an XPath of the six words' needles over every node cost 3.7 ms a page
+_MORE_BY_XPATH = "//body//text()[contains(., ' by ') or contains(., ' from ')]"
+
+
+def _more_by(tree) -> list[str]:
+    """The author a link to their other writing names, when nothing else does: "All articles by Elliot Raba",
+    "View all posts by Jane Doe", "More stories from Jane Doe" (the first such line of the page; people.py
+    refuses what is no person, "this author"). Measured: dev pages whose gold names a person 334 -> 335 right, none
+    made wrong; held-out unchanged."""
+    if tree is None:
+        return []
+    for text in tree.xpath(_MORE_BY_XPATH)[:200]:
+        if text.getparent().tag in ("script", "style") or len(text) > 200 or not _MORE_BY_HINT.search(text):
+            continue
+        m = _MORE_BY.match(text) or _MORE_BY.match(_tree_text(text.getparent()))
+        if m:
+            return [m.group(1)]
+    return []
 
 
 def _owner_name(tree, site: str | None, title: str | None, page_url: str | None, declared: str | None) -> list[str]:

@@ -115,7 +115,9 @@ def _person_like(name: str, site: str | None) -> bool:
     if " " not in name and ("." in name or "_" in name or any(c.isdigit() for c in name)):
         return False  # a CMS user name ("andrew.keaveney", "kffnirmitap1")
     key, site_key = _norm(name), _norm(site)
-    if site_key and (key == site_key or key.replace(" ", "") == site_key.replace(" ", "")) and not a_name(name):
+    # a site known by its host ("buzzsprout.com") is named by the host's first label
+    host_key = _norm(site.rsplit(".", 1)[0].removeprefix("www.")) if site and "." in site and " " not in site else ""
+    if site_key and not a_name(name) and key.replace(" ", "") in {site_key.replace(" ", ""), host_key.replace(" ", "")}:
         return False  # the site given as the author (an Organization), not a person (a personal site's is kept)
     if "@" in name or "http" in name.lower() or "©" in name:
         return False

@@ -484,3 +484,31 @@ TITLE_TAILS = [
 @pytest.mark.parametrize("h1s,headline,og,title,site,url,want", TITLE_TAILS, ids=[t[-1][:30] for t in TITLE_TAILS])
 def test_title_tails_that_name_the_site_or_the_section_are_cut(h1s, headline, og, title, site, url, want):
     assert _choose_title(h1s, headline, og, title, site, url)[0] == want
+
+
+@pytest.mark.parametrize("body,author", [
+    # a link to the author's other writing, when nothing else names one (dev 0309)
+    ('<h1>T</h1><p>text</p><button><span class="text-dark_blue">All articles by Elliot Raba</span></button>',
+     "Elliot Raba"),
+    ('<h1>T</h1><p>text</p><a href="/u/jd">View all posts by Jane Doe »</a>', "Jane Doe"),
+    ('<h1>T</h1><p>text</p><a href="/u/jd">More stories from Jane Doe</a>', "Jane Doe"),
+    # ... which names no person here
+    ('<h1>T</h1><p>text</p><a href="/u/x">View all posts by this author</a>', None),
+    ('<h1>T</h1><p>All articles by the way are free</p>', None),
+    # a component's class in camel case (dev 0453)
+    ('<div class="styles_dateAndAuthorContainer__JAvHP"><span>Dec 17, 2025</span><span>Julian K. Arni</span></div>'
+     '<h1>Hardware-Attested Nix Builds</h1><p>text</p>', "Julian K. Arni"),
+])
+def test_authors_named_by_other_writing_links_and_camel_case_classes(body, author):
+    meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
+    assert meta.author == author
+
+
+def test_a_site_known_by_its_host_is_not_its_own_author():
+    """A meta author that is the host's name ("Buzzsprout" on buzzsprout.com, dev 4665) is the site, not a person:
+    the author is looked for further, here in the byline."""
+    html = ('<html><head><title>Podcast Equipment Guide</title><meta name="author" content="Buzzsprout"></head>'
+            '<body><h1>Podcast Equipment Guide</h1><p class="byline">By Alban Brooke</p><p>text</p></body></html>')
+    meta, _ = _meta(html, "https://www.buzzsprout.com/blog/podcast-equipment-guide")
+    assert meta.site == "buzzsprout.com"
+    assert meta.author == "Alban Brooke"
