@@ -418,7 +418,8 @@ _BYLINE_XPATH = (
 )
 # last: a link to an author's page ("/author/jane-doe", not the list of authors "/authors/")
 _AUTHOR_LINK_XPATH = ("//body//a[(contains(@href, '/author/') and substring-after(@href, '/author/') != '') or "
-                      "(contains(@href, '/authors/') and substring-after(@href, '/authors/') != '')][normalize-space()]")
+                      "(contains(@href, '/authors/') and substring-after(@href, '/authors/') != '') or "
+                      "contains(@href, '?author=') or contains(@href, '_author=')][normalize-space()]")
 _SCANNED = 50
 """Elements of one kind looked at, at most, for the bylines kept (a page of 20,000 commenters' `author` spans costs
 no more than one with 50)."""
@@ -437,7 +438,8 @@ def _marked_bylines(tree, xpath: str, limit: int) -> list:
 # Bounding the search to the 80 elements after the first h1 saved ~1 ms a page but lost 7 of the dev pages' authors.
 _BY_TAGS = ("p", "div", "span", "li", "address", "small", "em", "strong", "b", "h2", "h3", "h4", "h5", "h6", "dd", "td")
 _HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
-_BY_START = re.compile(r"\s*(?:(?:written|posted|article|text|words|story)\s+)?by:?(?:\s|$)|"
+_BY_START = re.compile(r"\s*(?:this\s+(?:post|article|story)\s+was\s+written\s+by|(?:(?:written|posted|article|text|words|"
+                       r"story)\s+)?by):?(?:\s|$)|"
                        r"\s*(?:authors?|contributors?):(?:\s|$)", re.I)
 # a heading takes only a written-out label: "By Event Type" and "By Region" head a site's filters
 _HEADING_START = re.compile(r"\s*(?:(?:written|posted|article|text|words|story)\s+by|authors?:|contributors?:)(?:\s|$)",

@@ -512,3 +512,19 @@ def test_a_site_known_by_its_host_is_not_its_own_author():
     meta, _ = _meta(html, "https://www.buzzsprout.com/blog/podcast-equipment-guide")
     assert meta.site == "buzzsprout.com"
     assert meta.author == "Alban Brooke"
+
+
+@pytest.mark.parametrize("body,author", [
+    # "This post was written by" leading a paragraph (dev 4574)
+    ("<h1>T</h1><p>This post was written by Vanessa Mendez, MD, gastroenterologist.</p><p>text</p>",
+     "Vanessa Mendez, MD"),
+    # a link to the author's page by a query (dev 4519)
+    ('<h1>T</h1><h6>Author(s)</h6><ul><li><a href="/library/?_author=John%20A.%20Alic">John A. Alic</a></li></ul>'
+     "<p>text</p>", "John A. Alic"),
+    ('<h1>T</h1><p>text</p><a href="/?author=7">Jane Doe</a>', "Jane Doe"),
+    # ... not a paragraph that only mentions who wrote something
+    ("<h1>T</h1><p>This book was written by a committee.</p>", None),
+])
+def test_authors_from_a_written_by_sentence_and_query_links(body, author):
+    meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
+    assert meta.author == author
