@@ -816,6 +816,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _BYLINE_XPATH, 10), boxes=True)], site) or \
         choose_authors([[b] for b in _bylines(_by_label_elements(tree, 5))], site) or \
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site) or \
+        choose_authors([_avatar_name(tree)], site) or \
         choose_authors([_more_by(tree)], site) or \
         choose_authors([_owner_name(tree, site, tag_title, page_url, _first(meta, "og:site_name", "application-name"))])
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
@@ -827,6 +828,25 @@ _MORE_BY = re.compile(r"^\s*(?:view\s+|see\s+|read\s+)?(?:all|more)\s+(?:posts|a
 _MORE_BY_HINT = re.compile(r"(?:posts|articles|stories|blogs?|content|insights)\s+(?:by|from)\b", re.I)
 # text nodes first, by two plain needles: an XPath of the six words' needles over every node cost 3.7 ms a page
 _MORE_BY_XPATH = "//body//text()[contains(., ' by ') or contains(., ' from ')]"
+
+
+_AVATAR_TAIL = re.compile(r"^\s*([^|·•\n]{3,60}?)\s*(?:\bin\b|[|·•]|$)")
+
+
+def _avatar_name(tree) -> list[str]:
+    """The name beside the page's first avatar (an `<img>` with an "avatar" class, outside the comments), when
+    nothing else names an author: its `alt`, else the text right after it ("[avatar] Mahua Das in Project
+    Management"). Measured: dev pages whose gold names a person 337 -> 338 right, none made wrong; held-out
+    unchanged."""
+    if tree is None:
+        return []
+    for img in tree.xpath("//body//img[contains(@class, 'avatar')]")[:3]:
+        if not _outside_comments(img):
+            continue
+        alt = _text(img.get("alt") or "")
+        m = _AVATAR_TAIL.match(img.tail or "")
+        return [alt] if alt else [m.group(1)] if m else []
+    return []
 
 
 def _more_by(tree) -> list[str]:

@@ -528,3 +528,16 @@ def test_a_site_known_by_its_host_is_not_its_own_author():
 def test_authors_from_a_written_by_sentence_and_query_links(body, author):
     meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
     assert meta.author == author
+
+
+@pytest.mark.parametrize("body,author", [
+    # the text after the first avatar (dev 4218), or its alt
+    ("<h1>T</h1><p>Dec 26, 2025 <img src='a.png' class='avatar avatar-xs'/> Mahua Das in <a href='/c'>PM</a></p>"
+     "<p>text</p>", "Mahua Das"),
+    ('<h1>T</h1><div><img class="author-avatar" alt="Jane Doe" src="a.png"></div><p>text</p>', "Jane Doe"),
+    # ... not a commenter's
+    ('<h1>T</h1><p>text</p><ol class="commentlist"><li><img class="avatar" alt="Joe Bloggs"> said</li></ol>', None),
+])
+def test_the_name_beside_an_avatar(body, author):
+    meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
+    assert meta.author == author
