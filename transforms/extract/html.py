@@ -364,9 +364,15 @@ def _bylines(found, boxes: bool = False) -> list[str]:
         named = list(itertools.islice((d for d in el.iterdescendants() if isinstance(d.tag, str)
                                        and _NAME_CLASS.search(d.get("class") or "")), 20))
         # the innermost: "card-author-name-wrapper" holds the name and the role, "card-author-name" the name
-        named = next((d for d in named if not any(d in x.iterancestors() for x in named)), None)
-        if named is not None:  # "<h4 class=author-box__name>Liz Kenny</h4><div class=bio>Former McKinsey ..."
-            name = " ".join(_byline_parts(named))
+        innermost = [d for d in named if not any(d in x.iterancestors() for x in named) and not _NOT_AUTHOR_ROLE.search(
+            "".join(d.xpath("preceding::text()[normalize-space()][1]")))]
+        if len(innermost) > 1:  # a list of authors, each with a name element: the names, not the list's text
+            names = [n for n in (" ".join(_byline_parts(d)) for d in innermost) if 2 <= len(n) <= 60]
+            if names:
+                out.append(", ".join(names))
+                continue
+        if innermost:  # "<h4 class=author-box__name>Liz Kenny</h4><div class=bio>Former McKinsey ..."
+            name = " ".join(_byline_parts(innermost[0]))
             if 2 <= len(name) <= 60:
                 out.append(name)
         parts = _byline_parts(el)
@@ -391,6 +397,9 @@ def _bylines(found, boxes: bool = False) -> list[str]:
     return out
 
 
+# the label before a name that is not the author's: "Updated by <span class=byline-name>Jon Linkov</span>"
+_NOT_AUTHOR_ROLE = re.compile(r"\b(?:updated|edited|reviewed|fact[- ]checked|photos?|illustrations?)\s+by\s*:?\s*$",
+                              re.I)
 _NAME_CLASS = re.compile(r"(?:^|[-_\s])name(?:$|[-_\s])", re.I)  # "author-box__name", "author-name", not "username"
 _NAME_JOINERS = {",", "and", "&", ", and", "und", "y", "et"}
 

@@ -541,3 +541,19 @@ def test_authors_from_a_written_by_sentence_and_query_links(body, author):
 def test_the_name_beside_an_avatar(body, author):
     meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
     assert meta.author == author
+
+
+def test_a_list_of_author_cards_gives_each_name_and_not_the_updater():
+    """Name elements of several authors are several names, not one ("Corti Joakim Edin", where Corti is the site: dev
+    0386); the name after "Updated by" is not an author's (dev 4184)."""
+    cards = ('<div class="video-post_author-list"><a class="video-post_author-text"><div class="video-post_author-name">'
+             'Corti</div><div class="video-post_author-title">AI platform</div></a><a class="video-post_author-text">'
+             '<div class="video-post_author-name">Joakim Edin</div><div class="video-post_author-title">R&amp;D</div>'
+             '</a></div>')
+    head = '<title>T</title><meta property="og:site_name" content="Corti">'  # the company, refused as the site
+    meta, _ = _meta(f"<html><head>{head}</head><body><h1>T</h1>{cards}<p>text</p></body></html>")
+    assert meta.authors == ("Joakim Edin",)
+    byline = ('<div class="byline-wrapper">By <span class="byline-name">Benjamin Preston</span> Updated by '
+              '<span class="byline-name">Jon Linkov</span></div>')
+    meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1>{byline}<p>text</p></body></html>")
+    assert meta.authors == ("Benjamin Preston",)
