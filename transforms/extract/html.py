@@ -434,11 +434,17 @@ _SCANNED = 50
 no more than one with 50)."""
 
 
+# what an author box says about its author, not who: "dynamic-author-description" ("Licensed Q Arabica Grader")
+_AUTHOR_ABOUT = re.compile(r"author[-_]*(?:description|desc|bio|about|title|role|job|position)", re.I)
+
+
 def _marked_bylines(tree, xpath: str, limit: int) -> list:
-    """The first `limit` elements of `xpath` outside comment areas and buttons."""
+    """The first `limit` elements of `xpath` outside comment areas and buttons, but for an author box's description
+    of its author (`_AUTHOR_ABOUT`)."""
     if tree is None:
         return []
-    return [el for el in tree.xpath(xpath)[:_SCANNED] if _outside_comments(el)][:limit]
+    return [el for el in tree.xpath(xpath)[:_SCANNED]
+            if not _AUTHOR_ABOUT.search(el.get("class") or "") and _outside_comments(el)][:limit]
 
 
 # a visible "By Jane Doe" line when no element is marked as the byline: the element's own leading text (not its
@@ -523,7 +529,7 @@ _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
 # tags and categories ("Lifestyle")
-_NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|"
+_NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|description|"
                              r"categories)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)  # "author-title", not "title-wrapper"
 _NOT_NAME_HREF = re.compile(r"/(?:tags?|category|categories|topics?)/", re.I)
 

@@ -557,3 +557,11 @@ def test_a_list_of_author_cards_gives_each_name_and_not_the_updater():
               '<span class="byline-name">Jon Linkov</span></div>')
     meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1>{byline}<p>text</p></body></html>")
     assert meta.authors == ("Benjamin Preston",)
+
+
+def test_an_author_boxs_description_is_no_author():
+    """The credentials under an author's name, in an element with an author class, are not names (dev 4815)."""
+    box = ('<div class="author-box"><p class="gb-headline">Asser Christensen</p>'
+           '<div class="dynamic-author-description">Licensed Q Arabica Grader, M.A. Journalism</div></div>')
+    meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1><p>text</p>{box}</body></html>")
+    assert "Licensed Q Arabica Grader" not in meta.authors and "M.A. Journalism" not in meta.authors
