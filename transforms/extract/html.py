@@ -529,8 +529,8 @@ _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
 # tags and categories ("Lifestyle")
-_NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|description|"
-                             r"categories)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)  # "author-title", not "title-wrapper"
+_NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|"
+                             r"description|categories)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)  # "author-title", not "title-wrapper"
 _NOT_NAME_HREF = re.compile(r"/(?:tags?|category|categories|topics?)/", re.I)
 
 
