@@ -364,8 +364,8 @@ def _bylines(found, boxes: bool = False) -> list[str]:
         named = list(itertools.islice((d for d in el.iterdescendants() if isinstance(d.tag, str)
                                        and _NAME_CLASS.search(d.get("class") or "")), 20))
         # the innermost: "card-author-name-wrapper" holds the name and the role, "card-author-name" the name
-        innermost = [d for d in named if not any(d in x.iterancestors() for x in named) and not _NOT_AUTHOR_ROLE.search(
-            "".join(d.xpath("preceding::text()[normalize-space()][1]")))]
+        innermost = [d for d in named if not any(d in x.iterancestors() for x in named)
+                     and not _NOT_AUTHOR_ROLE.search("".join(d.xpath("preceding::text()[normalize-space()][1]")))]
         if len(innermost) > 1:  # a list of authors, each with a name element: the names, not the list's text
             names = [n for n in (" ".join(_byline_parts(d)) for d in innermost) if 2 <= len(n) <= 60]
             if names:
@@ -435,7 +435,7 @@ no more than one with 50)."""
 
 
 # what an author box says about its author, not who: "dynamic-author-description" ("Licensed Q Arabica Grader")
-_AUTHOR_ABOUT = re.compile(r"author[-_]*(?:description|desc|bio|about|title|role|job|position)", re.I)
+_AUTHOR_ABOUT = re.compile(r"author[-_]*(?:description|desc|title|role|job|position)", re.I)
 
 
 def _marked_bylines(tree, xpath: str, limit: int) -> list:
@@ -453,8 +453,8 @@ def _marked_bylines(tree, xpath: str, limit: int) -> list:
 # Bounding the search to the 80 elements after the first h1 saved ~1 ms a page but lost 7 of the dev pages' authors.
 _BY_TAGS = ("p", "div", "span", "li", "address", "small", "em", "strong", "b", "h2", "h3", "h4", "h5", "h6", "dd", "td")
 _HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
-_BY_START = re.compile(r"\s*(?:this\s+(?:post|article|story)\s+was\s+written\s+by|(?:(?:written|posted|article|text|words|"
-                       r"story)\s+)?by):?(?:\s|$)|"
+_BY_START = re.compile(r"\s*(?:this\s+(?:post|article|story)\s+was\s+written\s+by|"
+                       r"(?:(?:written|posted|article|text|words|story)\s+)?by):?(?:\s|$)|"
                        r"\s*(?:authors?|contributors?):(?:\s|$)", re.I)
 # a heading takes only a written-out label: "By Event Type" and "By Region" head a site's filters
 _HEADING_START = re.compile(r"\s*(?:(?:written|posted|article|text|words|story)\s+by|authors?:|contributors?:)(?:\s|$)",
@@ -529,8 +529,9 @@ _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
 # tags and categories ("Lifestyle")
+# ("author-title", not "title-wrapper")
 _NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|"
-                             r"description|categories)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)  # "author-title", not "title-wrapper"
+                             r"description|categories)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)
 _NOT_NAME_HREF = re.compile(r"/(?:tags?|category|categories|topics?)/", re.I)
 
 
