@@ -187,9 +187,10 @@ def _strip_tail(title: str, site: str | None, url: str | None) -> str:
     Finance") or spells the url's domain ("UC Davis Children's Hospital" on ucdavis.edu); it names the section
     when it is a folder of the url's path, the last one excepted, which is the page's own ("Opinion" on
     /story/opinion/.../slug, "District" on /district/343604). A subtitle stays ("... | Top 19 Companies")."""
-    if not url:
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:  # a page's hostile canonical ("http://[bad/..."): nothing known of its site or section
         return title
-    parts = urlsplit(url)
     labels = [x for x in (parts.hostname or "").lower().split(".") if x]
     domain = labels[-3] if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL else labels[-2] if len(labels) >= 2 else ""
     folders = {f.lower() for f in [f for f in parts.path.split("/") if f][:-1]}
@@ -661,6 +662,25 @@ def _publisher_without_metadata(title: str, headlines: list[str], tree, page_url
     return None
 
 
+def _parses(url: str) -> bool:
+    """Whether `url` splits into parts, its host included (urlsplit raises on "http://[domain]/x")."""
+    try:
+        urlsplit(url).hostname  # noqa: B018 - the host is parsed when read, and that may raise too
+    except ValueError:
+        return False
+    return True
+
+
+def _join(base: str | None, href: str | None) -> str | None:
+    """`href` resolved against the page's url; None when it does not parse ("https://[domain]/story", a template's
+    placeholder): that link is skipped, not the page."""
+    try:
+        url = urljoin(base or "", href or "")
+        return url if _parses(url) else None
+    except ValueError:
+        return None
+
+
 def _host(url: str | None) -> str:
     try:
         return (urlsplit(url).hostname or "").removeprefix("www.") if url and url.startswith(("http", "//")) else ""
@@ -778,7 +798,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     if not site and main_ld:
         site = next(iter(_names(main_ld.get("publisher"))), None)
     canonical = head.find("link", attrs={"rel": re.compile(r"^canonical$", re.I)})
-    page_url = url or (canonical.get("href") if canonical else None) or _first(meta, "og:url")
+    # the first url that parses: a template's placeholder ("https://[domain]/post") makes urlsplit raise
+    page_url = next((u for u in (url, canonical.get("href") if canonical else None, _first(meta, "og:url"))
+                     if u and _parses(u)), None)
     title_tag = head.find("title")
     tag_title = _text(title_tag.get_text()) if title_tag else None
     if site:
@@ -952,8 +974,8 @@ def _related_from_jsonld(objs: list[dict], page_url: str | None, cards: CardRule
         headline = o.get("headline") or o.get("name")
         if not isinstance(headline, str) or not isinstance(url, str):
             continue
-        url = urljoin(page_url or "", url)
-        if url in seen:
+        url = _join(page_url, url)
+        if url is None or url in seen:
             continue
         seen.add(url)
         full = o.get("articleBody") if isinstance(o.get("articleBody"), str) else ""
@@ -985,8 +1007,8 @@ def _related_from_article_tags(tree, page_url: str | None, main_title: str | Non
         if heading is None or link is None:
             continue
         title = _tree_text(heading)
-        url = urljoin(page_url or "", link.get("href"))
-        if not title or title == main_title or url in seen or url == page_url:
+        url = _join(page_url, link.get("href"))
+        if url is None or not title or title == main_title or url in seen or url == page_url:
             continue
         seen.add(url)
         captions = tuple(c for c in (_tree_text(f) for f in art.xpath(".//figcaption")) if c)

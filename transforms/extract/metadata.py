@@ -93,7 +93,10 @@ def source_slug(name: str | None, slugs: dict[str, str], url: str | None = None)
     candidates = []
     if name and name.strip():
         candidates.append(name.strip().casefold())
-    host = (urlsplit(url).hostname or "") if url else ""
+    try:
+        host = (urlsplit(url).hostname or "") if url else ""
+    except ValueError:  # "http://[domain]/x": no host to name the source by
+        host = ""
     if host:
         candidates += [host, host.removeprefix("www.")]
     for c in candidates:

@@ -390,3 +390,28 @@ def test_mojibake_in_the_source_is_repaired_and_clean_text_left_alone(config):
     art = build_article(page, RawArticle("main", 0, "Itâ€™s back", (BODY + " Copyright Â© 2008",), "Src"), None,
                         config.cleaning, config, FETCHED_AT, "test")
     assert art.title == "It’s back" and art.body.endswith("Copyright © 2008")
+
+
+@pytest.mark.parametrize("where", ["canonical", "fetch_url", "card_link", "jsonld_related"])
+def test_a_url_that_does_not_parse_costs_no_page(config, where):
+    """A template's placeholder for a host ("https://[domain]/story") makes urlsplit raise ("Invalid IPv6 URL"). In a
+    canonical link, the fetch url, a card's link or a JSON-LD related story's url, it cost the whole page
+    (`split.unexpected_error`); the page is now a row, without that url where it was a link's."""
+    bad = "https://[domain]/story"
+    head = f'<link rel="canonical" href="{bad}">' if where == "canonical" else ""
+    ld = None
+    if where == "jsonld_related":
+        ld = [{"@type": "NewsArticle", "headline": "Council decides on the bridge", "articleBody": BODY},
+              {"@type": "NewsArticle", "headline": "Another story", "url": bad, "description": "teaser"}]
+    html = _html("Council decides on the bridge", head=head, ld=ld)
+    if where == "card_link":  # other <article>s with a heading and a link: teasers
+        cards = "".join(f'<article><h3><a href="{bad}-{i}">Story number {i} about the town</a></h3>'
+                        f"<p>A teaser for story {i}.</p></article>" for i in range(4))
+        html = html.replace("</article>", f"</article>{cards}", 1)
+    url = {"fetch_url": bad, "canonical": None}.get(where, "https://news.example.org/2024/05/06/bridge")
+    page = Page(input_uri="p.html", record_index=0, text=html, fetched_at=FETCHED_AT, fetched_at_origin="run",
+                container="html", format="html", url=url)
+    articles, dead = _extract(page, config)
+    assert not dead, [d.reason for d in dead]
+    assert [a.title for a in articles if a.position == 0] == ["Council decides on the bridge"]
+    _arrow_ok(articles)
