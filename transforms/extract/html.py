@@ -180,6 +180,17 @@ def _strip_site(title: str, site: str | None) -> str:
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu"}
 
 
+def _folders(path: str) -> set[str]:
+    """The folders of a url's path, in lower case, without the last segment (the page's own slug)."""
+    return {f.lower() for f in [f for f in path.split("/") if f][:-1]}
+
+
+def _names_section(part: str, folders: set[str]) -> bool:
+    """A title's part of three words or fewer that is one of the url's folders ("Opinion" on /story/opinion/...)."""
+    words = _key(part).split()
+    return 0 < len(words) <= 3 and "-".join(words) in folders
+
+
 def _strip_tail(title: str, site: str | None, url: str | None) -> str:
     """'Headline | Section | Site' -> 'Headline': trailing parts that name the site or the page's section, cut one
     at a time, as long as a headline of two words or more is left. A part names the site when it is a part of two
@@ -193,7 +204,7 @@ def _strip_tail(title: str, site: str | None, url: str | None) -> str:
         return title
     labels = [x for x in (parts.hostname or "").lower().split(".") if x]
     domain = labels[-3] if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL else labels[-2] if len(labels) >= 2 else ""
-    folders = {f.lower() for f in [f for f in parts.path.split("/") if f][:-1]}
+    folders = _folders(parts.path)
     site_k = _key(site)
     while True:
         cut = list(_TITLE_SEPARATORS.finditer(title))
@@ -205,7 +216,7 @@ def _strip_tail(title: str, site: str | None, url: str | None) -> str:
         words = tail.split()
         names_site = len(words) >= 2 and bool(site_k) and f" {tail} " in f" {site_k} "
         spells_domain = len(domain) >= 5 and "".join(words).startswith(domain)
-        names_section = len(words) <= 3 and "-".join(words) in folders
+        names_section = _names_section(tail, folders)
         if not (names_site or spells_domain or names_section):
             return title
         title = head
@@ -644,9 +655,13 @@ def _copyright_holder(tree) -> str | None:
 def _publisher_without_metadata(title: str, headlines: list[str], tree, page_url: str | None, head) -> str | None:
     """The publisher of a page whose metadata names none, in order: the `<title>` affix, the copyright line, the
     host of the canonical (or `<base>`) url. Which one answered is counted (`publisher.from.<how>`)."""
+    folders = _folders(urlsplit(page_url).path) if page_url else set()  # page_url parses (page_metadata)
     for how, found in (("title_affix", lambda: _title_affix(title, headlines) if title else None),
                        ("copyright", lambda: _copyright_holder(tree))):
         name = found()
+        if name and how == "title_affix" and _names_section(name, folders):  # "| Opinion" on /opinion/...: a section
+            count("publisher.refused.section")
+            continue
         if name:
             count(f"publisher.from.{how}")
             return name

@@ -565,3 +565,13 @@ def test_an_author_boxs_description_is_no_author():
            '<div class="dynamic-author-description">Licensed Q Arabica Grader, M.A. Journalism</div></div>')
     meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1><p>text</p>{box}</body></html>")
     assert "Licensed Q Arabica Grader" not in meta.authors and "M.A. Journalism" not in meta.authors
+
+
+def test_a_title_affix_that_names_the_urls_section_is_not_the_publisher():
+    """'Headline | Opinion' on /opinion/...: the section, not the site; the publisher is found further (here the
+    url's host). Without a url that shows it as a folder, the affix is still taken."""
+    html = "<html><head><title>Headline words here | Opinion</title></head><body><h1>Headline words here</h1></body></html>"
+    meta, _ = _meta(html, "https://news.example.org/opinion/2024/headline")
+    assert (meta.title, meta.site) == ("Headline words here", "news.example.org")
+    meta, _ = _meta(html, "https://news.example.org/2024/headline")
+    assert meta.site == "Opinion"
