@@ -19,6 +19,11 @@ def _meta(html, url=None):
     return page_metadata(BeautifulSoup(_head_document(html), "lxml"), _parse(html), url)
 
 
+def _body_meta(body: str, head: str = "<title>T</title>"):
+    """The metadata of a page with this `<body>` content (and a title-only head)."""
+    return _meta(f"<html><head>{head}</head><body>{body}</body></html>")[0]
+
+
 def test_jsonld_in_graph_and_lists_wins_over_meta():
     html = """<html><head>
     <meta property="article:published_time" content="2020-01-01T00:00:00Z"><meta name="author" content="Meta Person">
@@ -361,8 +366,7 @@ def test_a_personal_sites_owner_is_the_author_when_nothing_else_names_one(head, 
      'Matt Check</h2><div class="card-author-rol">Head Winemaker, Co-Founder</div></a></div>', "Matt Check"),
 ])
 def test_an_author_box_gives_its_name_element(box, author):
-    meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1><p>text</p>{box}</body></html>")
-    assert meta.author == author
+    assert _body_meta(f"<h1>T</h1><p>text</p>{box}").author == author
 
 
 def test_a_site_name_that_is_the_pages_title_is_no_site_name():
@@ -500,8 +504,7 @@ def test_title_tails_that_name_the_site_or_the_section_are_cut(h1s, headline, og
      '<h1>Hardware-Attested Nix Builds</h1><p>text</p>', "Julian K. Arni"),
 ])
 def test_authors_named_by_other_writing_links_and_camel_case_classes(body, author):
-    meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
-    assert meta.author == author
+    assert _body_meta(body).author == author
 
 
 def test_a_site_known_by_its_host_is_not_its_own_author():
@@ -526,8 +529,7 @@ def test_a_site_known_by_its_host_is_not_its_own_author():
     ("<h1>T</h1><p>This book was written by a committee.</p>", None),
 ])
 def test_authors_from_a_written_by_sentence_and_query_links(body, author):
-    meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
-    assert meta.author == author
+    assert _body_meta(body).author == author
 
 
 @pytest.mark.parametrize("body,author", [
@@ -539,8 +541,7 @@ def test_authors_from_a_written_by_sentence_and_query_links(body, author):
     ('<h1>T</h1><p>text</p><ol class="commentlist"><li><img class="avatar" alt="Joe Bloggs"> said</li></ol>', None),
 ])
 def test_the_name_beside_an_avatar(body, author):
-    meta, _ = _meta(f"<html><head><title>T</title></head><body>{body}</body></html>")
-    assert meta.author == author
+    assert _body_meta(body).author == author
 
 
 def test_a_list_of_author_cards_gives_each_name_and_not_the_updater():
@@ -551,11 +552,11 @@ def test_a_list_of_author_cards_gives_each_name_and_not_the_updater():
              '<div class="video-post_author-name">Joakim Edin</div><div class="video-post_author-title">R&amp;D</div>'
              '</a></div>')
     head = '<title>T</title><meta property="og:site_name" content="Corti">'  # the company, refused as the site
-    meta, _ = _meta(f"<html><head>{head}</head><body><h1>T</h1>{cards}<p>text</p></body></html>")
+    meta = _body_meta(f"<h1>T</h1>{cards}<p>text</p>", head)
     assert meta.authors == ("Joakim Edin",)
     byline = ('<div class="byline-wrapper">By <span class="byline-name">Benjamin Preston</span> Updated by '
               '<span class="byline-name">Jon Linkov</span></div>')
-    meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1>{byline}<p>text</p></body></html>")
+    meta = _body_meta(f"<h1>T</h1>{byline}<p>text</p>")
     assert meta.authors == ("Benjamin Preston",)
 
 
@@ -563,7 +564,7 @@ def test_an_author_boxs_description_is_no_author():
     """The credentials under an author's name, in an element with an author class, are not names (dev 4815)."""
     box = ('<div class="author-box"><p class="gb-headline">Asser Christensen</p>'
            '<div class="dynamic-author-description">Licensed Q Arabica Grader, M.A. Journalism</div></div>')
-    meta, _ = _meta(f"<html><head><title>T</title></head><body><h1>T</h1><p>text</p>{box}</body></html>")
+    meta = _body_meta(f"<h1>T</h1><p>text</p>{box}")
     assert "Licensed Q Arabica Grader" not in meta.authors and "M.A. Journalism" not in meta.authors
 
 
