@@ -439,16 +439,34 @@ class Framer:
             line = self._readline()
             if line.startswith(b"WARC/"):
                 self._kind = self._kind or "warc"
-                yield from self._warc(raw, seekable, line)
+                items = self._warc(raw, seekable, line)
             elif _ARC_LINE.match(line) or line.startswith(b"filedesc://") or (
                     self._kind == "arc" and _URL.match(line)):
                 self._kind = self._kind or "arc"
-                yield from self._arc(raw, seekable, line)
+                items = self._arc(raw, seekable, line)
             else:
                 self._seek(start)
                 passed = self._resync()
-                yield Bad(raw, "not_a_record", f"{passed} bytes at byte {raw} are no WARC or ARC record (they "
-                          f"start {line[:40]!r})", line[:2000])
+                items = iter([Bad(raw, "not_a_record", f"{passed} bytes at byte {raw} are no WARC or ARC record "
+                                  f"(they start {line[:40]!r})", line[:2000])])
+            for item in items:
+                yield self._with_break(item) if isinstance(item, Bad) else item
+
+    def _with_break(self, bad: Bad) -> Bad:
+        """One dead letter for a record and the bad gzip member it sits in.
+
+        A cut or corrupt member may inflate to garbage for a while before zlib notices (a cut stream followed by
+        the next member's bytes, read as more of the same stream). The record it held then looks malformed, and
+        the member's break comes right after it. When nothing is left before the break, and the broken member
+        started at or before the record, the break is this record's cause: it is taken here, not counted again.
+        """
+        if self._break is None or self._avail():
+            return bad
+        brk = self._break[1]
+        if brk.raw is None or brk.raw > bad.offset:
+            return bad
+        self._take_break()
+        return Bad(bad.offset, brk.reason, f"{bad.error}; {brk.error}", bad.excerpt)
 
     def _warc(self, raw: int, seekable: bool, first: bytes) -> Iterator[Frame | Bad]:
         lines = [first]
