@@ -537,6 +537,55 @@ def _labelled_dates(tree, limit: int = 3) -> list[str]:
     return out
 
 
+# a date shown under the headline, alone in its element: "Dec 30, 2013", "On 8 Oct 2022", "2024-11-06"
+_SHOWN_DATE = re.compile(r"(?:(?:published|posted)(?:\s+on)?\s*:?\s*|on\s+)?(?P<date>" + MONTH +
+                         r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\s+" + MONTH + r",?\s+\d{4}|\d{4}-\d\d-\d\d)", re.I)
+_SHOWN_UPDATED = re.compile(r"(?:last\s+)?updated", re.I)
+SHOWN_DATE_REACH = 40
+"""How many elements after the first <h1> `_shown_date` looks at (the article's header: byline, date, share bar)."""
+
+
+def _after(el):
+    """The elements after `el` in document order (not its own descendants)."""
+    while el is not None:
+        for sib in el.itersiblings():
+            yield from sib.iter()
+        el = el.getparent()
+
+
+def _shown_date(tree) -> str | None:
+    """The date the page shows right under its headline, alone in its element: within `SHOWN_DATE_REACH` elements
+    after the first <h1>, an element of under 4 children whose whole text is a full date ("Dec 30, 2013",
+    "On 8 Oct 2022"). An "Updated ..." date met first ends the search: that header shows the update, not the
+    publication. Measured on the dev pages (docs/benchmarks.md, "Dates shown under the headline")."""
+    h1 = _first_xpath(tree, "//h1") if tree is not None else None
+    if h1 is None:
+        return None
+    seen = 0
+    for el in _after(h1):
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
+            continue
+        seen += 1
+        if seen > SHOWN_DATE_REACH:
+            return None
+        if len(el) >= 4:
+            continue
+        text = _text(el.text_content()).strip(" \u2022\u00b7|")
+        if not text or len(text) > 40 or not any(c.isdigit() for c in text):
+            continue
+        m = _SHOWN_DATE.fullmatch(text)
+        if m:
+            # a <time> that says it to the minute, with its offset, says the same day better
+            t = el if el.tag == "time" else _first_xpath(el, ".//time[@datetime]")
+            exact = t.get("datetime") if t is not None else None
+            if exact and _day(exact, None) == _day(m.group("date"), None):
+                return exact
+            return m.group("date")
+        if _SHOWN_UPDATED.match(text) and _SHOWN_DATE.search(text):
+            return None
+    return None
+
+
 _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
@@ -762,6 +811,12 @@ def _first_real_date(candidates: list, fetched_at: dt.datetime | None, languages
     return None
 
 
+def _day(value: str | None, fetched_at: dt.datetime | None, languages: tuple[str, ...] = ("en",)) -> dt.date | None:
+    """The calendar day of a published time as the page wrote it (None when it is none)."""
+    t, _ = published_time(value, fetched_at or dt.datetime.now(dt.timezone.utc), languages) if value else (None, None)
+    return t.date() if t is not None else None
+
+
 _UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]00:?00)$", re.I)
 
 
@@ -793,8 +848,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     """The page's own metadata (head and JSON-LD via bs4; h1, <time>, bylines from the lxml body tree) and its
     JSON-LD article objects (the first is the main one).
 
-    The published date is the first of the chain (a date the text labels "Published", JSON-LD datePublished,
-    dateCreated, `article:published_time` and other meta, `<time datetime>`, a date in the url) that is a real
+    The published date is the first of the chain (a date the text labels "Published", a date shown under the
+    headline (`_shown_date`, with its exceptions), JSON-LD datePublished, dateCreated, `article:published_time` and
+    other meta, `<time datetime>`, a date in the url) that is a real
     publication date: one that parses, is not before 1990 and not more than a day after the fetch (`fetched_at`,
     else now). A refused one is counted (`dates.refused.<why>`) and the next is tried; htmldate comes last
     (split_html_page)."""
@@ -847,9 +903,21 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     # A date the page's text labels as the publication comes first: it is what a reader sees. Measured on the dev
     # pages against taking it only when no metadata has a date: 396 right days against 395 (JSON-LD said
     # "Aug 21, 2025" where the page said "Published Apr 26, 2023"), one lost to a day boundary; held-out unchanged.
-    published = _first_real_date(_labelled_dates(tree) + candidates, fetched_at, languages)
     updated = _first_real_date([main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META],
                                fetched_at, languages, "dates.refused_updated")
+    published = _first_real_date(_labelled_dates(tree), fetched_at, languages)
+    if published is None:
+        published = _first_real_date(candidates, fetched_at, languages)
+        # A date shown under the headline comes before the metadata's, which is often a migration's or a
+        # template's. Not when it is the day the metadata says the page was modified (it shows the update), nor
+        # when the metadata says the same day (to the minute).
+        shown = _shown_date(tree)
+        day = _day(shown, fetched_at, languages)
+        if day is not None and day == _day(updated, fetched_at, languages):
+            count("dates.shown_is_updated")
+        elif day is not None and day != _day(published, fetched_at, languages):
+            count("dates.shown_over_metadata")
+            published = shown
     if any(v is not None and _UTC_TIME.match(v.strip()) for v in (published, updated)):  # else nothing to do
         others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + \
             [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]

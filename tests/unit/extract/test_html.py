@@ -337,6 +337,33 @@ def test_a_date_the_text_labels_published_comes_first(body, published):
     assert meta.published == published
 
 
+_LD_DATES = ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-01-01T09:00:00Z", '
+             '"dateModified": "2025-06-17T09:00:00Z"}</script>')
+
+
+@pytest.mark.parametrize("header,published", [
+    # a date alone in its element under the headline, over the JSON-LD's (shapes of dev pages 4460, 0350, 4809)
+    ('<div class="meta"><span>7 min read</span><span>Dec 30, 2013</span></div>', "Dec 30, 2013"),
+    ('<span class="info"><span>On</span> <time>8 Oct 2022</time></span>', "8 Oct 2022"),
+    ('<h5><span>2024-11-06</span></h5>', "2024-11-06"),
+    ('<p class="byline">By Jane Doe</p><div>January 31st, 2024 \u2022</div>', "January 31st, 2024"),
+    # not: the update shown first, the modified day shown unlabelled, a date in a sentence, a date too far down
+    ('<p>Updated Feb 11, 2026</p><p>May 22, 2025</p>', "2025-01-01T09:00:00Z"),
+    ('<div>June 17, 2025</div>', "2025-01-01T09:00:00Z"),
+    ('<p>The council met on May 2, 2024 to vote.</p>', "2025-01-01T09:00:00Z"),
+    ('<p>x</p>' * 40 + '<div>Dec 30, 2013</div>', "2025-01-01T09:00:00Z"),
+])
+def test_a_date_shown_under_the_headline_comes_before_the_metadata(header, published):
+    html = f"<html><head><title>T</title>{_LD_DATES}</head><body><h1>T</h1>{header}<p>text</p></body></html>"
+    assert _meta(html)[0].published == published
+
+
+def test_a_labelled_date_comes_before_a_shown_one():
+    html = (f"<html><head><title>T</title>{_LD_DATES}</head><body><p>Published: March 3, 2024</p><h1>T</h1>"
+            "<div>Dec 30, 2013</div><p>text</p></body></html>")
+    assert _meta(html)[0].published == "March 3, 2024"
+
+
 @pytest.mark.parametrize("head,header,author", [
     # a personal site: its owner's name links home and ends the <title> (dev page 0436's shape)
     ("<title>Go ahead, self-host Postgres | Pierce Freeman</title>", '<a href="/">Pierce Freeman</a>',
