@@ -216,6 +216,10 @@ def main() -> None:
     h, t, reasons = a_norm
     not_people = reasons.get("gold names no person by our rule (site, staff, user name)", 0)
     print(f"  {'author, gold names a person':30} {h / max(t - not_people, 1):.3f} ({h}/{t - not_people})")
+    undated = [p for p in ids if results[p][0] and not gold[p].get("publish_date")]
+    dated = sum(1 for p in undated if results[p][0]["published_day"])
+    print(f"  {'a date where gold has none':30} {dated / max(len(undated), 1):.3f} ({dated}/{len(undated)})  "
+          "(lower is better)")
     rows = [results[p][0] for p in ids if results[p][0]]
     unknown = sum(1 for r in rows if r["source_name"] == "unknown")
     print(f"  source=unknown: {unknown / max(len(rows), 1):.3f} ({unknown}/{len(rows)})")

@@ -181,6 +181,17 @@ def test_htmldate_fallback_is_restricted_to_the_configured_languages():
     assert _find_date(tree, None) == "2024-03-03"
 
 
+def test_a_year_alone_is_no_publication_day():
+    """htmldate writes a year it found alone (a copyright line) as January 1st: that is no date of the page."""
+    from scrapeline.transforms.extract.html import _find_date, _parse
+
+    footer = "<footer><p>Copyright \u00a9 2024 The Paper. All rights reserved.</p></footer>"
+    tree = _parse(f"<html><body><article><p>A story with no date.</p></article>{footer}</body></html>")
+    assert _find_date(tree, None) is None
+    dated = _parse(f"<html><body><article><p>Posted on 3 March 2024.</p></article>{footer}</body></html>")
+    assert _find_date(dated, None) == "2024-03-03"
+
+
 def test_htmldate_searches_the_whole_text_of_a_page_only_up_to_a_size(monkeypatch):
     """Its extensive search costs ~0.4 s a megabyte of page: a 12 MB page spent 4.5 s of its 10 s there."""
     import htmldate
