@@ -900,6 +900,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         m = _URL_DATE.search(urlsplit(page_url).path)
         if m:
             candidates.append(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+    # last before htmldate: the JSON-LD WebPage's own datePublished (Yoast's graph dates the page, with no Article
+    # object): dev +2 -1, held-out +1 against htmldate on the pages where it decided
+    candidates += [o.get("datePublished") for o in objs if "webpage" in _types(o)][:1]
     # A date the page's text labels as the publication comes first: it is what a reader sees. Measured on the dev
     # pages against taking it only when no metadata has a date: 396 right days against 395 (JSON-LD said
     # "Aug 21, 2025" where the page said "Published Apr 26, 2023"), one lost to a day boundary; held-out unchanged.

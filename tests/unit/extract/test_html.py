@@ -369,6 +369,15 @@ def test_a_date_shown_under_the_headline_comes_before_the_metadata(header, publi
     assert _meta(html)[0].published == published
 
 
+def test_a_webpage_objects_date_comes_after_the_articles_and_before_htmldate():
+    graph = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", "datePublished": '
+             '"2024-03-17T19:47:39+00:00"}%s]}</script>')
+    body = "<body><h1>T</h1><p>It rained on 3 May 2024.</p></body>"  # what htmldate would find
+    assert _meta(f"<html><head>{graph % ''}</head>{body}</html>")[0].published == "2024-03-17T19:47:39+00:00"
+    article = ', {"@type": "Article", "datePublished": "2024-03-20"}'
+    assert _meta(f"<html><head>{graph % article}</head>{body}</html>")[0].published == "2024-03-20"
+
+
 def test_a_labelled_date_comes_before_a_shown_one():
     html = (f"<html><head><title>T</title>{_LD_DATES}</head><body><p>Published: March 3, 2024</p><h1>T</h1>"
             "<div>Dec 30, 2013</div><p>text</p></body></html>")
