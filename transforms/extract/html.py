@@ -537,12 +537,13 @@ def _labelled_dates(tree, limit: int = 3) -> list[str]:
     return out
 
 
-# a date shown under the headline, alone in its element: "Dec 30, 2013", "On 8 Oct 2022", "2024-11-06"
+# a date shown by the headline, alone in its element: "Dec 30, 2013", "On 8 Oct 2022", "2024-11-06"
 _SHOWN_DATE = re.compile(r"(?:(?:published|posted)(?:\s+on)?\s*:?\s*|on\s+)?(?P<date>" + MONTH +
                          r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\s+" + MONTH + r",?\s+\d{4}|\d{4}-\d\d-\d\d)", re.I)
 _SHOWN_UPDATED = re.compile(r"(?:last\s+)?updated", re.I)
-SHOWN_DATE_REACH = 40
-"""How many elements after the first <h1> `_shown_date` looks at (the article's header: byline, date, share bar)."""
+SHOWN_DATE_REACH = (40, 10)
+"""How many elements after and before the first <h1> `_shown_date` looks at (the article's header: byline, date,
+share bar; a kicker or a title bar above the headline)."""
 
 
 def _after(el):
@@ -553,24 +554,49 @@ def _after(el):
         el = el.getparent()
 
 
+def _before(el):
+    """The elements before `el`, nearest first (not its ancestors)."""
+    while el is not None:
+        for sib in el.itersiblings(preceding=True):
+            yield from reversed(list(sib.iter()))
+        el = el.getparent()
+
+
 def _shown_date(tree) -> str | None:
-    """The date the page shows right under its headline, alone in its element: within `SHOWN_DATE_REACH` elements
-    after the first <h1>, an element of under 4 children whose whole text is a full date ("Dec 30, 2013",
-    "On 8 Oct 2022"). An "Updated ..." date met first ends the search: that header shows the update, not the
+    """The date the page shows by its headline, alone in its element: an element of under 4 children whose whole
+    text is a full date ("Dec 30, 2013", "On 8 Oct 2022"), within `SHOWN_DATE_REACH` elements after the first <h1>,
+    else before it. An "Updated ..." date met first ends that side's search: that header shows the update, not the
     publication. Measured on the dev pages (docs/benchmarks.md, "Dates shown under the headline")."""
     h1 = _first_xpath(tree, "//h1") if tree is not None else None
     if h1 is None:
         return None
+    return _shown_date_in(_after(h1), SHOWN_DATE_REACH[0]) or _shown_date_in(_before(h1), SHOWN_DATE_REACH[1])
+
+
+def _short_text(el, limit: int) -> str | None:
+    """`el`'s text when it has at most `limit` characters, else None: reading stops there (an element of few
+    children may still hold a whole article)."""
+    parts, size = [], 0
+    for piece in el.itertext():
+        size += len(piece.strip())  # the indentation around a piece does not count
+        if size > limit:
+            return None
+        parts.append(piece)
+    return "".join(parts)
+
+
+def _shown_date_in(elements, reach: int) -> str | None:
     seen = 0
-    for el in _after(h1):
+    for el in elements:
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
             continue
         seen += 1
-        if seen > SHOWN_DATE_REACH:
+        if seen > reach:
             return None
         if len(el) >= 4:
             continue
-        text = _text(el.text_content()).strip(" \u2022\u00b7|")
+        text = _short_text(el, 80)
+        text = _text(text).strip(" \u2022\u00b7|") if text else ""
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
         m = _SHOWN_DATE.fullmatch(text)

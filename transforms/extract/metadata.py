@@ -54,7 +54,32 @@ def published_time(
     return (None, why) if why else (t, None)
 
 
+_MONTHS = {m: i for i, ms in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), 1) for m in ms}
+_EN_DAY = re.compile(r"(?:(?P<m1>[a-z]+)\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+"
+                     r"(?P<m2>[a-z]+)\.?,?)\s+(?P<y>\d{4})", re.I)
+
+
+def _english_day(raw: str) -> dt.datetime | None:
+    """"March 1, 2024", "1 Mar. 2024", "Dec 30th, 2013": the day at midnight UTC, as dateparser gives it (~4 ms a
+    call there, ~2 µs here). Anything else is left to dateparser."""
+    m = _EN_DAY.fullmatch(raw)
+    month = _MONTHS.get((m.group("m1") or m.group("m2")).lower()) if m else None
+    if month is None:
+        return None
+    try:
+        return dt.datetime(int(m.group("y")), month, int(m.group("d1") or m.group("d2")), tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
 def _dateparse(raw: str, fetched_at: dt.datetime, languages: tuple[str, ...]) -> dt.datetime | None:
+    if "en" in languages:
+        t = _english_day(raw)
+        if t is not None:
+            return t
     import dateparser  # heavy import (~0.3 s): only paid by workers that see non-ISO dates
 
     base = fetched_at.astimezone(dt.timezone.utc).replace(tzinfo=None)

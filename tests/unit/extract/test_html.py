@@ -378,6 +378,20 @@ def test_a_webpage_objects_date_comes_after_the_articles_and_before_htmldate():
     assert _meta(f"<html><head>{graph % article}</head>{body}</html>")[0].published == "2024-03-20"
 
 
+@pytest.mark.parametrize("above,published", [
+    # a title bar or a kicker above the headline (shapes of dev pages 0074 and 4191); a <time> gives its own value
+    ('<section class="title-bar"><time datetime="2024-03-01 05:00:00">March 1, 2024</time></section>',
+     "2024-03-01 05:00:00"),
+    ('<div class="hero"><h5 class="preheadline">January 23, 2025</h5>', "January 23, 2025"),
+    # not: an update above it, or a date too far above
+    ('<p>Last updated March 1, 2024</p>', "2025-01-01T09:00:00Z"),
+    ('<div>March 1, 2024</div>' + '<p>x</p>' * 10, "2025-01-01T09:00:00Z"),
+])
+def test_a_date_shown_above_the_headline_is_taken_when_none_is_under_it(above, published):
+    html = f"<html><head><title>T</title>{_LD_DATES}</head><body>{above}<h1>T</h1><p>text</p></body></html>"
+    assert _meta(html)[0].published == published
+
+
 def test_a_labelled_date_comes_before_a_shown_one():
     html = (f"<html><head><title>T</title>{_LD_DATES}</head><body><p>Published: March 3, 2024</p><h1>T</h1>"
             "<div>Dec 30, 2013</div><p>text</p></body></html>")

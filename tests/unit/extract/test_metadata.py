@@ -24,6 +24,26 @@ def test_published_times_resolve_against_fetch_time(raw, expected):
     assert parse_published(raw, BASE) == expected
 
 
+@pytest.mark.parametrize("raw,answered", [
+    ("March 1, 2024", True), ("1 Mar. 2024", True), ("Dec 30th, 2013", True), ("Sept 9 2021", True),
+    ("31 December, 1999", True), ("May 5, 2025", True),
+    ("February 30, 2024", False), ("Mayday 3, 2024", False), ("3 Foo 2024", False), ("2024-03-01", False),
+])
+def test_the_fast_english_day_says_what_dateparser_says(raw, answered):
+    """`_english_day` spares dateparser (~4 ms a call) the common English days; what it answers, dateparser would
+    answer too, and the rest is left to dateparser."""
+    import dateparser
+
+    from scrapeline.transforms.extract.metadata import _english_day
+
+    fast = _english_day(raw)
+    assert (fast is not None) == answered
+    if answered:
+        reference = dateparser.parse(raw, languages=["en"], settings={
+            "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DATES_FROM": "past"})
+        assert fast == reference.astimezone(UTC)
+
+
 @pytest.mark.parametrize("raw", [None, "", "   ", "not a date at all, no", "in 3 weeks"])
 def test_unreadable_or_future_published_times_are_none(raw):
     assert parse_published(raw, BASE) is None
