@@ -967,6 +967,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         choose_authors([[b] for b in _bylines(_by_label_elements(tree, 5))], site) or \
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site) or \
         choose_authors([_avatar_name(tree)], site) or \
+        choose_authors([_bio_name(tree)], site) or \
         choose_authors([_more_by(tree)], site) or \
         choose_authors([_owner_name(tree, site, tag_title, page_url, _first(meta, "og:site_name", "application-name"))])
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
@@ -997,6 +998,36 @@ def _avatar_name(tree) -> list[str]:
         alt = _text(img.get("alt") or "")
         m = _AVATAR_TAIL.match(img.tail or "")
         return [alt] if alt else [m.group(1)] if m else []
+    return []
+
+
+_BIO_VERB = re.compile(r",?\s+(?:is|was|has\s+been|serves\s+as)\s+(?:a|an|the|our|\w+ing)\s", re.I)
+BIO_REACH = 12
+"""How many elements after a photo `_bio_name` looks for the bio that starts with the photo's name."""
+
+
+def _bio_name(tree) -> list[str]:
+    """The person of an author box, when nothing else names an author: a photo whose `alt` is a name of two to four
+    words, and within `BIO_REACH` elements after it a paragraph that starts with that name and says who they are
+    ("<img alt="Julia Gralberg"> ... <p>Julia Gralberg is a freelance travel writer"). Measured on the pages with no
+    author: 2 dev pages right, none wrong, held-out unchanged. The photo alone is not enough: a photo followed by
+    its name as a caption named a product or a headline on 29 of 36 dev and held-out pages."""
+    if tree is None:
+        return []
+    for img in tree.iter("img"):
+        alt = _text(img.get("alt"))
+        if not 2 <= len(alt.split()) <= 4 or len(alt) > 40:
+            continue
+        seen = 0
+        for el in _after(img):
+            if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+                continue
+            seen += 1
+            if seen > BIO_REACH or el.tag == "img":
+                break
+            text = _text(el.text)
+            if text[: len(alt)].casefold() == alt.casefold() and _BIO_VERB.match(text, len(alt)):
+                return [text[: len(alt)]]  # as the bio spells it (alt="alban Brooke")
     return []
 
 

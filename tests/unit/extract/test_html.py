@@ -605,6 +605,22 @@ def test_the_name_beside_an_avatar(body, author):
     assert _body_meta(body).author == author
 
 
+@pytest.mark.parametrize("body,author", [
+    # a photo and a bio that starts with its name (dev 0141, 4665: the bio's spelling, not the alt's)
+    ('<h1>T</h1><p>text</p><p><img alt="Julia Gralberg" src="j.jpg"></p><p>Julia Gralberg is a freelance travel '
+     'writer.</p>', "Julia Gralberg"),
+    ('<h1>T</h1><p>text</p><div><img alt="alban Brooke"></div><div><h3>Alban Brooke</h3><p>Alban Brooke is the Head '
+     'of Marketing at Buzzsprout.</p></div>', "Alban Brooke"),
+    # not: a photo with its caption, a bio without a photo, a bio too far from the photo
+    ('<h1>T</h1><figure><img alt="Mesh WiFi Router"><figcaption>Mesh WiFi Router</figcaption></figure>'
+     '<p>Mesh WiFi is a system of routers.</p>', None),
+    ('<h1>T</h1><p>Jane Doe is a writer.</p>', None),
+    ('<h1>T</h1><img alt="Jane Doe">' + '<p>x</p>' * 12 + '<p>Jane Doe is a writer.</p>', None),
+])
+def test_the_person_of_an_author_box_with_a_photo_and_a_bio(body, author):
+    assert _body_meta(body).author == author
+
+
 def test_a_list_of_author_cards_gives_each_name_and_not_the_updater():
     """Name elements of several authors are several names, not one ("Corti Joakim Edin", where Corti is the site: dev
     0386); the name after "Updated by" is not an author's (dev 4184)."""
