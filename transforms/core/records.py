@@ -416,7 +416,7 @@ _ARTICLE_DOCS = {
     "author": "the first author, when the page names one (a person: not the site, not \"Staff\")",
     "authors": "every author the page names, in its order (`author` is the first); null in files written before 0.4",
     "language": "ISO 639-1 code: the page's claim (`<html lang>`, `og:locale`, Content-Language) checked against "
-                "the body by a detector (py3langid), the detector's answer when the page claims none; null when "
+                "the body by a detector (fastText's compact model), the detector's answer when the page claims none; null when "
                 "unknown and in files written before 0.4",
     "word_count": "words in `body`",
     "captions": "captions and photo credits taken out of the body",
