@@ -74,28 +74,6 @@ they were a third of the write (1.8 -> 1.2 ms for an articles row, the file 5 % 
 source and day, most of them a few rows; larger files (a big partition, `compact`) keep them."""
 
 
-NO_STATISTICS = frozenset({"body", "error", "excerpt"})
-"""Free-text columns written without min/max statistics. Parquet stores a column's min and max whole (up to 4 KB),
-in the file's footer and in each data page's header: for one row, the body four times over. A one-row articles
-file with a 3,000-character body was 21 KB against 7 KB without, in the same write time; the 707 articles files of
-a run of the 709 dev pages went 9.8 -> 8.6 MB (longer bodies had no statistics already). No reader prunes on a
-body, and Iceberg keeps no bounds for it. A run writes a file per source and day, most of them a few rows."""
-
-_STATS_COLUMNS: dict[str, list[str]] = {}
-
-
-def _stats_columns(schema: pa.Schema) -> list[str]:
-    """The Parquet leaf paths of `schema` ("captions.list.element") but those of `NO_STATISTICS`."""
-    key = schema.to_string()
-    if key not in _STATS_COLUMNS:
-        buf = pa.BufferOutputStream()
-        pq.write_table(schema.empty_table(), buf)
-        parquet = pq.read_metadata(pa.BufferReader(buf.getvalue())).schema
-        _STATS_COLUMNS[key] = [parquet.column(i).path for i in range(len(parquet))
-                               if parquet.column(i).path.split(".")[0] not in NO_STATISTICS]
-    return _STATS_COLUMNS[key]
-
-
 def write_parquet_file(path: str, rows: list[dict], schema: pa.Schema, compression: str) -> None:
     """Write rows as one complete Parquet file at `path` (local or remote).
 
@@ -108,7 +86,7 @@ def write_parquet_file(path: str, rows: list[dict], schema: pa.Schema, compressi
     with FileSystems.create(path, mime_type="application/octet-stream",
                             compression_type=CompressionTypes.UNCOMPRESSED) as f:
         pq.write_table(table, f, compression=codec, row_group_size=ROW_GROUP_ROWS, store_schema=False,
-                       use_dictionary=len(rows) >= DICTIONARY_MIN_ROWS, write_statistics=_stats_columns(schema))
+                       use_dictionary=len(rows) >= DICTIONARY_MIN_ROWS)
 
 
 MAX_BUFFER_BYTES = 64 * 1024 * 1024

@@ -48,18 +48,3 @@ def test_small_files_have_no_dictionary_pages_and_large_ones_do(tmp_path):
         assert column.path_in_schema == "reason"
         assert column.has_dictionary_page is dictionary, rows
         assert pq.read_table(path).to_pylist() == written
-
-
-def test_free_text_columns_have_no_statistics_and_the_keys_keep_theirs(tmp_path):
-    """NO_STATISTICS: a body's min and max would be the body itself, stored four times in a one-row file."""
-    body = "A sentence of the story that goes on. " * 100
-    row = {"reason": "r", "input_uri": "u", "record_index": 0, "position": 0, "error": body, "excerpt": body,
-           "occurred_at": dt.datetime(2025, 8, 6, tzinfo=dt.timezone.utc), "dead_letter_id": "i"}
-    path = tmp_path / "d.parquet"
-    write_parquet_file(str(path), [row], DEAD_LETTER_SCHEMA, "zstd")
-    group = pq.read_metadata(path).row_group(0)
-    stats = {group.column(i).path_in_schema: group.column(i).is_stats_set for i in range(group.num_columns)}
-    assert stats == {"reason": True, "input_uri": True, "record_index": True, "position": True, "error": False,
-                     "excerpt": False, "occurred_at": True, "dead_letter_id": True}
-    assert path.stat().st_size < 2 * len(body)  # with their statistics: over 6 times the body
-    assert pq.read_table(path).to_pylist() == [row]
