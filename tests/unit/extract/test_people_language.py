@@ -70,6 +70,15 @@ ENGLISH = ("The city council decided on Tuesday to fully renovate the old bridge
            "be diverted over a temporary bridge in the meantime.")
 
 
+def test_text_in_capitals_is_read_as_its_language():
+    """The detector's model is case-sensitive: an all-caps English recipe read as Portuguese (0.92) until text mostly
+    in capitals was lower-cased first."""
+    shouting = ("RECIPE: INGREDIENTS 2 CUPS FLOUR 1 CUP SUGAR 3 EGGS MIX THE FLOUR AND THE SUGAR IN A LARGE BOWL THEN "
+                "ADD THE EGGS ONE AT A TIME AND STIR WELL BAKE FOR 30 MINUTES AND SERVE WARM")
+    assert article_language("en", shouting) == ("en", "claim")
+    assert article_language(None, shouting) == ("en", "detector")
+
+
 def test_the_claim_is_checked_against_the_body():
     assert article_language("de", GERMAN) == ("de", "claim")
     assert article_language("en", GERMAN) == ("de", "claim_overruled")  # a template's lang="en" on a German story

@@ -149,6 +149,20 @@ def test_a_cut_member_that_inflates_on_into_the_next_member_is_one_dead_letter(t
     assert "a header line without a name and colon" in dead[0].error and "is cut" in dead[0].error
 
 
+def test_a_bad_record_in_a_member_of_many_keeps_its_own_dead_letter_beside_the_members(tmp_path):
+    # three records in one gzip member, the last with a Content-Length that is no number, and only the member's
+    # trailer cut: the record's fault is its own, the member's break another dead letter
+    records = _records()[:3]
+    records[2] = _length_not_a_number(records[2])
+    member = _gz(b"".join(records))[:-8]
+    path = tmp_path / "one-member.warc.gz"
+    path.write_bytes(member)
+    pages, dead = _read(path)
+    assert _urls(pages) == ["https://ex.org/0", "https://ex.org/1"]
+    assert sorted((d.reason, d.record_index) for d in dead) == [
+        ("bad_content_length", sum(map(len, records[:2]))), ("truncated_gzip_member", 0)]
+
+
 @pytest.mark.parametrize("where", ["middle", "last"])
 def test_a_truncated_or_corrupt_gzip_member_costs_its_record_only(tmp_path, where):
     records = [_gz(r) for r in _records()]
