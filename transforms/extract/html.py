@@ -624,13 +624,14 @@ def _shown_date_in(elements, reach: int) -> str | None:
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
         m = _SHOWN_DATE.fullmatch(text)
-        if m and _day(m.group("date"), None) is None:  # "Feb 30, 2024", "March 1, 9999": no day, look on
-            continue
         if m:
+            day = _day(m.group("date"), None)
+            if day is None:  # "Feb 30, 2024", "March 1, 9999": no day, look on
+                continue
             # a <time> that says it to the minute, with its offset, says the same day better
             t = el if el.tag == "time" else _first_xpath(el, ".//time[@datetime]")
             exact = t.get("datetime") if t is not None else None
-            if exact and _day(exact, None) == _day(m.group("date"), None):
+            if exact and _day(exact, None) == day:
                 return exact
             return m.group("date")
         if _SHOWN_UPDATED.match(text) and _SHOWN_DATE.search(text):
