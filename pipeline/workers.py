@@ -139,18 +139,24 @@ def become_worker(conn: socket.socket, request: dict, fds: Sequence[int] = (),
             os._exit(code)
 
 
-def serve(sock_path: str) -> None:
-    import importlib
-    import logging
-    import threading
-
-    log = logging.getLogger(__name__)
-    # Listen first: a client that comes during the imports waits in the backlog, then gets a warm worker
+def listen(sock_path: str) -> socket.socket:
+    """A listening socket at `sock_path`; it appears there whole (bound under another name, then renamed)."""
     tmp = f"{sock_path}.{os.getpid()}"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(tmp)
     server.listen(64)
     os.replace(tmp, sock_path)
+    return server
+
+
+def serve(server: socket.socket) -> None:
+    """The warm process, on a socket already listening: a client that comes during the imports waits in the
+    backlog, then gets a warm worker."""
+    import importlib
+    import logging
+    import threading
+
+    log = logging.getLogger(__name__)
 
     def reap(*_) -> bool:
         """Wait for the workers that ended (their CPU then counts in this process's children, and this process's in
@@ -229,10 +235,18 @@ class WarmWorkers:
 
         self._dir = tempfile.mkdtemp(prefix="scrapeline-workers-")
         sock = os.path.join(self._dir, "warm.sock")
-        # its own session: a Ctrl-C on the terminal reaches the run (and Beam's clients), not the warm process;
-        # its stdin, a pipe from this process, tells it when the run is gone
-        self._proc = subprocess.Popen([sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--socket", sock],
-                                      stdin=subprocess.PIPE, start_new_session=True)
+        # The socket listens before this returns, so a worker Beam starts at once (a small graph, a loaded machine)
+        # waits in its backlog for the warm process to start, rather than finding no socket and going cold. The warm
+        # process inherits it; this process closes its copy, so a dead warm process refuses connections.
+        server = listen(sock)
+        try:
+            # its own session: a Ctrl-C on the terminal reaches the run (and Beam's clients), not the warm process;
+            # its stdin, a pipe from this process, tells it when the run is gone
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--fd", str(server.fileno())],
+                stdin=subprocess.PIPE, start_new_session=True, pass_fds=(server.fileno(),))
+        finally:
+            server.close()
         # -S: no site packages, so the client starts in milliseconds; it needs the standard library only
         self.command = " ".join(shlex.quote(a) for a in (sys.executable, "-S", os.path.abspath(__file__), "start",
                                                           "--socket", sock))
@@ -268,11 +282,15 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="scrapeline.pipeline.workers", description=__doc__.split("\n\n")[0])
     ap.add_argument("role", choices=["serve", "start"])
-    ap.add_argument("--socket", required=True)
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--socket", help="the socket's path (serve: bound here)")
+    where.add_argument("--fd", type=int, help="serve: a listening socket inherited as this file descriptor")
     args = ap.parse_args(argv)
     if args.role == "start":
+        if args.socket is None:
+            ap.error("start needs --socket")
         return start(args.socket)
-    serve(args.socket)
+    serve(listen(args.socket) if args.socket else socket.socket(fileno=args.fd))
     return 0
 
 

@@ -44,6 +44,20 @@ def test_workers_are_forks_of_the_warm_process_which_ends_with_the_run(tmp_path)
     assert not os.path.exists(f"/proc/{warm_pid}") or open(f"/proc/{warm_pid}/stat").read().split()[2] == "Z"
 
 
+def test_workers_started_before_the_warm_process_is_up_wait_for_it(tmp_path):
+    """A loaded machine: Beam starts its workers before the warm process has even imported its module. They wait
+    in the socket's backlog (the run listens before it starts the warm process), not fall back to cold workers."""
+    import signal
+    import threading
+
+    def hold(warm):
+        os.kill(warm.pid, signal.SIGSTOP)  # frozen where it is, most likely before its first import
+        threading.Timer(3.0, os.kill, (warm.pid, signal.SIGCONT)).start()
+
+    pairs, warm_pid = _where(tmp_path, MULTI, before_run=hold)
+    assert pairs and {parent for _, parent in pairs} == {warm_pid}
+
+
 def test_without_the_warm_process_the_run_uses_beams_own_workers(tmp_path):
     pairs, warm_pid = _where(tmp_path, MULTI, before_run=lambda warm: warm.stop())
     assert pairs and warm_pid not in {parent for _, parent in pairs}
