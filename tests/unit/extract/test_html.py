@@ -300,6 +300,43 @@ def test_a_thin_main_text_gets_a_second_opinion_and_the_better_one_is_kept(monke
     assert len(" ".join(split.articles[0].body_lines).split()) >= 150  # not `too_short`
 
 
+def test_rs_trafilatura_reads_a_page_unless_it_is_too_deep_or_cannot_be_encoded():
+    import scrapeline.transforms.extract.html as H
+
+    tree = H._parse(_PAGE)
+    text = H._rs_main_text(_PAGE, tree)
+    assert text.split("\n")[-1] == "Sentence 11 of the story tells what the council decided about the bridge repairs."
+    assert "Contact" not in text
+    deep = "<html><body>" + "<div>" * 5000 + "<p>text</p>"  # it crashes the process on such a tree
+    assert H._rs_main_text(deep, H._parse(deep)) is None
+    assert H._rs_main_text(_PAGE.replace("Bridge", "\ud800"), tree) is None  # a lone surrogate: it raises
+
+
+def test_a_main_text_thin_against_the_pages_paragraphs_asks_rs_trafilatura_and_keeps_it_within_bounds(monkeypatch):
+    """The page's <p> elements hold 168 words. trafilatura's text under half of that asks rs-trafilatura, whose
+    text is kept when it has at least twice the words and at most 1.5 times the <p> words."""
+    import scrapeline.transforms.extract.html as H
+
+    def words(n):
+        return " ".join(["word"] * n)
+
+    def not_asked(*_):
+        raise AssertionError("rs-trafilatura asked")
+
+    def main_text(first, second):
+        monkeypatch.setattr(H, "extract_main_text", lambda *a, **k: first)
+        monkeypatch.setattr(H, "_rs_main_text", second if callable(second) else lambda *a: second)
+        monkeypatch.setattr(H, "_SEEN_PAGES", type(H._SEEN_PAGES)())
+        return H._main_text(_PAGE, H._parse(_PAGE), None, False)
+
+    assert H._paragraph_words(H._parse(_PAGE)) == 168
+    assert main_text(words(60), words(150)) == words(150)
+    assert main_text(words(100), not_asked) == words(100)  # not thin: over 84 words
+    assert main_text(words(60), words(110)) == words(60)  # not twice the words
+    assert main_text(words(60), words(260)) == words(60)  # over 252 words: comments or a link list taken in
+    assert main_text(words(60), None) == words(60)  # it could not read the page
+
+
 def test_the_same_html_is_extracted_once_per_process_whatever_its_url(monkeypatch):
     """A page fetched twice (or mirrored) gets the text its own extraction would give, without trafilatura; a page
     that differs by one character is extracted; the kept texts are bounded."""
