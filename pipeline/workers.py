@@ -149,9 +149,10 @@ def listen(sock_path: str) -> socket.socket:
     return server
 
 
-def serve(server: socket.socket) -> None:
+def serve(server: socket.socket, cleanup: str | None = None) -> None:
     """The warm process, on a socket already listening: a client that comes during the imports waits in the
-    backlog, then gets a warm worker."""
+    backlog, then gets a warm worker. `cleanup`: a folder (the socket's) to remove when it stops, which the run
+    cannot do when it was killed."""
     import importlib
     import logging
     import threading
@@ -175,6 +176,10 @@ def serve(server: socket.socket) -> None:
         deadline = time.monotonic() + 5
         while reap() and time.monotonic() < deadline:  # the run has ended: its workers are ending too
             time.sleep(0.05)
+        if cleanup:
+            import shutil
+
+            shutil.rmtree(cleanup, ignore_errors=True)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -243,7 +248,8 @@ class WarmWorkers:
             # its own session: a Ctrl-C on the terminal reaches the run (and Beam's clients), not the warm process;
             # its stdin, a pipe from this process, tells it when the run is gone
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--fd", str(server.fileno())],
+                [sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--fd", str(server.fileno()),
+                 "--cleanup", self._dir],
                 stdin=subprocess.PIPE, start_new_session=True, pass_fds=(server.fileno(),))
         finally:
             server.close()
@@ -285,12 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     where = ap.add_mutually_exclusive_group(required=True)
     where.add_argument("--socket", help="the socket's path (serve: bound here)")
     where.add_argument("--fd", type=int, help="serve: a listening socket inherited as this file descriptor")
+    ap.add_argument("--cleanup", help="serve: a folder to remove when it stops")
     args = ap.parse_args(argv)
     if args.role == "start":
         if args.socket is None:
             ap.error("start needs --socket")
         return start(args.socket)
-    serve(listen(args.socket) if args.socket else socket.socket(fileno=args.fd))
+    serve(listen(args.socket) if args.socket else socket.socket(fileno=args.fd), args.cleanup)
     return 0
 
 

@@ -69,7 +69,7 @@ def test_the_switch_turns_it_off(monkeypatch):
         assert not hasattr(_local_runner(MULTI, stack), "workers")  # Beam's own workers: no warm process
 
 
-def test_a_run_killed_with_9_leaves_no_warm_process(tmp_path):
+def test_a_run_killed_with_9_leaves_no_warm_process_and_no_socket(tmp_path):
     import signal
     import subprocess
     import sys
@@ -77,9 +77,11 @@ def test_a_run_killed_with_9_leaves_no_warm_process(tmp_path):
 
     run = subprocess.Popen([sys.executable, "-c", (
         "import time\nfrom scrapeline.pipeline.workers import WarmWorkers\n"
-        "w = WarmWorkers().__enter__()\nprint(w.pid, flush=True)\ntime.sleep(120)\n")],
+        "w = WarmWorkers().__enter__()\nprint(w.pid, w._dir, flush=True)\ntime.sleep(120)\n")],
         stdout=subprocess.PIPE, text=True)
-    warm_pid = int(run.stdout.readline())
+    warm_pid, folder = run.stdout.readline().split()
+    warm_pid = int(warm_pid)
+    assert os.path.exists(os.path.join(folder, "warm.sock"))
     time.sleep(0.5)
     assert _alive(warm_pid)
     run.send_signal(signal.SIGKILL)
@@ -88,6 +90,7 @@ def test_a_run_killed_with_9_leaves_no_warm_process(tmp_path):
     while _alive(warm_pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _alive(warm_pid)
+    assert not os.path.exists(folder)  # the socket's folder went with it
 
 
 def _alive(pid: int) -> bool:
