@@ -1328,11 +1328,11 @@ def _main_text(html: str, tree, url: str | None, precision: bool) -> str:
         return text
     text = extract_main_text(tree, url, precision=precision)
     words, yardstick = len(text.split()), _paragraph_words(tree)
-    if words < RS_ASK_SHARE * yardstick:
+    if words < RS_ASK_SHARE * yardstick or not words:
         count("extract.rs.asked")
         other = _rs_main_text(html, tree)
         more = len(other.split()) if other else 0
-        if more >= 2 * words and more <= RS_KEEP_MAX_SHARE * yardstick:
+        if more >= 2 * words and (more <= RS_KEEP_MAX_SHARE * yardstick or not words) and more:
             count("extract.rs.used")
             text = other
     if len(text) < 20 * _THIN_WORDS and _words(text) < _THIN_WORDS:
@@ -1352,7 +1352,8 @@ RS_ASK_SHARE, RS_KEEP_MAX_SHARE = 0.5, 1.5
 """rs-trafilatura (a Rust extractor after trafilatura's design, with rules of its own) is asked when trafilatura's
 main text has fewer words than half the page's <p> words, and kept when it finds at least twice trafilatura's words
 but not more than 1.5 times the <p> words (more: it took in the comments or a link list). Chosen on the 709 WCXB
-pages, checked on AEB and the legacy set: docs/benchmarks.md#a-second-extractor."""
+pages, checked on AEB and the legacy set: docs/benchmarks.md#a-second-extractor. When trafilatura finds nothing,
+whatever rs-trafilatura finds is kept (a page without <p> elements has no yardstick)."""
 
 
 def _rs_main_text(html: str, tree) -> str | None:

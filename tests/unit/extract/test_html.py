@@ -335,6 +335,19 @@ def test_a_main_text_thin_against_the_pages_paragraphs_asks_rs_trafilatura_and_k
     assert main_text(words(60), words(110)) == words(60)  # not twice the words
     assert main_text(words(60), words(260)) == words(60)  # over 252 words: comments or a link list taken in
     assert main_text(words(60), None) == words(60)  # it could not read the page
+    assert main_text("", words(400)) == words(400)  # trafilatura found nothing: whatever it finds is kept
+
+
+def test_a_page_without_paragraphs_that_trafilatura_cannot_read_still_gets_rs_trafilaturas_text(monkeypatch):
+    import scrapeline.transforms.extract.html as H
+
+    story = "".join(f"<div>Line {i} of the notice says the ferry leaves the harbour at dawn.</div>" for i in range(20))
+    page = f"<html><head><title>Ferry notice</title></head><body><div class='main'>{story}</div></body></html>"
+    monkeypatch.setattr(H, "extract_main_text", lambda *a, **k: "")
+    monkeypatch.setattr(H, "_second_opinion", lambda html, first: first)  # rs-trafilatura alone
+    monkeypatch.setattr(H, "_SEEN_PAGES", type(H._SEEN_PAGES)())
+    body = split_html_page(page, None, C.date_languages, None, C.cards).articles[0].body_lines
+    assert "Line 19 of the notice says the ferry leaves the harbour at dawn." in " ".join(body)
 
 
 def test_the_same_html_is_extracted_once_per_process_whatever_its_url(monkeypatch):
