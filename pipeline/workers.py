@@ -143,9 +143,13 @@ def listen(sock_path: str) -> socket.socket:
     """A listening socket at `sock_path`; it appears there whole (bound under another name, then renamed)."""
     tmp = f"{sock_path}.{os.getpid()}"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(tmp)
-    server.listen(64)
-    os.replace(tmp, sock_path)
+    try:
+        server.bind(tmp)
+        server.listen(64)
+        os.replace(tmp, sock_path)
+    except BaseException:
+        server.close()
+        raise
     return server
 
 
@@ -238,21 +242,32 @@ class WarmWorkers:
         import subprocess
         import tempfile
 
+        import fcntl
+
         self._dir = tempfile.mkdtemp(prefix="scrapeline-workers-")
         sock = os.path.join(self._dir, "warm.sock")
         # The socket listens before this returns, so a worker Beam starts at once (a small graph, a loaded machine)
         # waits in its backlog for the warm process to start, rather than finding no socket and going cold. The warm
         # process inherits it; this process closes its copy, so a dead warm process refuses connections.
-        server = listen(sock)
+        fd = None
         try:
+            server = listen(sock)
+            try:
+                # at 3 or above: a run started with stdin closed could get fd 0, which the child's stdin pipe replaces
+                fd = fcntl.fcntl(server.fileno(), fcntl.F_DUPFD_CLOEXEC, 3)
+            finally:
+                server.close()
             # its own session: a Ctrl-C on the terminal reaches the run (and Beam's clients), not the warm process;
             # its stdin, a pipe from this process, tells it when the run is gone
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--fd", str(server.fileno()),
-                 "--cleanup", self._dir],
-                stdin=subprocess.PIPE, start_new_session=True, pass_fds=(server.fileno(),))
+                [sys.executable, "-m", "scrapeline.pipeline.workers", "serve", "--fd", str(fd), "--cleanup", self._dir],
+                stdin=subprocess.PIPE, start_new_session=True, pass_fds=(fd,))
+        except BaseException:
+            self.__exit__(None, None, None)  # no folder left behind
+            raise
         finally:
-            server.close()
+            if fd is not None:
+                os.close(fd)
         # -S: no site packages, so the client starts in milliseconds; it needs the standard library only
         self.command = " ".join(shlex.quote(a) for a in (sys.executable, "-S", os.path.abspath(__file__), "start",
                                                           "--socket", sock))

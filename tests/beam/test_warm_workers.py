@@ -99,3 +99,16 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_run_started_with_stdin_closed_still_gets_its_warm_process():
+    """With fd 0 closed the socket could be fd 0, which the warm process's stdin pipe would replace."""
+    import shlex
+    import subprocess
+    import sys
+
+    code = ("import time\nfrom scrapeline.pipeline.workers import WarmWorkers\nw = WarmWorkers().__enter__()\n"
+            "time.sleep(4)\nprint('running' if w._proc.poll() is None else 'ended', flush=True)\nw.stop()\n")
+    out = subprocess.run(f"{shlex.quote(sys.executable)} -c {shlex.quote(code)} 0<&-", shell=True, capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split()[-1:] == ["running"], out.stderr[-2000:]
