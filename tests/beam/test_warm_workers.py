@@ -52,7 +52,7 @@ def test_workers_started_before_the_warm_process_is_up_wait_for_it(tmp_path):
 
     def hold(warm):
         os.kill(warm.pid, signal.SIGSTOP)  # frozen where it is, most likely before its first import
-        threading.Timer(3.0, os.kill, (warm.pid, signal.SIGCONT)).start()
+        threading.Timer(1.5, os.kill, (warm.pid, signal.SIGCONT)).start()
 
     pairs, warm_pid = _where(tmp_path, MULTI, before_run=hold)
     assert pairs and {parent for _, parent in pairs} == {warm_pid}
@@ -108,7 +108,7 @@ def test_a_run_started_with_stdin_closed_still_gets_its_warm_process():
     import sys
 
     code = ("import time\nfrom scrapeline.pipeline.workers import WarmWorkers\nw = WarmWorkers().__enter__()\n"
-            "time.sleep(4)\nprint('running' if w._proc.poll() is None else 'ended', flush=True)\nw.stop()\n")
+            "time.sleep(2.5)\nprint('running' if w._proc.poll() is None else 'ended', flush=True)\nw.stop()\n")
     out = subprocess.run(f"{shlex.quote(sys.executable)} -c {shlex.quote(code)} 0<&-", shell=True, capture_output=True,
                          text=True, timeout=120)
     assert out.stdout.split()[-1:] == ["running"], out.stderr[-2000:]
