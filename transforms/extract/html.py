@@ -1345,6 +1345,11 @@ def _main_text(html: str, tree, url: str | None, precision: bool) -> str:
     return text
 
 
+RS_MAX_CHARS = 1_000_000
+"""rs-trafilatura is not given a page larger than this (lxml's serialization, without scripts and styles): it reads
+it into a DOM of its own, ~0.5 s and ~50 MB of peak memory a megabyte (a 3 MB page: 2.6 s, +137 MB; a fuzzed page
+serialized to 1.8 MB took the suite's fuzz run past its memory bound). The WCXB pages it is asked about are 0.9 MB at
+most before serialization."""
 RS_MAX_DEPTH = 80
 """rs-trafilatura is not asked about a page whose tree goes deeper: its time grows with the square of the depth
 (4,000 nested elements: 2.8 s) and it crashes the process past several thousand. The 709 WCXB dev pages go 18 deep
@@ -1358,6 +1363,11 @@ pages, checked on AEB and the legacy set: docs/benchmarks.md#a-second-extractor.
 whatever rs-trafilatura finds is kept (a page without <p> elements has no yardstick)."""
 
 
+_SCRIPTS = re.compile(r"<(script|style)\b[^>]*>.*?</\1>", re.S | re.I)
+"""Scripts and styles, in lxml's serialization (where a script's text cannot hold "</script"): rs-trafilatura's
+memory grows with the page it reads, and they are half of many pages' bytes."""
+
+
 def _rs_main_text(tree) -> str | None:
     """rs-trafilatura's main text (paragraphs separated by newlines), None when it is not asked (a tree too deep)
     or fails (a page it cannot encode, a panic of its Rust code). It reads lxml's tree, serialized, not the page:
@@ -1369,7 +1379,10 @@ def _rs_main_text(tree) -> str | None:
     import rs_trafilatura  # a Rust extension: imported in 2 ms
 
     try:
-        page = lxml_html.tostring(tree, encoding="unicode")
+        page = _SCRIPTS.sub("", lxml_html.tostring(tree, encoding="unicode"))
+        if len(page) > RS_MAX_CHARS:
+            count("extract.rs.too_large")
+            return None
         result = rs_trafilatura.extract(page, page_type="article", include_comments=False, include_tables=True,
                                         include_images=False)
     except (KeyboardInterrupt, SystemExit):

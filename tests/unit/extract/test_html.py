@@ -325,6 +325,9 @@ def test_rs_trafilatura_reads_lxmls_tree_unless_it_is_too_deep_and_a_panic_of_it
     def panics(*a, **k):
         raise Panic("rust panicked")
 
+    monkeypatch.setattr(H, "RS_MAX_CHARS", 1000)  # its memory grows with the page it reads
+    assert H._rs_main_text(H._parse(_PAGE)) is None
+    monkeypatch.setattr(H, "RS_MAX_CHARS", 10_000)
     monkeypatch.setattr(rs_trafilatura, "extract", panics)
     assert H._rs_main_text(H._parse(_PAGE)) is None
 
