@@ -23,14 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import scrapeline.transforms.extract.html as H  # noqa: E402
-from benchmarks.aeb_metric import page_scores  # noqa: E402
 from benchmarks.metadata_quality import split_of  # noqa: E402
+from benchmarks.second_opinion import f1  # noqa: E402 - a page's AEB F1, as the second opinion's rule is scored
 from scrapeline.pipeline.config import load_config  # noqa: E402
-
-
-def f1(pred: str, gold: str) -> float:
-    p, r = page_scores(pred, gold) if pred else (None, 0.0)
-    return 0.0 if not p or not r else 2 * p * r / (p + r)
 
 
 def main() -> None:

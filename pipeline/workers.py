@@ -239,10 +239,9 @@ class WarmWorkers:
 
     def __enter__(self) -> WarmWorkers:
         import shlex
+        import fcntl
         import subprocess
         import tempfile
-
-        import fcntl
 
         self._dir = tempfile.mkdtemp(prefix="scrapeline-workers-")
         sock = os.path.join(self._dir, "warm.sock")

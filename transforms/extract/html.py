@@ -1319,9 +1319,10 @@ extracted twice. 512 texts are a few MB."""
 def _main_text(html: str, tree, url: str | None, precision: bool) -> str:
     """The page's main text: trafilatura's, or rs-trafilatura's where trafilatura's is thin against the page's
     paragraphs (`RS_ASK_SHARE`), then the baseline's second opinion where it is still under `_THIN_WORDS`; or the
-    one this process found for the same HTML before: the text depends on the page's bytes alone (no metadata, no links are asked of trafilatura, so
-    `url` plays no part), which makes the copy's text exactly the text its extraction would give. Identical payloads
-    are common in crawls: the same page fetched again, a mirror, a redirect's target."""
+    one this process found for the same HTML before: the text depends on the page's bytes alone (no metadata, no
+    links are asked of the extractors, so `url` plays no part), which makes the copy's text exactly the text its
+    extraction would give. Identical payloads are common in crawls: the same page fetched again, a mirror, a
+    redirect's target."""
     key = (xxhash.xxh3_128_digest(html.encode("utf-8", "surrogatepass")), precision)
     text = _SEEN_PAGES.get(key)
     if text is not None:
@@ -1369,8 +1370,8 @@ memory grows with the page it reads, and they are half of many pages' bytes."""
 
 
 def _rs_main_text(tree) -> str | None:
-    """rs-trafilatura's main text (paragraphs separated by newlines), None when it is not asked (a tree too deep)
-    or fails (a page it cannot encode, a panic of its Rust code). It reads lxml's tree, serialized, not the page:
+    """rs-trafilatura's main text (paragraphs separated by newlines), None when it is not asked (a tree too deep, a
+    page too large) or fails (an error, a panic of its Rust code). It reads lxml's tree, serialized, not the page:
     the tree's depth is the one measured, where the page's HTML can nest deeper in another parser (html5ever
     reopens unclosed <b id=N> tags in every paragraph: 1,500 of them ran past 30 s; lxml's tree is 3 deep)."""
     if _DEEPER(tree):
