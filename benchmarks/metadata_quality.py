@@ -21,6 +21,7 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import calendar
 import datetime as dt
 import gzip
 import json
@@ -140,6 +141,28 @@ def _days_apart(a: str | None, b: str) -> int | None:
         return None
 
 
+def _written_forms(day: str) -> list[str]:
+    """Ways a page may write a gold day: ISO, "March 5, 2025", "Mar. 5 2025", "5 March 2025", "5th March 2025",
+    "03/05/2025", "5.3.2025", "2025/03/05" and the like (lower case)."""
+    parts = day.split("-")
+    if len(parts) != 3:
+        return [day]
+    y, mo, d = parts
+    m, dd = int(mo), int(d)
+    names = (calendar.month_name[m], calendar.month_abbr[m], calendar.month_abbr[m] + ".")
+    days = (str(dd), d, f"{dd}{'th' if 10 < dd < 14 else {1: 'st', 2: 'nd', 3: 'rd'}.get(dd % 10, 'th')}")
+    out = [day, f"{y}/{mo}/{d}", f"{y}{mo}{d}"]
+    out += [f"{n} {x}{c} {y}" for n in names for x in days for c in (",", "")]
+    out += [f"{x} {n} {y}" for n in names for x in days]
+    out += [f"{a}{s}{b}{s}{y}" for s in "/.-" for a, b in ((d, mo), (mo, d), (str(dd), str(m)), (str(m), str(dd)))]
+    return [f.lower() for f in out]
+
+
+def _day_on_page(path: str, day: str) -> bool:
+    html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", "replace").lower()
+    return any(f in html for f in _written_forms(day))
+
+
 def published_day(row) -> str | None:
     """The calendar day of publication as the page gave it: the day in the page's own offset (what the `date`
     partition takes)."""
@@ -163,6 +186,10 @@ def main() -> None:
     jobs = [(p, str(d / "html" / f"{p}.html.gz"), None if args.no_url else gold[p].get("url")) for p in ids]
     with ProcessPoolExecutor(2) as ex:
         results = {pid: (row, dead) for pid, row, dead in ex.map(_one, jobs, chunksize=8)}
+    pages = dict((p, path) for p, path, _ in jobs)
+    for p, (row, _) in results.items():
+        if row is not None:
+            row["id"] = p
     if args.dump:
         args.dump.write_text(json.dumps({p: r for p, (r, _) in results.items()}, default=str))
     show = set(filter(None, args.misses.split(",")))
@@ -196,8 +223,10 @@ def main() -> None:
                   lambda r, g: "no date" if r["published_day"] is None else
                   "one day off" if _days_apart(r["published_day"], g) == 1 else
                   "gold is the updated day" if r["updated_day"] == g else "wrong")
+    # the page's evidence bounds the date scores: a gold day written nowhere in the page is out of reach
     d_any = score("date_any", lambda g: g.get("publish_date"), lambda r: r["published_day"],
-                  lambda a, b, r: a == b or (r is not None and r["updated_day"] == b))
+                  lambda a, b, r: a == b or (r is not None and r["updated_day"] == b),
+                  lambda r, g: "wrong" if _day_on_page(pages[r["id"]], g) else "gold's day is nowhere on the page")
     d_utc = score("date_utc", lambda g: g.get("publish_date"), lambda r: r["published_utc_day"], lambda a, b, r: a == b)
     a_norm = score("author", lambda g: g.get("author"), lambda r: r["authors"] or ([r["author"]] if r["author"] else []),
                    lambda a, b, r: bool(a) and (norm(a[0]) == norm(b) or _names_key(a) == _names_key([b])),

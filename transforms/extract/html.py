@@ -543,6 +543,8 @@ def _labelled_dates(tree, limit: int = 3) -> list[str]:
 _SHOWN_DATE = re.compile(r"(?:(?:published|posted)(?:\s+on)?\s*:?\s*|on\s+)?(?P<date>" + MONTH +
                          r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\s+" + MONTH + r",?\s+\d{4}|\d{4}-\d\d-\d\d)", re.I)
 _SHOWN_UPDATED = re.compile(r"(?:last\s+)?updated", re.I)
+# a reading time after a shown date: "February 4, 2025 - 11 minutes", "Updated Dec 18, 2025 · 12 min read"
+_READING_TIME = re.compile(r"\s*[-–—·•|]\s*\d{1,3}\s*(?:minutes?|mins?)\.?(?:\s+read)?$", re.I)
 SHOWN_DATE_REACH = (40, 10)
 """How many elements after and before the first <h1> `_shown_date` looks at (the article's header: byline, date,
 share bar; a kicker or a title bar above the headline)."""
@@ -578,15 +580,21 @@ def _before(el):
         el = el.getparent()
 
 
-def _shown_date(tree) -> str | None:
-    """The date the page shows by its headline, alone in its element: an element of under 4 children whose whole
-    text is a full date ("Dec 30, 2013", "On 8 Oct 2022"), within `SHOWN_DATE_REACH` elements after the first <h1>,
-    else before it. An "Updated ..." date met first ends that side's search: that header shows the update, not the
-    publication. Measured on the dev pages (docs/benchmarks.md, "Dates shown under the headline")."""
+def _shown_date(tree) -> tuple[str | None, str | None]:
+    """The dates the page shows by its headline, (published, updated): an element of under 4 children whose whole
+    text is a full date ("Dec 30, 2013", "On 8 Oct 2022"), a reading time after it allowed, within
+    `SHOWN_DATE_REACH` elements after the first <h1>, else before it. An "Updated ..." date met first ends that
+    side's search for the publication (that header shows the update) and is the updated one. Measured on the dev
+    pages (docs/benchmarks.md, "Dates shown under the headline")."""
     h1 = _first_xpath(tree, "//h1") if tree is not None else None
     if h1 is None:
-        return None
-    return _shown_date_in(_after(h1), SHOWN_DATE_REACH[0]) or _shown_date_in(_before(h1), SHOWN_DATE_REACH[1])
+        return None, None
+    kind, after = _shown_date_in(_after(h1), SHOWN_DATE_REACH[0])
+    if kind == "published":
+        return after, None
+    kind_before, before = _shown_date_in(_before(h1), SHOWN_DATE_REACH[1])
+    return (before if kind_before == "published" else None,
+            after if kind == "updated" else before if kind_before == "updated" else None)
 
 
 SHOWN_DATE_NODES = 24
@@ -608,21 +616,23 @@ def _short_text(el, limit: int) -> str | None:
     return "".join(parts)
 
 
-def _shown_date_in(elements, reach: int) -> str | None:
+def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
+    """The first shown date among `elements`: ("published", value) for a date alone, ("updated", value) for an
+    "Updated ..." one, (None, None) when none is within `reach`."""
     seen = nodes = 0
     for el in elements:
         nodes += 1
         if nodes > 20 * reach:  # comments and scripts count here, not below
-            return None
+            break
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
             continue
         seen += 1
         if seen > reach:
-            return None
+            break
         if len(el) >= 4:
             continue
         text = _short_text(el, 80)
-        text = _text(text).strip(" \u2022\u00b7|") if text else ""
+        text = _READING_TIME.sub("", _text(text)).strip(" \u2022\u00b7|") if text else ""
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
         m = _SHOWN_DATE.fullmatch(text)
@@ -630,15 +640,20 @@ def _shown_date_in(elements, reach: int) -> str | None:
             day = _day(m.group("date"), None)
             if day is None:  # "Feb 30, 2024", "March 1, 9999": no day, look on
                 continue
-            # a <time> that says it to the minute, with its offset, says the same day better
-            t = el if el.tag == "time" else _first_xpath(el, ".//time[@datetime]")
-            exact = t.get("datetime") if t is not None else None
-            if exact and _day(exact, None) == day:
-                return exact
-            return m.group("date")
-        if _SHOWN_UPDATED.match(text) and _SHOWN_DATE.search(text):
-            return None
-    return None
+            return "published", _exact_time(el, day) or m.group("date")
+        if _SHOWN_UPDATED.match(text):
+            m = _SHOWN_DATE.search(text)
+            day = _day(m.group("date"), None) if m else None
+            if day is not None:
+                return "updated", _exact_time(el, day) or m.group("date")
+    return None, None
+
+
+def _exact_time(el, day: dt.date) -> str | None:
+    """A <time> in `el` that says `day` to the minute, with its offset: it says the same day better."""
+    t = el if el.tag == "time" else _first_xpath(el, ".//time[@datetime]")
+    exact = t.get("datetime") if t is not None else None
+    return exact if exact and _day(exact, None) == day else None
 
 
 _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
@@ -965,18 +980,26 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     updated = _first_real_date([main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META],
                                fetched_at, languages, "dates.refused_updated")
     published = _first_real_date(_labelled_dates(tree), fetched_at, languages)
+    shown, shown_updated = _shown_date(tree)
     if published is None:
         published = _first_real_date(candidates, fetched_at, languages)
         # A date shown under the headline comes before the metadata's, which is often a migration's or a
         # template's. Not when it is the day the metadata says the page was modified (it shows the update), nor
         # when the metadata says the same day (to the minute).
-        shown = _shown_date(tree)
         day = _day(shown, fetched_at, languages)
         if day is not None and day == _day(updated, fetched_at, languages):
             count("dates.shown_is_updated")
         elif day is not None and day != _day(published, fetched_at, languages):
             count("dates.shown_over_metadata")
             published = shown
+    # An "Updated ..." date shown by the headline is the update a reader sees; the metadata's modified time is often
+    # a rebuild's. Taken when it says another day, not one before the publication nor after the fetch.
+    day, published_day = _day(shown_updated, fetched_at, languages), _day(published, fetched_at, languages)
+    if day is not None and day != _day(updated, fetched_at, languages) and \
+            (published_day is None or day >= published_day) and \
+            _first_real_date([shown_updated], fetched_at, languages, "dates.refused_updated"):
+        count("dates.shown_updated_over_metadata")
+        updated = shown_updated
     if any(v is not None and _UTC_TIME.match(v.strip()) for v in (published, updated)):  # else nothing to do
         others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + \
             [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]

@@ -435,12 +435,34 @@ _LD_DATES = ('<script type="application/ld+json">{"@type": "NewsArticle", "dateP
     ('<p>x</p>' * 40 + '<div>Dec 30, 2013</div>', "2025-01-01T09:00:00Z"),
     # a date that is no day does not end the search
     ('<span>Feb 30, 2024</span><span>Dec 30, 2013</span>', "Dec 30, 2013"),
+    # a reading time after it (dev page 0352's shape)
+    ('<p>February 4, 2025<!-- --> - 11 minutes</p>', "February 4, 2025"),
+    ('<p>Dec 30, 2013 \u00b7 5 min read</p>', "Dec 30, 2013"),
     # an element of many nodes is not read for a date (40 wrappers round 50,000 comments took 17 s a page)
     ('<div><div>' + '<!---->' * 30 + 'Dec 30, 2013</div></div>', "2025-01-01T09:00:00Z"),
 ])
 def test_a_date_shown_under_the_headline_comes_before_the_metadata(header, published):
     html = f"<html><head><title>T</title>{_LD_DATES}</head><body><h1>T</h1>{header}<p>text</p></body></html>"
     assert _meta(html)[0].published == published
+
+
+@pytest.mark.parametrize("header,updated", [
+    # an update shown by the headline, over the metadata's modified time (shapes of dev pages 0206, 2301, 4130)
+    ('<p>Updated Dec 18, 2025 \u00b7 12 min read</p>', "Dec 18, 2025"),
+    ('<span>By Jane Doe</span> \u2022 <date>Updated on Jul 4, 2025</date>', "Jul 4, 2025"),
+    ('<div><span class="label">Last Updated:</span> <span class="date">April 1, 2025</span></div>', "April 1, 2025"),
+    # a <time> holding it gives its own value
+    ('<time datetime="2025-12-17T08:00:00-05:00">Last Updated: Dec 17, 2025</time>', "2025-12-17T08:00:00-05:00"),
+    # not: the metadata's day (its time is kept), a day before the publication, after the fetch, too far down
+    ('<p>Updated June 17, 2025</p>', "2025-06-17T09:00:00Z"),
+    ('<p>Updated Dec 18, 2024</p>', "2025-06-17T09:00:00Z"),
+    ('<p>Updated Dec 18, 2099</p>', "2025-06-17T09:00:00Z"),
+    ('<p>x</p>' * 40 + '<p>Updated Dec 18, 2025</p>', "2025-06-17T09:00:00Z"),
+])
+def test_an_update_shown_by_the_headline_is_the_updated_time(header, updated):
+    html = f"<html><head><title>T</title>{_LD_DATES}</head><body><h1>T</h1>{header}<p>text</p></body></html>"
+    meta = _meta(html)[0]
+    assert (meta.updated, meta.published) == (updated, "2025-01-01T09:00:00Z")
 
 
 def test_a_webpage_objects_date_comes_after_the_articles_and_before_htmldate():
