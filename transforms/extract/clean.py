@@ -136,6 +136,10 @@ def _cut_tail(lines: list[str], tail: tuple[regex.Pattern, ...], removed: Counte
     return lines
 
 
+# a list item's marker, as the extractor writes it ("- Order Reprints"): the rules match the item's text
+_BULLET = re.compile(r"^[-*\u2022\u00b7]\s+")
+
+
 def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> CleanedBody:
     """Clean an article's body lines; each non-empty line that survives is one paragraph."""
     c = _compiled(rules)
@@ -147,10 +151,11 @@ def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> Clea
         line = clean_line_text(raw)
         if not line:
             continue
-        if _fullmatch_any(c.boilerplate, line):
+        item = _BULLET.sub("", line)
+        if _fullmatch_any(c.boilerplate, item):
             removed["boilerplate_line"] += 1
             continue
-        if _fullmatch_any(c.captions, line):
+        if _fullmatch_any(c.captions, item):
             removed["caption"] += 1
             captions.append(line)
             continue

@@ -51,6 +51,16 @@ def test_widget_lines_around_a_story_are_dropped_and_ratings_kept(config):
     assert out.captions == ("Photo: Hau Dinh, AP",) and out.removed["boilerplate_line"] == len(widgets)
 
 
+def test_a_list_item_is_matched_by_its_text(config):
+    # an article-tools bar written as a list (AEB page f8ff621a: "- Order Reprints", "- Print Article")
+    items = ["- Order Reprints", "- Print Article", "\u2022 Share this article"]
+    out = clean_body(["Body one."] + items + ["- Print the form and sign it."], config.cleaning)
+    assert out.body == "Body one.\n- Print the form and sign it."
+    assert out.removed["boilerplate_line"] == len(items)
+    # a caption in a list goes to the captions as written
+    assert clean_body(["- Photo: Hau Dinh, AP"], config.cleaning).captions == ("- Photo: Hau Dinh, AP",)
+
+
 def test_boilerplate_lines_and_whitespace():
     rules = CleaningRules(boilerplate_lines=("(?i)read more",), inline=(InlineRule("x", r"\s*\[ad\]\s*"),))
     out = clean_body(["  Para\u00a0 one\u200b  ", "", "READ MORE", "two [ad] three"], rules)
