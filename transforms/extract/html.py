@@ -656,6 +656,39 @@ def _exact_time(el, day: dt.date) -> str | None:
     return exact if exact and _day(exact, None) == day else None
 
 
+HEADER_BYLINE_REACH = 40
+"""How many elements after the first <h1> `_header_byline` looks at (the same header `SHOWN_DATE_REACH` reads)."""
+
+
+def _header_byline(tree, declared: tuple[str, ...], site: str | None) -> tuple[str, ...]:
+    """The metadata's authors (`declared`), unless a "By ..." line under the headline names other people: the
+    writer a reader sees, where the metadata names the account that posted it (a guest post under "KatieS" or
+    the site's editor). Within `HEADER_BYLINE_REACH` elements after the first <h1>, outside comment areas; not
+    when the line names one of the declared authors, nor when it gives only user names."""
+    h1 = _first_xpath(tree, "//h1") if declared and tree is not None else None
+    if h1 is None:
+        return declared
+    seen = 0
+    for el in _after(h1):
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
+            continue
+        seen += 1
+        if seen > HEADER_BYLINE_REACH:
+            break
+        text = el.text
+        if el.tag not in _BY_TAGS or not text or not _BY_START.match(text) or not _outside_comments(el):
+            continue
+        shown = choose_authors([[b] for b in _bylines([el])], site)
+        if not shown:
+            continue
+        declared_keys = {_key(a) for a in declared}
+        if any(_key(a) in declared_keys for a in shown) or all(len(a.split()) < 2 for a in shown):
+            return declared  # the same people, or a user name ("By TurboTaxLisa" over "Lisa Greene-Lewis")
+        count("authors.header_byline_over_metadata")
+        return shown
+    return declared
+
+
 _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
@@ -1015,7 +1048,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     ld_people = [a for a in ld_people
                  if not (isinstance(a, dict) and {"organization", "newsmediaorganization"} & _types(a))]
     # the page's bylines only when metadata names nobody; a "By ..." line only when no element is marked as one
-    authors = choose_authors([_names(ld_people), meta_authors[:1], unfurl[:1]], site) or \
+    authors = _header_byline(tree, choose_authors([_names(ld_people), meta_authors[:1], unfurl[:1]], site), site) or \
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _BYLINE_XPATH, 10), boxes=True)], site) or \
         choose_authors([[b] for b in _bylines(_by_label_elements(tree, 5))], site) or \
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site) or \

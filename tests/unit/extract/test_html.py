@@ -91,6 +91,23 @@ def test_byline_in_the_page_when_no_metadata_names_the_author():
     assert meta.author is None  # not name-like
 
 
+@pytest.mark.parametrize("header,authors", [
+    # the account that posted it in the metadata, the writer under the headline (dev pages 0331, 0297, 0253)
+    ('<p>by <a class="author-link"><span>Aoife O\'Riordan</span></a></p>', ("Aoife O'Riordan",)),
+    ('<div class="by-div"><p>By: Paul Fenaroli</p></div>', ("Paul Fenaroli",)),
+    ('<div>Written by <span>Ann Lee</span>, <span>Bo Chen</span></div>', ("Ann Lee", "Bo Chen")),
+    # not: the same person, a user name, a line too far down, a comment's byline
+    ('<p>By Katie Smith</p>', ("Katie Smith",)),
+    ('<p>By TurboTaxLisa</p>', ("Katie Smith",)),
+    ('<p>x</p>' * 40 + '<p>By Paul Fenaroli</p>', ("Katie Smith",)),
+    ('<ol class="comment-list"><li><p>By Paul Fenaroli</p></li></ol>', ("Katie Smith",)),
+])
+def test_a_byline_under_the_headline_names_the_writer_over_the_metadatas_account(header, authors):
+    head = '<title>T</title><meta name="author" content="Katie Smith">'
+    meta = _meta(f"<html><head>{head}</head><body><h1>T</h1>{header}<p>text</p></body></html>")[0]
+    assert meta.authors == authors and meta.author == authors[0]
+
+
 # (body or head html, the author the page names) - each shape from a dev-set page whose author was missed
 AUTHOR_SHAPES = [
     # a JSON-LD author given as a reference into the graph (Yoast)

@@ -34,6 +34,9 @@ BYLINES = [
     ("Jane Doe - John Roe", ("Jane Doe", "John Roe")),
     ("Contributors: Janet Loughrey", ("Janet Loughrey",)),
     ("This post was written by Danielle Padula, Head of Marketing", ("Danielle Padula",)),
+    # a job title with the outlet or beat before it leaves whole (dev page 4656's shape)
+    ("By Charles Patterson, WCI Columnist", ("Charles Patterson",)),
+    ("Jane Doe, Health Reporter", ("Jane Doe",)),
     # not people
     ("Staff", ()), ("Staff Writer", ()), ("HomeAdvisorStaff", ()), ("Editorial Team", ()), ("Updated", ()),
     ("August 28, 2025•5 min read", ()), ("Sat, 20 Dec, 2025 - 06:36", ()), ("Your Name: *", ()),
