@@ -1054,6 +1054,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         choose_authors([[b] for b in _bylines(_marked_bylines(tree, _AUTHOR_LINK_XPATH, 2))], site) or \
         choose_authors([_avatar_name(tree)], site) or \
         choose_authors([_bio_name(tree)], site) or \
+        choose_authors([_about_name(tree)], site) or \
         choose_authors([_more_by(tree)], site) or \
         choose_authors([_owner_name(tree, site, tag_title, page_url, _first(meta, "og:site_name", "application-name"))])
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
@@ -1114,6 +1115,33 @@ def _bio_name(tree) -> list[str]:
             text = _text(el.text)
             if text[: len(alt)].casefold() == alt.casefold() and _BIO_VERB.match(text, len(alt)):
                 return [text[: len(alt)]]  # as the bio spells it (alt="alban Brooke")
+    return []
+
+
+_BIO_NAME = re.compile(r"((?:[A-Z][\w'\u2019.-]*\s+){1,3}[A-Z][\w'\u2019.-]+)(?=" + _BIO_VERB.pattern + ")")
+_ABOUT_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt")
+
+
+def _about_name(tree) -> list[str]:
+    """The person an "About the author" section introduces, when nothing else names an author: within `BIO_REACH`
+    elements after the label, a paragraph that starts with a name of two to four capitalised words and says who
+    they are ("About the Author:" ... "Juliette Carreiro is a skilled content creator")."""
+    if tree is None:
+        return []
+    for label in tree.iter(*_ABOUT_TAGS):
+        if not _ABOUT.match(_text(label.text)) or not _outside_comments(label):
+            continue
+        seen = 0
+        for el in itertools.chain(label.iterdescendants(), _after(label)):
+            if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+                continue
+            seen += 1
+            if seen > BIO_REACH:
+                break
+            m = _BIO_NAME.match(_text(el.text))
+            if m:
+                return [m.group(1)]
+        return []  # the first label only
     return []
 
 

@@ -734,6 +734,21 @@ def test_the_person_of_an_author_box_with_a_photo_and_a_bio(body, author):
     assert _body_meta(body).author == author
 
 
+@pytest.mark.parametrize("body,author", [
+    # an "About the author" section's bio (dev page 0352's shape), the label as a heading or inline
+    ('<h1>T</h1><p>text</p><p>About the Author:</p><p>Juliette Carreiro is a skilled content creator.</p>',
+     "Juliette Carreiro"),
+    ('<h1>T</h1><p>text</p><div><h3>Meet the author</h3><div><p>Ann Marie Lee has been a nurse for 20 years.</p>'
+     '</div></div>', "Ann Marie Lee"),
+    # not: a bio without the label, a sentence that names no person first, one too far after the label
+    ('<h1>T</h1><p>Jane Doe is a writer.</p>', None),
+    ('<h1>T</h1><h3>About the author</h3><p>The author is a writer.</p>', None),
+    ('<h1>T</h1><h3>About the author</h3>' + '<p>x</p>' * 12 + '<p>Jane Doe is a writer.</p>', None),
+])
+def test_the_person_an_about_the_author_section_introduces(body, author):
+    assert _body_meta(body).author == author
+
+
 def test_a_list_of_author_cards_gives_each_name_and_not_the_updater():
     """Name elements of several authors are several names, not one ("Corti Joakim Edin", where Corti is the site: dev
     0386); the name after "Updated by" is not an author's (dev 4184)."""
