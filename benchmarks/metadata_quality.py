@@ -245,6 +245,11 @@ def main() -> None:
     h, t, reasons = a_norm
     not_people = reasons.get("gold names no person by our rule (site, staff, user name)", 0)
     print(f"  {'author, gold names a person':30} {h / max(t - not_people, 1):.3f} ({h}/{t - not_people})")
+    named = [p for p in ids if results[p][0] and results[p][0]["authors"] and gold[p].get("author")]
+    extra = sum(1 for p in named if any(not _names_key([a]) <= _names_key([gold[p]["author"]])
+                                        for a in results[p][0]["authors"]))
+    print(f"  {'authors naming one gold does not':30} {extra / max(len(named), 1):.3f} ({extra}/{len(named)})  "
+          "(lower is better: a wrong author, or a job title or outlet taken for one)")
     undated = [p for p in ids if results[p][0] and not gold[p].get("publish_date")]
     dated = sum(1 for p in undated if results[p][0]["published_day"])
     print(f"  {'a date where gold has none':30} {dated / max(len(undated), 1):.3f} ({dated}/{len(undated)})  "

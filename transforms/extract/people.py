@@ -35,11 +35,13 @@ _DATE_TAIL = re.compile(
     + MONTH + r"\s*\d|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{1,2}\s+" + MONTH + r"|\d+\s+min\b|"
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+\d)", re.I)
 # a job title after the name, with the outlet or beat before it: "Rachel MacDonald Writer", "Jane Doe, Health
-# Reporter", "Charles Patterson, WCI Columnist" (the words before the title leave with it)
+# Reporter", "Charles Patterson, WCI Columnist", "Paul Frew, Home and Digital Security Expert" (after a comma or a
+# dash, up to four words before the title leave with it; the pattern ignores case), and all that follows it
 _ROLE = re.compile(
-    r"\s*(?:[-–—,|]\s*(?:[A-Z][\w&.']*\s+){0,3}?)?\b(?:(?:senior|staff|contributing|freelance|guest|lead|chief|managing|executive|associate|"
+    r"\s*(?:[-–—,|]\s*(?:[A-Z][\w&.']*\s+){0,4}?)?\b(?:(?:senior|staff|contributing|freelance|guest|lead|chief|managing|executive|associate|"
     r"deputy|former|founder(?:\s*&\s*lead)?)\s+)*(?:writer|editor|reporter|correspondent|columnist|contributor|"
-    r"journalist|reviewer|author|producer|consultant|expert|editorial\s+team|team\s+writer)s?\b.*$", re.I)
+    r"journalist|reviewer|author|producer|consultant|expert|editorial\s+team|team\s+writer|director|manager|"
+    r"president|officer|ceo|specialist|analyst|strategist)s?\b.*$", re.I)
 _NOT_A_PERSON = re.compile(
     r"^(?:the\s+)?(?:staff|staff\s+writers?|editors?|editorial(?:\s+(?:team|staff|board))?|newsroom|admin(?:istrator)?|"
     r"author|authors|guest|guest\s+author|contributor|team|web\s*team|wire|wires|news\s*desk|desk|press|"

@@ -37,6 +37,10 @@ BYLINES = [
     # a job title with the outlet or beat before it leaves whole (dev page 4656's shape)
     ("By Charles Patterson, WCI Columnist", ("Charles Patterson",)),
     ("Jane Doe, Health Reporter", ("Jane Doe",)),
+    ("Paul Frew, Home and Digital Security Expert", ("Paul Frew",)),
+    ("Benjamin Johnson, Sr. Director of Operations, Atlas Van Lines", ("Benjamin Johnson",)),
+    ("Mayank Gupta, CEO of CaseBasix", ("Mayank Gupta",)),
+    ("Ann Lee, Bo Chen and Cy Dee, staff writers", ("Ann Lee", "Bo Chen", "Cy Dee")),
     # not people
     ("Staff", ()), ("Staff Writer", ()), ("HomeAdvisorStaff", ()), ("Editorial Team", ()), ("Updated", ()),
     ("August 28, 2025•5 min read", ()), ("Sat, 20 Dec, 2025 - 06:36", ()), ("Your Name: *", ()),
