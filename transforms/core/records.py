@@ -409,8 +409,8 @@ _ARTICLE_DOCS = {
     "position": "0 for the main article, then 1, 2, ... in page order",
     "published_at": "publication time (the original one, not an update's), relative times resolved against the "
                     "fetch time",
-    "updated_at": "last modification, when the page gives one (JSON-LD dateModified, `article:modified_time`); "
-                  "null in files written before 0.3",
+    "updated_at": "last modification, when the page gives one (an \"Updated ...\" date shown by the headline, else "
+                  "JSON-LD dateModified, `article:modified_time`); null in files written before 0.3",
     "fetched_at": "when the page was fetched (the dump's metadata, its sidecar, --fetched-at, else the file's mtime)",
     "date_source": "`published` or `fetched`: what the `date` partition comes from",
     "author": "the first author, when the page names one (a person: not the site, not \"Staff\")",
