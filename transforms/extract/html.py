@@ -643,9 +643,9 @@ def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
             return "published", _exact_time(el, day) or m.group("date")
         if _SHOWN_UPDATED.match(text):
             m = _SHOWN_DATE.search(text)
-            day = _day(m.group("date"), None) if m else None
-            if day is not None:
-                return "updated", _exact_time(el, day) or m.group("date")
+            if m:  # that header shows the update: the search ends there, with it when it is a day
+                day = _day(m.group("date"), None)
+                return ("updated", _exact_time(el, day) or m.group("date")) if day is not None else (None, None)
     return None, None
 
 
@@ -660,23 +660,61 @@ HEADER_BYLINE_REACH = 40
 """How many elements after the first <h1> `_header_byline` looks at (the same header `SHOWN_DATE_REACH` reads)."""
 
 
+BYLINE_NODES = 40
+"""The most nodes an element may hold to be read as a byline under the headline."""
+_BYLINE_MARK = re.compile(r"author|byline|(?:^|[-_\s])by(?:$|[-_\s])", re.I)
+
+
+def _byline_marked(el) -> bool:
+    """A "By ..." line that is a byline, not a heading or a phrase ("By Price Range", "By Public Transport"): the
+    label is written out ("Written by", "Posted by", "Author:"), or the line holds a link (to its author), or it,
+    an element in it or one of its two nearest ancestors has a class or id that says author or byline ("by-div",
+    "author-link", "hero-information-author"). `el` is small (`BYLINE_NODES`)."""
+    if _HEADING_START.match(el.text or "") or _first_xpath(el, ".//a") is not None:
+        return True
+    return any(isinstance(a.tag, str) and _BYLINE_MARK.search(f"{a.get('class') or ''} {a.get('id') or ''}")
+               for a in itertools.chain(el.iter(), itertools.islice(el.iterancestors(), 2)))
+
+
+def _links_to_its_name(el) -> bool:
+    """`el` holds a link whose address carries its own text as a slug: a person's page ("Charles Patterson" ->
+    "/charles-patterson/")."""
+    for a in el.iter("a"):
+        slug = re.sub(r"\W+", "-", _tree_text(a).casefold()).strip("-")
+        if len(slug) >= 5 and slug in (a.get("href") or "").casefold():
+            return True
+    return False
+
+
 def _header_byline(tree, declared: tuple[str, ...], site: str | None) -> tuple[str, ...]:
     """The metadata's authors (`declared`), unless a "By ..." line under the headline names other people: the
     writer a reader sees, where the metadata names the account that posted it (a guest post under "KatieS" or
-    the site's editor). Within `HEADER_BYLINE_REACH` elements after the first <h1>, outside comment areas; not
-    when the line names one of the declared authors, nor when it gives only user names."""
+    the site's editor). Within `HEADER_BYLINE_REACH` elements after the first <h1>, outside comment areas, a line
+    marked as a byline (`_byline_marked`); not when it names one of the declared authors, nor when it gives only
+    user names."""
     h1 = _first_xpath(tree, "//h1") if declared and tree is not None else None
     if h1 is None:
         return declared
-    seen = 0
+    seen = nodes = 0
     for el in _after(h1):
+        nodes += 1
+        if nodes > 20 * HEADER_BYLINE_REACH:  # comments count here
+            break
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
             continue
         seen += 1
         if seen > HEADER_BYLINE_REACH:
             break
         text = el.text
-        if el.tag not in _BY_TAGS or not text or not _BY_START.match(text) or not _outside_comments(el):
+        if el.tag not in _BY_TAGS or not text or not _BY_START.match(text):
+            continue
+        if sum(1 for _ in itertools.islice(el.iter(), BYLINE_NODES + 1)) > BYLINE_NODES:
+            continue  # a byline holds a few nodes, not the article
+        # a heading that starts with "By" heads a filter ("By Price Range") unless it is written out or links to
+        # its person's page ("By <a href=/charles-patterson/>Charles Patterson</a>")
+        if el.tag in _HEADINGS and not (_HEADING_START.match(text) or _links_to_its_name(el)):
+            continue
+        if not _byline_marked(el) or not _outside_comments(el):
             continue
         shown = choose_authors([[b] for b in _bylines([el])], site)
         if not shown:
@@ -1026,9 +1064,13 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
             count("dates.shown_over_metadata")
             published = shown
     # An "Updated ..." date shown by the headline is the update a reader sees; the metadata's modified time is often
-    # a rebuild's. Taken when it says another day, not one before the publication nor after the fetch.
+    # a rebuild's. Taken when it says another day, not one before the publication nor after the fetch; not the day
+    # next to a modified time the metadata gives to the minute ("Updated Dec 18, 2025 at 9:00 p.m. ET" beside
+    # "2025-12-19T02:00:00Z" is the same moment, which the metadata says better).
     day, published_day = _day(shown_updated, fetched_at, languages), _day(published, fetched_at, languages)
-    if day is not None and day != _day(updated, fetched_at, languages) and \
+    modified_day = _day(updated, fetched_at, languages)
+    if day is not None and day != modified_day and \
+            (modified_day is None or abs((day - modified_day).days) > 1 or ":" not in updated) and \
             (published_day is None or day >= published_day) and \
             _first_real_date([shown_updated], fetched_at, languages, "dates.refused_updated"):
         count("dates.shown_updated_over_metadata")
@@ -1119,6 +1161,7 @@ def _bio_name(tree) -> list[str]:
 
 
 _BIO_NAME = re.compile(r"((?:[A-Z][\w'\u2019.-]*\s+){1,3}[A-Z][\w'\u2019.-]+)(?=" + _BIO_VERB.pattern + ")")
+_NOT_NAME_START = {"this", "that", "these", "our", "your", "my", "his", "her", "their", "we", "the", "a", "an"}
 _ABOUT_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt")
 
 
@@ -1139,8 +1182,9 @@ def _about_name(tree) -> list[str]:
             if seen > BIO_REACH:
                 break
             m = _BIO_NAME.match(_text(el.text))
-            if m:
-                return [m.group(1)]
+            if m:  # a person's name, not "Our Team", "Healthline Media", "This Old House"
+                name = m.group(1)
+                return [name] if a_name(name) and name.split()[0].lower() not in _NOT_NAME_START else []
         return []  # the first label only
     return []
 

@@ -34,14 +34,18 @@ _DATE_TAIL = re.compile(
     r"(?:\s*[-–—|•·,]\s*|\s+|(?<=[a-z]))(?:(?:last\s+)?(?:updated|published|posted|modified)\b|on\s+\d|"
     + MONTH + r"\s*\d|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{1,2}\s+" + MONTH + r"|\d+\s+min\b|"
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+\d)", re.I)
-# a job title after the name, with the outlet or beat before it: "Rachel MacDonald Writer", "Jane Doe, Health
-# Reporter", "Charles Patterson, WCI Columnist", "Paul Frew, Home and Digital Security Expert" (after a comma or a
-# dash, up to four words before the title leave with it; the pattern ignores case), and all that follows it
-_ROLE = re.compile(
-    r"\s*(?:[-–—,|]\s*(?:[A-Z][\w&.']*\s+){0,4}?)?\b(?:(?:senior|staff|contributing|freelance|guest|lead|chief|managing|executive|associate|"
-    r"deputy|former|founder(?:\s*&\s*lead)?)\s+)*(?:writer|editor|reporter|correspondent|columnist|contributor|"
-    r"journalist|reviewer|author|producer|consultant|expert|editorial\s+team|team\s+writer|director|manager|"
-    r"president|officer|ceo|specialist|analyst|strategist)s?\b.*$", re.I)
+_TITLE_ADJECTIVES = (r"(?:(?:senior|staff|contributing|freelance|guest|lead|chief|managing|executive|associate|"
+                     r"deputy|former|founder(?:\s*&\s*lead)?)\s+)*")
+_TITLES = (r"writer|editor|reporter|correspondent|columnist|contributor|journalist|reviewer|author|producer|"
+           r"consultant|expert|editorial\s+team|team\s+writer")
+# a job title after the name, and all that follows it: "Rachel MacDonald Writer", "Jane Doe - Senior Writer"
+_ROLE = re.compile(r"\s*(?:[-–—,|]\s*)?\b" + _TITLE_ADJECTIVES + "(?:" + _TITLES + r")s?\b.*$", re.I)
+# a job title after a comma with the outlet, beat or company before it: "Charles Patterson, WCI Columnist", "Jane
+# Doe, Health Reporter", "Paul Frew, Home and Digital Security Expert", "Benjamin Johnson, Sr. Director of
+# Operations, Atlas Van Lines": up to four words before a singular title go with it (`_clean_one` keeps them when
+# they are a name: "Ann Lee, Bo Chen Reporter" is two people)
+_COMMA_ROLE = re.compile(r",\s*(?P<before>(?:[\w&.']+\s+){0,4}?)" + _TITLE_ADJECTIVES + "(?:" + _TITLES +
+                         r"|director|manager|ceo|specialist|analyst|strategist)\b(?!-).*$", re.I)
 _NOT_A_PERSON = re.compile(
     r"^(?:the\s+)?(?:staff|staff\s+writers?|editors?|editorial(?:\s+(?:team|staff|board))?|newsroom|admin(?:istrator)?|"
     r"author|authors|guest|guest\s+author|contributor|team|web\s*team|wire|wires|news\s*desk|desk|press|"
@@ -70,6 +74,9 @@ def _clean_one(name: str) -> str:
     elif m:
         return ""  # the candidate is a date, not a name
     s = _TAIL_LABEL.sub("", s)
+    m = _COMMA_ROLE.search(s)
+    if m and m.start() > 0 and not a_name(m.group("before").strip()):
+        s = s[: m.start()]
     s = _ROLE.sub("", s).strip(" -–—|•·:,")
     # "David Jackson - FullStack", "Jane Doe ⋅ Founder": what follows a spaced dash or dot after a full name is
     # a company or a title, not another name

@@ -96,8 +96,15 @@ def test_byline_in_the_page_when_no_metadata_names_the_author():
     ('<p>by <a class="author-link"><span>Aoife O\'Riordan</span></a></p>', ("Aoife O'Riordan",)),
     ('<div class="by-div"><p>By: Paul Fenaroli</p></div>', ("Paul Fenaroli",)),
     ('<div>Written by <span>Ann Lee</span>, <span>Bo Chen</span></div>', ("Ann Lee", "Bo Chen")),
-    # not: the same person, a user name, a line too far down, a comment's byline
-    ('<p>By Katie Smith</p>', ("Katie Smith",)),
+    # a heading that links to its person's page (dev page 4656)
+    ('<h3>By <a href="/charles-patterson/">Charles Patterson</a>, <span>WCI Columnist</span></h3>',
+     ("Charles Patterson",)),
+    # not: the same person among others, a user name, a line too far down, a comment's byline, a heading or a
+    # phrase that starts with "By" (a review's cases), a "byline" that holds the article
+    ('<p class="byline">By Katie Smith and Paul Fenaroli</p>', ("Katie Smith",)),
+    ('<h3>By Price Range</h3><p>text</p>', ("Katie Smith",)),
+    ('<p><strong>By Public Transport</strong></p>', ("Katie Smith",)),
+    ('<div class="byline">By Paul Fenaroli' + '<p>x</p>' * 40 + '</div>', ("Katie Smith",)),
     ('<p>By TurboTaxLisa</p>', ("Katie Smith",)),
     ('<p>x</p>' * 40 + '<p>By Paul Fenaroli</p>', ("Katie Smith",)),
     ('<ol class="comment-list"><li><p>By Paul Fenaroli</p></li></ol>', ("Katie Smith",)),
@@ -470,8 +477,11 @@ def test_a_date_shown_under_the_headline_comes_before_the_metadata(header, publi
     ('<div><span class="label">Last Updated:</span> <span class="date">April 1, 2025</span></div>', "April 1, 2025"),
     # a <time> holding it gives its own value
     ('<time datetime="2025-12-17T08:00:00-05:00">Last Updated: Dec 17, 2025</time>', "2025-12-17T08:00:00-05:00"),
-    # not: the metadata's day (its time is kept), a day before the publication, after the fetch, too far down
+    # not: the metadata's day (its time is kept), the day next to it (the same moment in another zone), a day
+    # before the publication, after the fetch, too far down, after an impossible one
     ('<p>Updated June 17, 2025</p>', "2025-06-17T09:00:00Z"),
+    ('<p>Updated June 16, 2025 at 9:00 p.m. ET</p>', "2025-06-17T09:00:00Z"),
+    ('<p>Updated Feb 30, 2025</p><p>Updated Dec 18, 2025</p>', "2025-06-17T09:00:00Z"),
     ('<p>Updated Dec 18, 2024</p>', "2025-06-17T09:00:00Z"),
     ('<p>Updated Dec 18, 2099</p>', "2025-06-17T09:00:00Z"),
     ('<p>x</p>' * 40 + '<p>Updated Dec 18, 2025</p>', "2025-06-17T09:00:00Z"),
@@ -743,6 +753,9 @@ def test_the_person_of_an_author_box_with_a_photo_and_a_bio(body, author):
     # not: a bio without the label, a sentence that names no person first, one too far after the label
     ('<h1>T</h1><p>Jane Doe is a writer.</p>', None),
     ('<h1>T</h1><h3>About the author</h3><p>The author is a writer.</p>', None),
+    ('<h1>T</h1><h3>About the author</h3><p>Our Team is a group of writers.</p>', None),
+    ('<h1>T</h1><h3>About the author</h3><p>This Old House is a trusted brand.</p>', None),
+    ('<h1>T</h1><h3>About the author</h3><p>Healthline Media is a leading publisher.</p>', None),
     ('<h1>T</h1><h3>About the author</h3>' + '<p>x</p>' * 12 + '<p>Jane Doe is a writer.</p>', None),
 ])
 def test_the_person_an_about_the_author_section_introduces(body, author):

@@ -41,6 +41,11 @@ BYLINES = [
     ("Benjamin Johnson, Sr. Director of Operations, Atlas Van Lines", ("Benjamin Johnson",)),
     ("Mayank Gupta, CEO of CaseBasix", ("Mayank Gupta",)),
     ("Ann Lee, Bo Chen and Cy Dee, staff writers", ("Ann Lee", "Bo Chen", "Cy Dee")),
+    # but a name before the title is a person, and a hyphen is no dash (a review's cases)
+    ("Ann Lee, Bo Chen Reporter", ("Ann Lee", "Bo Chen")), ("Ann Lee, Bo Chen Reporters", ("Ann Lee", "Bo Chen")),
+    ("Ann Lee | Bo Chen Editor", ("Ann Lee", "Bo Chen")), ("Jean-Pierre Dupont Editor", ("Jean-Pierre Dupont",)),
+    ("Mary Smith-Jones Reporter", ("Mary Smith-Jones",)), ("Kate Officer", ("Kate Officer",)),
+    ("Amy Lee, Editor-in-Chief", ("Amy Lee",)),
     # not people
     ("Staff", ()), ("Staff Writer", ()), ("HomeAdvisorStaff", ()), ("Editorial Team", ()), ("Updated", ()),
     ("August 28, 2025•5 min read", ()), ("Sat, 20 Dec, 2025 - 06:36", ()), ("Your Name: *", ()),
