@@ -29,9 +29,10 @@ _DATE = (r"(?:" + MONTH + r"\s*\d{1,2}(?:st|nd|rd|th)?(?:,?\s*\d{4})?|\d{1,2}\s+
 _LEAD_DATE = re.compile(r"^\s*(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?" + _DATE + r"[\s,•|·:-]*", re.I)
 _TAIL_LABEL = re.compile(r"\s*(?:written\s+by|posted\s+by|by)\s*:?\s*$", re.I)
 # where the date (or a label before it) starts after a name: "PerumalPublished on", "Kim December 17, 2025",
-# "Swann-June 12, 2025", " on 04-ago-2021", "Last Updated:", "| March 3", "•5 min read"
+# "Swann-June 12, 2025", " on 04-ago-2021", "Last Updated:", "| March 3", "•5 min read", "David at December 16"
 _DATE_TAIL = re.compile(
     r"(?:\s*[-–—|•·,]\s*|\s+|(?<=[a-z]))(?:(?:last\s+)?(?:updated|published|posted|modified)\b|on\s+\d|"
+    r"(?:at|on)\s+" + MONTH + r"\s*\d|"
     + MONTH + r"\s*\d|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{1,2}\s+" + MONTH + r"|\d+\s+min\b|"
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+\d)", re.I)
 _TITLE_ADJECTIVES = (r"(?:(?:senior|staff|contributing|freelance|guest|lead|chief|managing|executive|associate|"
@@ -63,8 +64,15 @@ def _norm(s: str | None) -> str:
     return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", s or "").casefold()).strip()
 
 
+# a line that names who reviewed, edited, checked or updated the article, not who wrote it
+_OTHER_ROLE = re.compile(r"\s*(?:medically\s+)?(?:reviewed|edited|fact[- ]checked|updated|illustrated|photographed)"
+                         r"\s+by\b", re.I)
+
+
 def _clean_one(name: str) -> str:
     s = _SPACE.sub(" ", html.unescape(html.unescape(name))).strip(" \t\n-–—|•·:,")
+    if _OTHER_ROLE.match(s):
+        return ""
     for _ in range(2):
         s = _LEAD_DATE.sub("", s)
         s = _LABEL.sub("", s).strip(" -–—|•·:,")

@@ -46,6 +46,11 @@ BYLINES = [
     ("Ann Lee | Bo Chen Editor", ("Ann Lee", "Bo Chen")), ("Jean-Pierre Dupont Editor", ("Jean-Pierre Dupont",)),
     ("Mary Smith-Jones Reporter", ("Mary Smith-Jones",)), ("Kate Officer", ("Kate Officer",)),
     ("Amy Lee, Editor-in-Chief", ("Amy Lee",)),
+    # a date after "at" or "on" (dev page 0452)
+    ("Posted by David at December 16, 2025 11:15 AM", ("David",)),
+    # who reviewed or edited it did not write it
+    ("Reviewed by Justin C. Meserole, Trial Attorney at Morgan & Morgan, on December 3, 2025", ()),
+    ("Medically reviewed by Jane Roe, MD", ()), ("Edited by Bo Chen", ()),
     # not people
     ("Staff", ()), ("Staff Writer", ()), ("HomeAdvisorStaff", ()), ("Editorial Team", ()), ("Updated", ()),
     ("August 28, 2025•5 min read", ()), ("Sat, 20 Dec, 2025 - 06:36", ()), ("Your Name: *", ()),
