@@ -616,19 +616,27 @@ def _short_text(el, limit: int) -> str | None:
     return "".join(parts)
 
 
-def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
-    """The first shown date among `elements`: ("published", value) for a date alone, ("updated", value) for an
-    "Updated ..." one, (None, None) when none is within `reach`."""
+def _within(elements, reach: int):
+    """The first `reach` elements of `elements` that are not scripts, styles or comments, reading at most
+    20 x `reach` nodes (comments and scripts count there): the article's header, bounded on a page that piles up
+    comments before it."""
     seen = nodes = 0
     for el in elements:
         nodes += 1
-        if nodes > 20 * reach:  # comments and scripts count here, not below
-            break
+        if nodes > 20 * reach:
+            return
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
             continue
         seen += 1
         if seen > reach:
-            break
+            return
+        yield el
+
+
+def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
+    """The first shown date among `elements`: ("published", value) for a date alone, ("updated", value) for an
+    "Updated ..." one, (None, None) when none is within `reach`."""
+    for el in _within(elements, reach):
         if len(el) >= 4:
             continue
         text = _short_text(el, 80)
@@ -695,16 +703,7 @@ def _header_byline(tree, declared: tuple[str, ...], site: str | None) -> tuple[s
     h1 = _first_xpath(tree, "//h1") if declared and tree is not None else None
     if h1 is None:
         return declared
-    seen = nodes = 0
-    for el in _after(h1):
-        nodes += 1
-        if nodes > 20 * HEADER_BYLINE_REACH:  # comments count here
-            break
-        if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
-            continue
-        seen += 1
-        if seen > HEADER_BYLINE_REACH:
-            break
+    for el in _within(_after(h1), HEADER_BYLINE_REACH):
         text = el.text
         if el.tag not in _BY_TAGS or not text or not _BY_START.match(text):
             continue
