@@ -729,10 +729,10 @@ def _header_byline(tree, declared: tuple[str, ...], site: str | None) -> tuple[s
 _COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
-# tags and categories ("Lifestyle")
-# ("author-title", not "title-wrapper")
+# tags and categories ("Lifestyle"), a label or badge beside the name ("Sponsored", class "super-content-mark")
+# ("author-title", not "title-wrapper"; "content-mark", not "bookmark")
 _NOT_NAME_CLASS = re.compile(r"avatar|initials|photo|image|thumb|(?:^|[-_\s])(?:job|role|position|tags?|category|"
-                             r"description|categories)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)
+                             r"description|categories|mark|badge|label)(?:$|[-_\s])|[-_]title(?:$|\s)", re.I)
 _NOT_NAME_HREF = re.compile(r"/(?:tags?|category|categories|topics?)/", re.I)
 
 

@@ -185,6 +185,10 @@ AUTHOR_EDGES = [
      "<div class='post_author-title'>Research &amp; Development</div></a>", ("Joakim Edin",)),
     ("<body><div class='byline'><span class='byline__tag'><a href='/tag/lifestyle'>Lifestyle</a></span></div>", ()),
     ("<body><div class='byline'><a href='/category/news'>News</a> By Ann Lee</div>", ("Ann Lee",)),
+    # a label beside the name (a real page: the site's own account, marked "Sponsored")
+    ("<body><div class='author-byline'><a href='/author/al/'>Ann Lee</a><span class='super-content-mark'>Sponsored"
+     "</span></div>", ("Ann Lee",)),
+    ("<body><div class='byline'><span class='badge'>Staff pick</span> By Ann Lee</div>", ("Ann Lee",)),
 ]
 
 
