@@ -957,6 +957,29 @@ def _day(value: str | None, fetched_at: dt.datetime | None, languages: tuple[str
     return t.date() if t is not None else None
 
 
+_NUMERIC_DAY = re.compile(r"^\s*(\d{1,2})([-./])(\d{1,2})\2(\d{4})\s*$")
+_ISO_DAY = re.compile(r"^\s*(\d{4}-\d\d-\d\d)")
+
+
+def _day_first_if_the_page_says_so(value: str | None, others: list) -> str | None:
+    """A numeric date that reads both ways ("02-12-2025": 12 February month first, as dateparser reads it for
+    English, or 2 December day first) as the day the page's own ISO dates name: `<time datetime="02-12-2025">`
+    beside `<time datetime="2025-12-02">December 02, 2025</time>`. Only when the page names the day-first reading
+    and not the month-first one; then the day is written ISO ("2025-12-02"). Anything else is left as it is."""
+    m = _NUMERIC_DAY.match(value) if value else None
+    if m is None:
+        return value
+    first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    if first == second or first > 12 or second > 12:
+        return value  # one reading only
+    days = {d.group(1) for d in (_ISO_DAY.match(o) for o in others if isinstance(o, str)) if d}
+    day_first, month_first = f"{year:04d}-{second:02d}-{first:02d}", f"{year:04d}-{first:02d}-{second:02d}"
+    if day_first in days and month_first not in days:
+        count("dates.numeric_read_day_first")
+        return day_first
+    return value
+
+
 _UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]00:?00)$", re.I)
 
 
@@ -1074,6 +1097,8 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
             _first_real_date([shown_updated], fetched_at, languages, "dates.refused_updated"):
         count("dates.shown_updated_over_metadata")
         updated = shown_updated
+    published = _day_first_if_the_page_says_so(published, candidates + [
+        t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])])
     if any(v is not None and _UTC_TIME.match(v.strip()) for v in (published, updated)):  # else nothing to do
         others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + \
             [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]

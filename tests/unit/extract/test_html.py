@@ -496,6 +496,25 @@ def test_an_update_shown_by_the_headline_is_the_updated_time(header, updated):
     assert (meta.updated, meta.published) == (updated, "2025-01-01T09:00:00Z")
 
 
+_SIDEBAR = '<aside><h4>Recent</h4><time datetime="{}">a day</time></aside>'
+
+
+@pytest.mark.parametrize("shown,sidebar,published", [
+    # a numeric date that reads both ways, and the page's own ISO date naming one reading (a real page)
+    ("02-12-2025", "2025-12-02", "2025-12-02"),
+    ("02/12/2025", "2025-12-02T10:00:00+01:00", "2025-12-02"),
+    # left as written: the page names the month-first reading, or neither, or the date reads one way only
+    ("02-12-2025", "2025-02-12", "02-12-2025"),
+    ("02-12-2025", "2025-11-30", "02-12-2025"),
+    ("13-02-2025", "2025-02-13", "13-02-2025"),
+    ("05-05-2025", "2025-05-05", "05-05-2025"),
+])
+def test_a_numeric_date_that_reads_both_ways_takes_the_reading_the_page_names(shown, sidebar, published):
+    html = (f'<html><head><title>T</title></head><body><h1>T</h1><time datetime="{shown}">{shown}</time>'
+            f'<p>text</p>{_SIDEBAR.format(sidebar)}</body></html>')
+    assert _meta(html)[0].published == published
+
+
 def test_a_webpage_objects_date_comes_after_the_articles_and_before_htmldate():
     graph = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", "datePublished": '
              '"2024-03-17T19:47:39+00:00"}%s]}</script>')
