@@ -139,6 +139,35 @@ def _cut_tail(lines: list[str], tail: tuple[regex.Pattern, ...], removed: Counte
 # a list item's marker, as the extractor writes it ("- Order Reprints"): the rules match the item's text
 _BULLET = re.compile(r"^[-*\u2022\u00b7]\s+")
 
+# an expand/collapse caption's two states, both in the page's text: the cut one ends "... more", the whole one " less"
+_CUT_MORE = re.compile(r"\s*(?:\.\.\.|\u2026)\s*more$", re.I)
+_WHOLE_LESS = re.compile(r"\s+less$", re.I)
+TOGGLE_MIN_WORDS = 5
+"""Words the cut state must keep for a pair to count: "Costs ... more" beside "Costs less" is no caption."""
+
+
+def _caption_toggles(texts: list[str]) -> dict[int, str]:
+    """A photo caption an expand/collapse widget shows twice (Hearst's news sites: "... with the Southeast Asian
+    nation. less" and its cut "... the military relations ... more"): {line index: the caption, for the whole
+    state; "" for the cut one}. Only pairs: a line that ends in "less" is a caption only when another line, ending
+    "... more", is its beginning."""
+    cuts: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        m = _CUT_MORE.search(t)
+        if m and len(t[:m.start()].split()) >= TOGGLE_MIN_WORDS:
+            cuts.setdefault(t[:m.start()], []).append(i)
+    found: dict[int, str] = {}
+    if not cuts:
+        return found
+    for i, t in enumerate(texts):
+        m = _WHOLE_LESS.search(t)
+        whole = t[:m.start()] if m else ""
+        pairs = [j for cut, js in cuts.items() if whole.startswith(cut) for j in js] if whole else []
+        if pairs:
+            found[i] = whole
+            found.update((j, "") for j in pairs if j not in found)
+    return found
+
 
 def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> CleanedBody:
     """Clean an article's body lines; each non-empty line that survives is one paragraph."""
@@ -147,9 +176,15 @@ def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> Clea
     paragraphs: list[str] = []
     captions: list[str] = []
     lines = _cut_tail(list(lines), c.tail, removed)
-    for raw in lines:
-        line = clean_line_text(raw)
+    texts = [clean_line_text(raw) for raw in lines]
+    toggles = _caption_toggles(texts)
+    for i, line in enumerate(texts):
         if not line:
+            continue
+        if i in toggles:  # a caption's expanded state goes to the captions once, its cut state nowhere
+            removed["caption_toggle"] += 1
+            if toggles[i] and toggles[i] not in captions:
+                captions.append(toggles[i])
             continue
         item = _BULLET.sub("", line)
         if _fullmatch_any(c.boilerplate, item):

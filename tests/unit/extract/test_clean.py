@@ -51,6 +51,31 @@ def test_widget_lines_around_a_story_are_dropped_and_ratings_kept(config):
     assert out.captions == ("Photo: Hau Dinh, AP",) and out.removed["boilerplate_line"] == len(widgets)
 
 
+_WHOLE = ("U.S. Defense Secretary Mark Esper, left, and Vietnamese Defense Minister Ngo Xuan Lich shake hands in Hanoi. "
+          "Esper is on a visit to strengthen the military relations with the Southeast Asian nation.")
+_CUT = "U.S. Defense Secretary Mark Esper, left, and Vietnamese Defense Minister Ngo Xuan Lich shake hands in Hanoi."
+
+
+def test_an_expand_collapse_captions_two_states_are_one_caption(config):
+    # AEB page db6b0816 (chron.com): each photo's caption twice, whole ("... less") and cut ("... more"), and the
+    # gallery repeats them
+    states = [f"{_WHOLE} less", f"{_CUT} ... more", "Image", f"{_WHOLE} less", f"{_CUT}… more"]
+    out = clean_body(["HANOI, Vietnam (AP) — Esper spoke."] + states + ["He urged Vietnam to push back."],
+                     config.cleaning)
+    assert out.body == "HANOI, Vietnam (AP) — Esper spoke.\nImage\nHe urged Vietnam to push back."
+    assert out.captions == (_WHOLE,) and out.removed["caption_toggle"] == 4
+
+
+@pytest.mark.parametrize("lines", [
+    ["When online college costs less"],  # "less" alone is running text
+    ["Prices rose across the region, and the smaller shops paid ... more", "Prices rose less"],  # not its beginning
+    ["Costs ... more", "Costs less"],  # too short to be a caption's cut state
+    [f"{_CUT} ... more", "The shops in the centre of Hanoi sold less"],
+])
+def test_more_and_less_without_their_pair_stay(config, lines):
+    assert clean_body(lines, config.cleaning).body == "\n".join(lines)
+
+
 def test_a_list_item_is_matched_by_its_text(config):
     # an article-tools bar written as a list (AEB page f8ff621a: "- Order Reprints", "- Print Article")
     items = ["- Order Reprints", "- Print Article", "\u2022 Share this article"]
