@@ -118,7 +118,7 @@ def build_article(
         raw, title=repair_mojibake(raw.title), body_lines=tuple(map(repair_mojibake, raw.body_lines)),
         author=repair_mojibake(raw.author), source=repair_mojibake(raw.source),
     )
-    cleaned = clean_body(raw.body_lines, rules)
+    cleaned = clean_body(raw.body_lines, rules, raw.title)
     for what, n in cleaned.removed.items():
         count(f"cleaned.{what}", n)
     words = normalise_words(cleaned.body)

@@ -7,6 +7,7 @@ same in batch and streaming.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -169,8 +170,71 @@ def _caption_toggles(texts: list[str]) -> dict[int, str]:
     return found
 
 
-def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> CleanedBody:
-    """Clean an article's body lines; each non-empty line that survives is one paragraph."""
+# The row's metadata at the edges of a body: the headline again, and a line that is only a date ("October 12,
+# 2017", "segunda-feira, 22 de janeiro de 2018 às 0:13", "UPDATED: Tue., Nov. 19, 2019"). The title and
+# published_at columns hold them; gold bodies leave them out (AEB, WCXB and legacy pages; see docs/benchmarks.md).
+EDGE_LINES = 3
+"""Lines at the head of a body (and, for a date, at its end: 2) where the headline or a date alone is metadata."""
+_MONTH_WORDS = (
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september "
+    "october november december janeiro fevereiro março marco abril maio junho julho agosto setembro outubro "
+    "novembro dezembro enero febrero marzo mayo junio julio septiembre setiembre octubre noviembre diciembre "
+    "januar februar märz juni juli oktober dezember janvier février avril mai juin juillet août septembre octobre "
+    "novembre décembre gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre januari februari "
+    "maart mei augustus").split()
+_DATE_WORDS = frozenset(_MONTH_WORDS + (
+    "mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday "
+    "segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado domingo lunes martes miércoles jueves "
+    "viernes montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi "
+    "samedi dimanche de del à às as at on um am pm a.m p.m et est edt ct cst cdt pt pst pdt gmt bst utc cet cest "
+    "updated published posted last modified the le el la publicado atualizado actualizado aktualisiert "
+    "veröffentlicht mis jour publié").split())
+_MONTH_SET = frozenset(_MONTH_WORDS)
+_DATE_TOKEN = re.compile(r"[^\W\d_]+(?:[-.][^\W\d_]+)*|\d+(?:st|nd|rd|th|h)?|[^\w\s]", re.U)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d|(?:19|20)\d\d-\d\d-\d\d)(?!\d)")
+_DATE_PUNCTUATION = frozenset(",.:;-–—/()·•")
+
+
+def _dateline(line: str) -> bool:
+    """A line that is only a date, with its weekday, time, zone and a "Published"/"Updated" label: a year, a day
+    with its month's name or a numeric date, and nothing else (no "|", which joins an event's two dates)."""
+    if len(line) > 80 or not _YEAR.search(line):
+        return False
+    tokens = _DATE_TOKEN.findall(line.casefold())
+    if len(tokens) > 24:
+        return False
+    if not _NUMERIC_DATE.search(line) and not (any(t.rstrip(".") in _MONTH_SET for t in tokens) and any(
+            (t.isdigit() and len(t) <= 2) or (t[-2:] in ("st", "nd", "rd", "th") and t[:-2].isdigit())
+            for t in tokens)):
+        return False  # a day is named: "March 2020" alone heads a timeline's section
+    return all(t.isdigit() or t[:-2].isdigit() or t[:-1].isdigit() or t.rstrip(".") in _DATE_WORDS
+               or t in _DATE_PUNCTUATION for t in tokens)
+
+
+def _heading_key(s: str | None) -> str:
+    return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", s or "").casefold()).strip()
+
+
+def _edge_metadata(texts: list[str], title: str | None) -> dict[int, str]:
+    """{line index: why} for the headline among the body's first EDGE_LINES lines, and for lines that are only a
+    date among its first EDGE_LINES and last 2."""
+    filled = [i for i, t in enumerate(texts) if t]
+    head, tail = filled[:EDGE_LINES], filled[-2:]
+    found: dict[int, str] = {}
+    key = _heading_key(title)
+    for i in head:
+        if key and _heading_key(texts[i]) == key:
+            found[i] = "headline_line"
+    for i in head + tail:
+        if i not in found and _dateline(texts[i]):
+            found[i] = "dateline"
+    return found
+
+
+def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules, title: str | None = None) -> CleanedBody:
+    """Clean an article's body lines; each non-empty line that survives is one paragraph. `title`: the article's
+    headline, left out where the body repeats it at its head."""
     c = _compiled(rules)
     removed: Counter = Counter()
     paragraphs: list[str] = []
@@ -178,8 +242,12 @@ def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules) -> Clea
     lines = _cut_tail(list(lines), c.tail, removed)
     texts = [clean_line_text(raw) for raw in lines]
     toggles = _caption_toggles(texts)
+    edges = _edge_metadata(texts, title)
     for i, line in enumerate(texts):
         if not line:
+            continue
+        if i in edges:
+            removed[edges[i]] += 1
             continue
         if i in toggles:  # a caption's expanded state goes to the captions once, its cut state nowhere
             removed["caption_toggle"] += 1

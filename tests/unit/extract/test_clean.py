@@ -76,6 +76,45 @@ def test_more_and_less_without_their_pair_stay(config, lines):
     assert clean_body(lines, config.cleaning).body == "\n".join(lines)
 
 
+_STORY = ["HANOI, Vietnam (AP) — Esper accused China of coercion on Wednesday.", "He urged Vietnam to push back."]
+
+
+@pytest.mark.parametrize("head,tail,removed", [
+    # the headline again at the body's head, and a line that is only a date at its head or end (AEB, WCXB and
+    # legacy pages: gold leaves both out; the title and published_at columns hold them)
+    (["Esper accuses China of intimidating smaller nations"], [], {"headline_line": 1}),
+    (["ESPER ACCUSES CHINA OF INTIMIDATING SMALLER NATIONS!"], [], {"headline_line": 1}),
+    (["October 12, 2017"], [], {"dateline": 1}),
+    (["segunda-feira, 22 de janeiro de 2018 às 0:13"], [], {"dateline": 1}),
+    (["Robert Burns", "UPDATED: Tue., Nov. 19, 2019"], [], {"dateline": 1}),
+    ([], ["- Published 18 November 2019"], {"dateline": 1}),
+    (["10.06.2018 22:00", "Esper accuses China of intimidating smaller nations"], [],
+     {"dateline": 1, "headline_line": 1}),
+])
+def test_the_headline_and_a_date_alone_at_the_edges_of_a_body_are_metadata(config, head, tail, removed):
+    out = clean_body(head + _STORY + tail, config.cleaning, "Esper accuses China of intimidating smaller nations")
+    kept = [x for x in head if x == "Robert Burns"]
+    assert out.body == "\n".join(kept + _STORY)
+    assert {k: v for k, v in out.removed.items() if k in ("dateline", "headline_line")} == removed
+
+
+@pytest.mark.parametrize("lines", [
+    _STORY * 2 + ["Esper accuses China of intimidating smaller nations"],  # the headline, but not at the head
+    ["First.", "Second.", "Third.", "Esper accuses China of intimidating smaller nations"] + _STORY,  # too far down
+    ["March 2020"] + _STORY,  # a month alone heads a timeline's section
+    ["29 November 2018 | 20 January 2019"] + _STORY,  # an event's two dates
+    ["On October 12, 2017 the talks began."] + _STORY,  # a sentence with a date
+    _STORY * 2 + ["October 12, 2017"] + _STORY * 2,  # a date alone, inside the story
+])
+def test_a_date_or_the_headline_elsewhere_stays(config, lines):
+    out = clean_body(lines, config.cleaning, "Esper accuses China of intimidating smaller nations")
+    assert out.body == "\n".join(lines)
+
+
+def test_without_a_title_the_first_line_stays(config):
+    assert clean_body(["A headline-like first line"] + _STORY, config.cleaning).body.startswith("A headline-like")
+
+
 def test_a_list_item_is_matched_by_its_text(config):
     # an article-tools bar written as a list (AEB page f8ff621a: "- Order Reprints", "- Print Article")
     items = ["- Order Reprints", "- Print Article", "\u2022 Share this article"]
