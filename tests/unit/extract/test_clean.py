@@ -115,6 +115,18 @@ def test_without_a_title_the_first_line_stays(config):
     assert clean_body(["A headline-like first line"] + _STORY, config.cleaning).body.startswith("A headline-like")
 
 
+def test_links_to_other_stories_inside_the_text_are_dropped_and_brackets_in_text_kept(config):
+    # AEB pages (express.co.uk, rt.com): a "Don't miss" box, its tagged headlines, a site's "Also on", a share prompt
+    links = ["DON'T MISS", "China furious at Macron for Hong Kong protest jibe [INSIGHT]|",
+             "Plane passengers quarantined after BUBONIC PLAGUE outbreak [NEWS]",
+             "Also on rt.com Journalists & politicians threatened with sedition arrests",
+             "Like this story? Share it with a friend!"]
+    kept = ["The agency [NSA] said so.", "He said: [VIDEO] is not a word.", "Don't miss the last train home, he said."]
+    out = clean_body(["Body one."] + links + kept, config.cleaning)
+    assert out.body == "\n".join(["Body one."] + kept)
+    assert out.removed["boilerplate_line"] == len(links)
+
+
 def test_a_list_item_is_matched_by_its_text(config):
     # an article-tools bar written as a list (AEB page f8ff621a: "- Order Reprints", "- Print Article")
     items = ["- Order Reprints", "- Print Article", "\u2022 Share this article"]
