@@ -188,26 +188,30 @@ _DATE_WORDS = frozenset(_MONTH_WORDS + (
     "viernes montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi "
     "samedi dimanche de del à às as at on um am pm a.m p.m et est edt ct cst cdt pt pst pdt gmt bst utc cet cest "
     "updated published posted last modified the le el la publicado atualizado actualizado aktualisiert "
-    "veröffentlicht mis jour publié").split())
+    "veröffentlicht mis jour publié ago hour hours hr hrs minute minutes min mins day days").split())
 _MONTH_SET = frozenset(_MONTH_WORDS)
 _DATE_TOKEN = re.compile(r"[^\W\d_]+(?:[-.][^\W\d_]+)*|\d+(?:st|nd|rd|th|h)?|[^\w\s]", re.U)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d|(?:19|20)\d\d-\d\d-\d\d)(?!\d)")
 _DATE_PUNCTUATION = frozenset(",.:;-–—/()·•")
+_LABELLED_TIME = re.compile(r"(?:last\s+)?(?:updated|published|posted)\b.*(?:\d{1,2}:\d\d|\bago)\b", re.I)
 
 
 def _dateline(line: str) -> bool:
     """A line that is only a date, with its weekday, time, zone and a "Published"/"Updated" label: a year, a day
-    with its month's name or a numeric date, and nothing else (no "|", which joins an event's two dates)."""
-    if len(line) > 80 or not _YEAR.search(line):
+    with its month's name or a numeric date, and nothing else (no "|", which joins an event's two dates). Or a
+    labelled time without its day: "Updated at 1:23 p.m.", "Posted 14 hours ago"."""
+    if len(line) > 80:
         return False
     tokens = _DATE_TOKEN.findall(line.casefold())
     if len(tokens) > 24:
         return False
-    if not _NUMERIC_DATE.search(line) and not (any(t.rstrip(".") in _MONTH_SET for t in tokens) and any(
+    dated = bool(_YEAR.search(line)) and bool(_NUMERIC_DATE.search(line) or (
+        any(t.rstrip(".") in _MONTH_SET for t in tokens) and any(
             (t.isdigit() and len(t) <= 2) or (t[-2:] in ("st", "nd", "rd", "th") and t[:-2].isdigit())
-            for t in tokens)):
-        return False  # a day is named: "March 2020" alone heads a timeline's section
+            for t in tokens)))  # a day is named: "March 2020" alone heads a timeline's section
+    if not dated and not _LABELLED_TIME.match(line):
+        return False
     return all(t.isdigit() or t[:-2].isdigit() or t[:-1].isdigit() or t.rstrip(".") in _DATE_WORDS
                or t in _DATE_PUNCTUATION for t in tokens)
 

@@ -88,6 +88,8 @@ _STORY = ["HANOI, Vietnam (AP) — Esper accused China of coercion on Wednesday.
     (["segunda-feira, 22 de janeiro de 2018 às 0:13"], [], {"dateline": 1}),
     (["Robert Burns", "UPDATED: Tue., Nov. 19, 2019"], [], {"dateline": 1}),
     ([], ["- Published 18 November 2019"], {"dateline": 1}),
+    (["Updated at 1:23 p.m."], [], {"dateline": 1}),
+    (["November 19, 2019 / 12:21 AM / Updated 14 hours ago"], [], {"dateline": 1}),
     (["10.06.2018 22:00", "Esper accuses China of intimidating smaller nations"], [],
      {"dateline": 1, "headline_line": 1}),
 ])
@@ -104,6 +106,8 @@ def test_the_headline_and_a_date_alone_at_the_edges_of_a_body_are_metadata(confi
     ["March 2020"] + _STORY,  # a month alone heads a timeline's section
     ["29 November 2018 | 20 January 2019"] + _STORY,  # an event's two dates
     ["On October 12, 2017 the talks began."] + _STORY,  # a sentence with a date
+    ["Updated rules apply at 9:00 for all"] + _STORY,  # a label and a time, in a sentence
+    ["14 hours ago the storm hit"] + _STORY,
     _STORY * 2 + ["October 12, 2017"] + _STORY * 2,  # a date alone, inside the story
 ])
 def test_a_date_or_the_headline_elsewhere_stays(config, lines):
@@ -120,7 +124,12 @@ def test_links_to_other_stories_inside_the_text_are_dropped_and_brackets_in_text
     links = ["DON'T MISS", "China furious at Macron for Hong Kong protest jibe [INSIGHT]|",
              "Plane passengers quarantined after BUBONIC PLAGUE outbreak [NEWS]",
              "Also on rt.com Journalists & politicians threatened with sedition arrests",
-             "Like this story? Share it with a friend!"]
+             "Like this story? Share it with a friend!",
+             # publishers' notices: Dow Jones's reprint notice and contact line, Reuters's standards, a shortcode
+             "This copy is for your personal, non-commercial use only. To order presentation-ready copies, visit "
+             "www.djreprints.com.", "Write to Al Root at allen.root@dowjones.com", "This article has been sent to",
+             "Our Standards:The Thomson Reuters Trust Principles.",
+             "[button link=\u201dhttp://example.com/submit/\u201d type=\u201dbig\u201d] Send us YOUR review[/button]"]
     kept = ["The agency [NSA] said so.", "He said: [VIDEO] is not a word.", "Don't miss the last train home, he said."]
     out = clean_body(["Body one."] + links + kept, config.cleaning)
     assert out.body == "\n".join(["Body one."] + kept)
