@@ -1320,6 +1320,49 @@ def _related_from_jsonld(objs: list[dict], page_url: str | None, cards: CardRule
     return out
 
 
+_POST_ID = re.compile(r"(?:^|\s)postid-(\d+)(?:\s|$)")
+_POST_CLASS = re.compile(r"(?:^|\s)post-(\d+)(?:\s|$)")
+_OTHER_POSTS = etree.XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' post-') and "
+    "(contains(concat(' ', normalize-space(@class), ' '), ' type-post ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' hentry '))]")
+
+
+def _move_out_other_posts(tree) -> list:
+    """On a WordPress post's page (`<body class="... postid-1806">`), other posts' elements (class "post-7816
+    type-post") inside the page's own post element ("post-1806") are not its text: a theme that leaves its
+    `<article>` tags open nests the next posts' excerpts inside the page's post (a quotes site: the story, then five
+    other quotes). Each is moved out, to the end of the `<body>`, where it is a post of its own (a teaser or a
+    related article, `_related_from_article_tags`, before the main text is read without them); its tail text
+    stays where it was. Returns them."""
+    body = _first_xpath(tree, "//body")
+    m = _POST_ID.search(body.get("class") or "") if body is not None else None
+    if m is None:
+        return []
+    own = m.group(1)
+
+    def post_id(el) -> str | None:
+        found = _POST_CLASS.search(el.get("class") or "")
+        return found.group(1) if found else None
+
+    # all found first, then moved: a post nested in another post nested in the page's is moved out too
+    others = [el for el in _OTHER_POSTS(tree) if post_id(el) not in (None, own)
+              and any(post_id(a) == own for a in el.iterancestors())]
+    for el in others:
+        parent = el.getparent()
+        if el.tail:  # the text after it stays where it was
+            previous = el.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+            el.tail = None
+        body.append(el)
+    if others:
+        count("html.other_posts_moved_out", len(others))
+    return others
+
+
 def _related_from_article_tags(tree, page_url: str | None, main_title: str | None,
                                cards: CardRules) -> list[RawArticle]:
     """Outermost <article> elements with their own heading and link, other than the main article: teasers (link
@@ -1600,9 +1643,12 @@ def split_html_page(html: str, url: str | None, date_languages: tuple[str, ...],
     tree = _parse(html)
     head = BeautifulSoup(_head_document(html), "lxml")
     meta, ld_articles = page_metadata(head, tree, url, fetched_at, date_languages)
+    others = _move_out_other_posts(tree) if tree is not None else []
     related = _related_from_jsonld(ld_articles, meta.url, cards) + _related_from_article_tags(
         tree, meta.url, meta.title, cards
     )
+    for el in others:  # read as posts of their own above; not the main text's
+        el.getparent().remove(el)
     layout_tables = unwrap_layout_tables(tree) if tree is not None else 0
     if layout_tables:
         count("html.layout_table_pages")

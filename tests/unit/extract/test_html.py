@@ -817,3 +817,35 @@ def test_a_title_affix_that_names_the_urls_section_is_not_the_publisher():
     assert (meta.title, meta.site) == ("Headline words here", "news.example.org")
     meta, _ = _meta(html, "https://news.example.org/2024/headline")
     assert meta.site == "Opinion"
+
+
+_OWN = "".join(f"<p>Only the page's own story {i} is told in this paragraph, with words enough to count.</p>"
+               for i in range(4))
+_OTHER = ("<article class='postbox post-{n} post type-post hentry'><h2><a href='/other-{n}'>Other post {n}</a></h2>"
+          "<p>Another post's excerpt {n}, shown under the story by a theme that leaves its tags open, with more "
+          "words so that it would be read as text of the page.</p>")
+
+
+def test_other_posts_nested_in_a_wordpress_posts_element_are_not_its_text():
+    # AEB page b3c19dd5: the theme leaves each <article> open, so the next posts nest inside the page's own
+    page = (f"<html><head><title>Own story</title></head><body class='single postid-10'>"
+            f"<article class='articlebox post-10 post type-post hentry'><h1>Own story</h1>{_OWN}"
+            + _OTHER.format(n=11) + _OTHER.format(n=12) + "</body></html>")
+    split = split_html_page(page, "https://ex.org/own", C.date_languages, None, C.cards)
+    main = " ".join(split.articles[0].body_lines)
+    assert "own story 3" in main and "excerpt" not in main
+    assert [a.title for a in split.articles[1:]] == ["Other post 11", "Other post 12"]  # posts of their own
+
+
+@pytest.mark.parametrize("body_class,own", [
+    ("single", 10),  # no postid: not known to be a post's page
+    ("single postid-10", 99),  # the page's post is not the element they are in
+])
+def test_other_posts_stay_where_the_page_does_not_say_it_is_their_container(body_class, own):
+    from scrapeline.transforms.extract.html import _move_out_other_posts
+
+    page = (f"<html><body class='{body_class}'><article class='post-{own} type-post'><h1>T</h1>{_OWN}"
+            + _OTHER.format(n=11) + "</article></body></html>")
+    tree = _parse(page)
+    assert _move_out_other_posts(tree) == []
+    assert tree.xpath("//article[contains(@class, 'post-11')]/ancestor::article")
