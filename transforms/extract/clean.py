@@ -119,14 +119,14 @@ def _heading_like(line: str) -> bool:
     return len(line.split()) <= 10 and not line.rstrip("”\"'’»)").endswith((".", "!", "?", "…"))
 
 
-def _cut_tail(lines: list[str], tail: tuple[regex.Pattern, ...], removed: Counter) -> list[str]:
-    """The lines before a comment section ("Comments (12)", "Leave a reply", "#1 Kommentar von ..."): the first
-    line past the body's first half that is heading-like (short, not a sentence) and fully matches a tail marker,
-    and all after it, are dropped. Only past the first half: an early "Comments" heading is more likely a section
-    of the article than its end."""
+def _cut_tail(texts: list[str], tail: tuple[regex.Pattern, ...], removed: Counter) -> list[str]:
+    """The lines (cleaned by clean_line_text) before a comment section ("Comments (12)", "Leave a reply", "#1
+    Kommentar von ..."): the first line past the body's first half that is heading-like (short, not a sentence) and
+    fully matches a tail marker, and all after it, are dropped. Only past the first half: an early "Comments" heading
+    is more likely a section of the article than its end."""
+    lines = texts
     if not tail:
         return lines
-    texts = [clean_line_text(x) for x in lines]
     total = sum(len(t.split()) for t in texts)
     seen = 0
     for i, t in enumerate(texts):
@@ -154,14 +154,14 @@ def _caption_toggles(texts: list[str]) -> dict[int, str]:
     "... more", is its beginning."""
     cuts: dict[str, list[int]] = {}
     for i, t in enumerate(texts):
-        m = _CUT_MORE.search(t)
+        m = _CUT_MORE.search(t) if t[-4:].lower() == "more" else None
         if m and len(t[:m.start()].split()) >= TOGGLE_MIN_WORDS:
             cuts.setdefault(t[:m.start()], []).append(i)
     found: dict[int, str] = {}
     if not cuts:
         return found
     for i, t in enumerate(texts):
-        m = _WHOLE_LESS.search(t)
+        m = _WHOLE_LESS.search(t) if t[-4:].lower() == "less" else None
         whole = t[:m.start()] if m else ""
         pairs = [j for cut, js in cuts.items() if whole.startswith(cut) for j in js] if whole else []
         if pairs:
@@ -243,8 +243,7 @@ def clean_body(lines: tuple[str, ...] | list[str], rules: CleaningRules, title: 
     removed: Counter = Counter()
     paragraphs: list[str] = []
     captions: list[str] = []
-    lines = _cut_tail(list(lines), c.tail, removed)
-    texts = [clean_line_text(raw) for raw in lines]
+    texts = _cut_tail([clean_line_text(raw) for raw in lines], c.tail, removed)
     toggles = _caption_toggles(texts)
     edges = _edge_metadata(texts, title)
     for i, line in enumerate(texts):
