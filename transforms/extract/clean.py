@@ -7,7 +7,6 @@ same in batch and streaming.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +15,7 @@ from functools import lru_cache
 import regex
 
 from scrapeline.transforms.extract.settings import CleaningRules
+from scrapeline.transforms.core.keys import normalise_words
 from scrapeline.transforms.core.metrics import count
 
 __all__ = ["REGEX_TIMEOUT", "CleanedBody", "clean_body", "clean_line_text"]
@@ -119,17 +119,16 @@ def _heading_like(line: str) -> bool:
     return len(line.split()) <= 10 and not line.rstrip("”\"'’»)").endswith((".", "!", "?", "…"))
 
 
-def _cut_tail(texts: list[str], tail: tuple[regex.Pattern, ...], removed: Counter) -> list[str]:
+def _cut_tail(lines: list[str], tail: tuple[regex.Pattern, ...], removed: Counter) -> list[str]:
     """The lines (cleaned by clean_line_text) before a comment section ("Comments (12)", "Leave a reply", "#1
     Kommentar von ..."): the first line past the body's first half that is heading-like (short, not a sentence) and
     fully matches a tail marker, and all after it, are dropped. Only past the first half: an early "Comments" heading
     is more likely a section of the article than its end."""
-    lines = texts
     if not tail:
         return lines
-    total = sum(len(t.split()) for t in texts)
+    total = sum(len(t.split()) for t in lines)
     seen = 0
-    for i, t in enumerate(texts):
+    for i, t in enumerate(lines):
         if seen >= total / 2 and t and _heading_like(t) and _fullmatch_any(tail, t):
             removed["tail_cut_lines"] += len(lines) - i
             return lines[:i]
@@ -216,19 +215,15 @@ def _dateline(line: str) -> bool:
                or t in _DATE_PUNCTUATION for t in tokens)
 
 
-def _heading_key(s: str | None) -> str:
-    return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", s or "").casefold()).strip()
-
-
 def _edge_metadata(texts: list[str], title: str | None) -> dict[int, str]:
     """{line index: why} for the headline among the body's first EDGE_LINES lines, and for lines that are only a
     date among its first EDGE_LINES and last 2."""
     filled = [i for i, t in enumerate(texts) if t]
     head, tail = filled[:EDGE_LINES], filled[-2:]
     found: dict[int, str] = {}
-    key = _heading_key(title)
+    key = normalise_words(title or "")  # the words compared as dedup compares them: NFKC, case and punctuation aside
     for i in head:
-        if key and _heading_key(texts[i]) == key:
+        if key and normalise_words(texts[i]) == key:
             found[i] = "headline_line"
     for i in head + tail:
         if i not in found and _dateline(texts[i]):

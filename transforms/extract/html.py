@@ -1097,11 +1097,11 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
             _first_real_date([shown_updated], fetched_at, languages, "dates.refused_updated"):
         count("dates.shown_updated_over_metadata")
         updated = shown_updated
-    published = _day_first_if_the_page_says_so(published, candidates + [
-        t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])])
+    # the page's first <time datetime> values: the readings a numeric date may take, and the offsets of its instants
+    times = [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]
+    published = _day_first_if_the_page_says_so(published, candidates + times)
     if any(v is not None and _UTC_TIME.match(v.strip()) for v in (published, updated)):  # else nothing to do
-        others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + \
-            [t.get("datetime") for t in (tree.xpath("//time[@datetime]")[:8] if tree is not None else [])]
+        others = candidates + [main_ld.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META] + times
         published, updated = _in_offset(published, others), _in_offset(updated, others)
     # JSON-LD, then meta, then the visible byline: the first that names a person (people.py cleans each)
     meta_authors = [a for a in (_first(meta, k) for k in ("author", "article:author", "dc.creator", "parsely-author",
