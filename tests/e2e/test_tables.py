@@ -68,21 +68,19 @@ def first_run_place(tmp_path_factory):
     A table names the absolute paths of its files, so a copy is only good at the place it was made; the tests of
     this module run one after another in one process (README's command: a test file per process), so each one can
     put the output back there and use it (`_after_first_run`), one pipeline run instead of one per test."""
-    return tmp_path_factory.mktemp("first-run"), []
+    return tmp_path_factory.mktemp("first-run")
 
 
-def _after_first_run(place, outputs) -> Path:
-    """Batch 1's Iceberg output, as fresh as a new run would leave it, at `place` (made by the first caller)."""
+def _after_first_run(root: Path, outputs) -> Path:
+    """Batch 1's Iceberg output, as fresh as a new run would leave it, at `root` (made by the first caller)."""
     import shutil
 
-    root, made = place
     out, copy = root / "out", root / "copy"
-    if not made:
+    if not copy.exists():
         _, _, _, config, _, first = outputs
         api.run([str(first)], str(out), config=str(config), fetched_at=FETCHED, options=RUNNER,
                 table_format="iceberg", run_id="first")
         shutil.copytree(out, copy)
-        made.append(True)
     else:
         shutil.rmtree(out)
         shutil.copytree(copy, out)
