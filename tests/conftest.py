@@ -45,6 +45,14 @@ LONG_FILES = ("test_clusters.py", "test_object_store.py", "test_one_writer.py", 
               "test_warehouses.py", "test_watch.py")
 
 
+def pytest_configure(config):
+    # pytest-xdist 3.6+ reorders `--dist loadfile` work by each file's number of tests, largest first
+    # (`--loadscope-reorder`, its default), which put the cluster file fourth on its worker, about 110 s in:
+    # collection order, as sorted below, is the order wanted
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(session, config, items):
     rank = {name: i for i, name in enumerate(LONG_FILES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))  # stable: the rest keep their order
