@@ -1109,7 +1109,9 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
     # Slack's unfurl labels, which Yoast and Ghost fill: twitter:label1 "Written by", twitter:data1 the name
     unfurl = [meta[f"twitter:data{i}"] for i in (1, 2, 3) if f"twitter:data{i}" in meta
                      and meta.get(f"twitter:label{i}", "").strip(" :").lower() in ("written by", "author", "by")]
-    ld_authors = main_ld.get("author") if main_ld else None
+    # a page whose JSON-LD has no article object may still name its author on its WebPage object
+    author_ld = main_ld or next((o for o in objs if "webpage" in _types(o) and o.get("author")), None)
+    ld_authors = author_ld.get("author") if author_ld else None
     ld_people = [_by_id(a, objs) for a in (ld_authors if isinstance(ld_authors, list) else [ld_authors])]
     ld_people = [a for a in ld_people
                  if not (isinstance(a, dict) and {"organization", "newsmediaorganization"} & _types(a))]

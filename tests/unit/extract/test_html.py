@@ -120,6 +120,9 @@ AUTHOR_SHAPES = [
     # a JSON-LD author given as a reference into the graph (Yoast)
     ('<script type="application/ld+json">{"@graph": [{"@type": "Article", "headline": "H", "author": {"@id": "#p1"}},'
      ' {"@type": "Person", "@id": "#p1", "name": "Nirmita Panchal"}]}</script>', "Nirmita Panchal"),
+    # no article object: the WebPage object's author, over the meta tag naming the newsletter (beehiiv)
+    ('<meta name="author" content="Digjitale"><script type="application/ld+json">{"@type": "WebPage", '
+     '"headline": "H", "author": {"@type": "Person", "name": "\u00c7elik Nimani"}}</script>', "\u00c7elik Nimani"),
     # Slack's unfurl labels
     ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Nawaz Dhandala">',
      "Nawaz Dhandala"),
