@@ -544,7 +544,7 @@ _SHOWN_DATE = re.compile(r"(?:(?:published|posted)(?:\s+on)?\s*:?\s*|on\s+)?(?P<
                          r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\s+" + MONTH + r",?\s+\d{4}|\d{4}-\d\d-\d\d)", re.I)
 _SHOWN_UPDATED = re.compile(r"(?:last\s+)?updated", re.I)
 # a reading time after a shown date: "February 4, 2025 - 11 minutes", "Updated Dec 18, 2025 · 12 min read"
-_READING_TIME = re.compile(r"\s*[-–—·•|]\s*\d{1,3}\s*(?:minutes?|mins?)\.?(?:\s+read)?$", re.I)
+_READING_TIME = re.compile(r"\s*[-–—·•|\u30fb\u2219]\s*\d{1,3}\s*(?:minutes?|mins?)\.?(?:\s+read)?$", re.I)
 SHOWN_DATE_REACH = (40, 10)
 """How many elements after and before the first <h1> `_shown_date` looks at (the article's header: byline, date,
 share bar; a kicker or a title bar above the headline)."""

@@ -469,6 +469,7 @@ _LD_DATES = ('<script type="application/ld+json">{"@type": "NewsArticle", "dateP
     # a reading time after it (dev page 0352's shape)
     ('<p>February 4, 2025<!-- --> - 11 minutes</p>', "February 4, 2025"),
     ('<p>Dec 30, 2013 \u00b7 5 min read</p>', "Dec 30, 2013"),
+    ('<span>December 18, 2025<!-- --> <!-- -->\u30fb 3 min read</span>', "December 18, 2025"),  # katakana dot
     # an element of many nodes is not read for a date (40 wrappers round 50,000 comments took 17 s a page)
     ('<div><div>' + '<!---->' * 30 + 'Dec 30, 2013</div></div>', "2025-01-01T09:00:00Z"),
 ])
