@@ -259,6 +259,9 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     site_key = _key(site)
     # an h1 that is the site's name ("Filmmaker" on Filmmaker Magazine's pages) is the logo, not the headline
     h1s = [h for h in h1s if h and 3 <= len(h) <= 400 and not (site_key and site_key.startswith(_key(h)))]
+    # an h1 that ends in a colon introduces something ("A message from John Furrier, co-founder of SiliconANGLE:"
+    # over a promotion box), it is not a headline
+    h1s = [h for h in h1s if not h.rstrip().endswith(":")]
     # an h1 another source contains, as most of it: "Discord" inside a 100-character og:title is a word of the
     # headline, and "Engora Data Blog" at the head of "Engora Data Blog: Small adventures..." is the site
     chosen = next(((h, "h1") for h in h1s if any(_key(h) and _key(h) in k and len(_key(h)) >= _H1_SHARE * len(
@@ -290,6 +293,8 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     if chosen is None:
         return None, ""
     text, origin = chosen
+    if origin == "h1" and _LOST_CHARACTER.search(text):
+        text = next((c for c in (_strip_site(c, site) for c in others) if _spells_out(text, c)), text)
     if text.isupper():
         text = next((_strip_site(c, site) for c in others if _key(_strip_site(c, site)) == _key(text)), text)
     text = _strip_tail(_strip_site(text, site), site, url)
@@ -300,6 +305,18 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
         if key and longer:
             return min(longer, key=len), origin
     return text, origin
+
+
+_LOST_CHARACTER = re.compile(r"\w[?\ufffd]\w|\w[?\ufffd] \w|\ufffd")
+"""A character an encoding lost: "Beginner? Guide" (an apostrophe and its "s"), "Caf\ufffd", not "Why? Because"."""
+
+
+def _spells_out(lossy: str, other: str) -> bool:
+    """`other` is `lossy` with its lost characters (a "?" inside a phrase, U+FFFD) written out, one to three
+    each: the h1 "What Are The Basics Of Event Planning? Beginner? Guide" and the og:title "What Are The Basics Of
+    Event Planning: Beginner's Guide"."""
+    pattern = "".join(".{1,3}" if ch in "?\ufffd" else re.escape(ch) for ch in lossy.strip())
+    return other != lossy and re.fullmatch(pattern, other.strip(), re.I | re.S) is not None
 
 
 def _cut_short(title: str) -> bool:

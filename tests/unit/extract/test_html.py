@@ -640,6 +640,21 @@ TITLE_SHAPES = [
      "Storm floods the coast and marches inland"),
     # ... but not a title that is not cut, however another source goes on
     ([], None, "Storm floods the coast", "Storm floods the coast and marches inland", None, "Storm floods the coast"),
+    # an h1 that lost characters to an encoding: the source that has them (dev 0048)
+    (["What Are The Basics Of Event Planning? Beginner? Guide"], None,
+     "What Are The Basics Of Event Planning: Beginner's Guide", None, None,
+     "What Are The Basics Of Event Planning: Beginner's Guide"),
+    (["Caf\ufffd owners rally downtown against parking plan"], None, "Caf\u00e9 owners rally downtown against parking plan",
+     None, None, "Caf\u00e9 owners rally downtown against parking plan"),
+    # ... but a question mark of the headline's own stays, whatever else the other sources say
+    (["Is coffee good for you? Doctors weigh in"], None, "Is coffee good for you? Doctors weigh in | Daily Example",
+     None, "Daily Example", "Is coffee good for you? Doctors weigh in"),
+    (["Is coffee good for you? Doctors weigh in"], None, "Coffee and your health: what doctors say", None, None,
+     "Is coffee good for you? Doctors weigh in"),
+    # an h1 that ends in a colon leads into something else (a promotion box, dev 0462)
+    (["A message from John Furrier, co-founder of SiliconANGLE:"], None,
+     "How Google Cloud runs AI inference at production scale", None, "SiliconANGLE",
+     "How Google Cloud runs AI inference at production scale"),
 ]
 
 
