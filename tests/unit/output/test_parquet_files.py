@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -48,3 +49,31 @@ def test_small_files_have_no_dictionary_pages_and_large_ones_do(tmp_path):
         assert column.path_in_schema == "reason"
         assert column.has_dictionary_page is dictionary, rows
         assert pq.read_table(path).to_pylist() == written
+
+
+
+def test_a_small_file_compresses_its_large_columns_only_and_a_large_file_all(tmp_path):
+    """COMPRESS_MIN_BYTES: in a file of a few rows, a column of a few bytes is stored plain (a codec's frame costs
+    more than it saves) and a long one compressed: the body, and a list of many titles, whose Parquet column is
+    nested. A file of DICTIONARY_MIN_ROWS rows compresses every column. All read back the same rows."""
+    import dataclasses
+
+    from scrapeline.transforms.core.records import record_to_row
+    from scrapeline.transforms.output.write import DICTIONARY_MIN_ROWS
+    from tests.support.factories import article, words
+
+    a = dataclasses.replace(article(words(400)), duplicate_titles=tuple(f"Copy {i} of the story" for i in range(80)))
+    row = record_to_row(a)
+
+    def codecs(rows: int) -> dict[str, str]:
+        path = str(tmp_path / f"{rows}.parquet")
+        written = [{**row, "article_id": f"a{n}"} for n in range(rows)]
+        write_parquet_file(path, written, ARTICLE_SCHEMA, "zstd")
+        assert pq.read_table(path).to_pylist() == pa.Table.from_pylist(written, schema=ARTICLE_SCHEMA).to_pylist()
+        group = pq.ParquetFile(path).metadata.row_group(0)
+        return {group.column(i).path_in_schema: group.column(i).compression for i in range(group.num_columns)}
+
+    small = codecs(1)
+    assert small["body"] == small["duplicate_titles.list.element"] == "ZSTD"
+    assert small["title"] == small["article_id"] == small["captions.list.element"] == "UNCOMPRESSED"
+    assert set(codecs(DICTIONARY_MIN_ROWS).values()) == {"ZSTD"}
