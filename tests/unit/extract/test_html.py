@@ -663,6 +663,28 @@ def test_title_shapes_from_real_pages(h1s, headline, og, title, site, want):
     assert _choose_title(h1s, headline, og, title, site)[0] == want
 
 
+@pytest.mark.parametrize("h1,og,want", [
+    ("a?" * 200, "ab" * 200 + "zzzz", "a?" * 200),  # a regex of 200 `.{1,3}` gaps ran for minutes on this
+    ("a?" * 200, "ab" * 200, "a?" * 200),  # more lost characters than LOST_CHARACTERS_MAX: not repaired
+    ("Ab?c " * 8 + "end", "Ab'c " * 8 + "end", "Ab'c " * 8 + "end"),  # 8: repaired
+])
+def test_an_h1_of_many_question_marks_is_read_piece_by_piece(h1, og, want):
+    """The lost-character repair keeps the places its pieces can end at, not a backtracking regex. A hang would
+    be this test's failure: an alarm turns it into one after 20 s (the test takes milliseconds)."""
+    import signal
+
+    def hung(*_):
+        raise TimeoutError("the h1 repair backtracked")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        assert _choose_title([h1], None, og, None, None)[0] == want
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_line_break_in_a_heading_is_a_space_and_inline_markup_joins_words():
     """`_tree_text`: "(US)<br>Your Guide" reads "(US) Your Guide"; "Hel<b>lo</b>" stays one word; a comment inside
     is not text but the text after it is; the element's own tail is not its text."""
