@@ -261,7 +261,10 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     h1s = [h for h in h1s if h and 3 <= len(h) <= 400 and not (site_key and site_key.startswith(_key(h)))]
     # an h1 that ends in a colon introduces something ("A message from John Furrier, co-founder of SiliconANGLE:"
     # over a promotion box), it is not a headline
-    h1s = [h for h in h1s if not h.rstrip().endswith(":")]
+    # over a promotion box), it is not a headline, when there is anything else to take
+    leads_in = [h for h in h1s if h.rstrip().endswith((":", "\uff1a"))]
+    if leads_in and (len(leads_in) < len(h1s) or others):
+        h1s = [h for h in h1s if h not in leads_in]
     # an h1 another source contains, as most of it: "Discord" inside a 100-character og:title is a word of the
     # headline, and "Engora Data Blog" at the head of "Engora Data Blog: Small adventures..." is the site
     chosen = next(((h, "h1") for h in h1s if any(_key(h) and _key(h) in k and len(_key(h)) >= _H1_SHARE * len(
@@ -308,34 +311,40 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
 
 
 _LOST_CHARACTER = re.compile(r"\w[?\ufffd]\w|\w[?\ufffd] \w|\ufffd")
-"""A character an encoding lost: "Beginner? Guide" (an apostrophe and its "s"), "Caf\ufffd", not "Why? Because"."""
+"""A character an encoding may have lost: "Beginner? Guide" (an apostrophe and its "s"), "Caf\ufffd". A real
+question ("Why? Because ...") has the same shape: `_spells_out` tells them apart."""
 
 
 LOST_CHARACTERS_MAX = 10
 """More lost characters than this in an h1 is not an encoding's slip but a garbled line: it is not repaired."""
 
+_WRITTEN_OUT = re.compile(r"[^\x00-\x7f]|['\w]")
+"""What a lost character's place holds in a source that kept it: a character beyond ASCII ("é", "’"), an
+apostrophe or a letter ("'s"); not only punctuation, which a question mark's place may hold in a rewording."""
+
 
 def _spells_out(lossy: str, other: str) -> bool:
-    """`other` is `lossy` with its lost characters (a "?" inside a phrase, U+FFFD) written out, one to three
-    each, case aside: the h1 "What Are The Basics Of Event Planning? Beginner? Guide" and the og:title "What Are
-    The Basics Of Event Planning: Beginner's Guide". Read piece by piece, keeping every place in `other` that the
-    pieces so far can end at (at most its length): a regex of `.{1,3}` gaps backtracks without bound on a line of
-    many question marks."""
+    """`other` is `lossy` with its lost characters (a "?" inside a phrase, U+FFFD) written out, one to three each:
+    the h1 "What Are The Basics Of Event Planning? Beginner? Guide" and the og:title "What Are The Basics Of Event
+    Planning: Beginner's Guide". The same letters in the same case around them, no "?" in their places, and at
+    least one place holding a character the encoding could have lost (`_WRITTEN_OUT`): "Why? Because it matters"
+    is not "WHY? BECAUSE IT MATTERS", nor "Why: Because it matters". Read piece by piece, keeping every place in
+    `other` that the pieces so far can end at, and whether one was written out: a regex of `.{1,3}` gaps
+    backtracks without bound on a line of many question marks."""
     lossy, other = lossy.strip(), other.strip()
     if other == lossy:
         return False
-    pieces = [p.casefold() for p in re.split("[?\ufffd]", lossy)]
-    if len(pieces) - 1 > LOST_CHARACTERS_MAX:
+    pieces = re.split("[?\ufffd]", lossy)
+    if len(pieces) - 1 > LOST_CHARACTERS_MAX or not other.startswith(pieces[0]):
         return False
-    text = other.casefold()
-    if not text.startswith(pieces[0]):
-        return False
-    ends = {len(pieces[0])}
+    ends = {(len(pieces[0]), False)}
     for piece in pieces[1:]:
-        ends = {at + gap + len(piece) for at in ends for gap in (1, 2, 3) if text.startswith(piece, at + gap)}
+        ends = {(at + gap + len(piece), seen or bool(_WRITTEN_OUT.search(other, at, at + gap)))
+                for at, seen in ends for gap in (1, 2, 3)
+                if other.startswith(piece, at + gap) and not any(c in "?\ufffd" for c in other[at:at + gap])}
         if not ends:
             return False
-    return len(text) in ends
+    return (len(other), True) in ends
 
 
 def _cut_short(title: str) -> bool:

@@ -651,10 +651,20 @@ TITLE_SHAPES = [
      None, "Daily Example", "Is coffee good for you? Doctors weigh in"),
     (["Is coffee good for you? Doctors weigh in"], None, "Coffee and your health: what doctors say", None, None,
      "Is coffee good for you? Doctors weigh in"),
+    (["Is coffee good for you? Doctors weigh in"], None, "Is Coffee Good For You? Doctors Weigh In", None, None,
+     "Is coffee good for you? Doctors weigh in"),  # another case is another title, not a repair
+    (["Is coffee good for you? Doctors weigh in"], "Is coffee good for you - doctors weigh in", None, None, None,
+     "Is coffee good for you? Doctors weigh in"),
+    (["Why? Because it matters"], None, "Why: Because it matters", None, None, "Why? Because it matters"),  # only
+    # punctuation in the question mark's place: a rewording
+    (["Nation?s farmers brace for drought"], None, "Nation\u2019s farmers brace for drought", None, None,
+     "Nation\u2019s farmers brace for drought"),
     # an h1 that ends in a colon leads into something else (a promotion box, dev 0462)
     (["A message from John Furrier, co-founder of SiliconANGLE:"], None,
      "How Google Cloud runs AI inference at production scale", None, "SiliconANGLE",
      "How Google Cloud runs AI inference at production scale"),
+    # ... but it is the title when nothing else is
+    (["Apple announces a new phone:"], None, None, None, None, "Apple announces a new phone:"),
 ]
 
 
