@@ -77,3 +77,18 @@ def test_a_small_file_compresses_its_large_columns_only_and_a_large_file_all(tmp
     assert small["body"] == small["duplicate_titles.list.element"] == "ZSTD"
     assert small["title"] == small["article_id"] == small["captions.list.element"] == "UNCOMPRESSED"
     assert set(codecs(DICTIONARY_MIN_ROWS).values()) == {"ZSTD"}
+
+
+def test_the_leaf_paths_are_the_parquet_writers_own_for_every_nested_type(tmp_path):
+    """A codec given for a path the writer does not know is ignored without a word: `_leaf_paths` must name the
+    columns exactly as the written file does, for every table and for nested types no table uses yet."""
+    from scrapeline.transforms.output.write import _leaf_paths
+
+    extra = pa.schema([pa.field("m", pa.map_(pa.string(), pa.list_(pa.string()))),
+                       pa.field("fl", pa.list_(pa.int64(), 2)), pa.field("ll", pa.large_list(pa.string())),
+                       pa.field("s", pa.struct([pa.field("a", pa.string()), pa.field("b", pa.list_(pa.int32()))]))])
+    for schema in (ARTICLE_SCHEMA, TEASER_SCHEMA, DEAD_LETTER_SCHEMA, BAND_INDEX_SCHEMA, extra):
+        path = tmp_path / "x.parquet"
+        pq.write_table(schema.empty_table(), path)
+        written = [pq.ParquetFile(path).schema.column(i).path for i in range(len(pq.ParquetFile(path).schema))]
+        assert [p for field in schema for p in _leaf_paths(field)] == written
