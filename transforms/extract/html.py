@@ -771,7 +771,10 @@ def _header_byline(tree, declared: tuple[str, ...], site: str | None) -> tuple[s
     return declared
 
 
-_COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)", re.I)
+# a comment area; also the widgets that list a site's latest comments: Joomla's "jcomments-latest", WordPress's
+# "recentcomments", a theme's "latest-comments" (their names are commenters')
+_COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)|(?:^|\s)(?:jcomments|recentcomments|(?:latest|recent)[-_]?comments)",
+                           re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
 # tags and categories ("Lifestyle"), a label or badge beside the name ("Sponsored", class "super-content-mark")

@@ -147,6 +147,10 @@ AUTHOR_SHAPES = [
      " of experience in content strategy.</p></div></div>", "Lauren Vetter"),
     # a link to an author page, unlabelled, when nothing else names anyone
     ('<a href="https://example.com/blog/authors/emmanuel-oyibo"><span>Emmanuel Oyibo</span></a>', "Emmanuel Oyibo"),
+    # a site's latest-comments widget names commenters (Joomla's jcomments-latest, dev 0427); the author box does not
+    ('<ul class="jcomments-latest"><li><span class="author">George Oates</span></li></ul>'
+     '<div class="author_cont"><h3><a href="/userprofile/craigmccarthy">Craig McCarthy</a></h3></div>',
+     "Craig McCarthy"),
     # a commenter is not the author; the byline after the comments is
     ('<ol class="comment-list"><li><span class="comment-author">Jiobal</span> says:</li></ol>'
      "<div>by Amanda \u00b7 Dec 20, 2025</div>", "Amanda"),
