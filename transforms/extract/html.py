@@ -260,8 +260,7 @@ def _choose_title(h1s: list[str], headline: str | None, og: str | None, title: s
     # an h1 that is the site's name ("Filmmaker" on Filmmaker Magazine's pages) is the logo, not the headline
     h1s = [h for h in h1s if h and 3 <= len(h) <= 400 and not (site_key and site_key.startswith(_key(h)))]
     # an h1 that ends in a colon introduces something ("A message from John Furrier, co-founder of SiliconANGLE:"
-    # over a promotion box), it is not a headline
-    # over a promotion box), it is not a headline, when there is anything else to take
+    # over a promotion box): it is not a headline, when there is anything else to take
     leads_in = [h for h in h1s if h.rstrip().endswith((":", "\uff1a"))]
     if leads_in and (len(leads_in) < len(h1s) or others):
         h1s = [h for h in h1s if h not in leads_in]
@@ -773,8 +772,8 @@ def _header_byline(tree, declared: tuple[str, ...], site: str | None) -> tuple[s
 
 # a comment area; also the widgets that list a site's latest comments: Joomla's "jcomments-latest", WordPress's
 # "recentcomments", a theme's "latest-comments" (their names are commenters')
-_COMMENT_AREA = re.compile(r"(?:^|[\s_])comment(?!ary)|(?:^|\s)(?:jcomments|recentcomments|(?:latest|recent)[-_]?comments)",
-                           re.I)
+_COMMENT_AREA = re.compile(
+    r"(?:^|[\s_])comment(?!ary)|(?:^|\s)(?:jcomments|recentcomments|(?:latest|recent)[-_]?comments)", re.I)
 _MENU = re.compile(r"(?:^|\s)(?:sub-?|mega-?)?(?:menu|dropdown)", re.I)
 # in a byline, what is not the name: an avatar's initials ("NB"), a photo, the author's job title, the story's
 # tags and categories ("Lifestyle"), a label or badge beside the name ("Sponsored", class "super-content-mark")

@@ -51,7 +51,6 @@ def test_small_files_have_no_dictionary_pages_and_large_ones_do(tmp_path):
         assert pq.read_table(path).to_pylist() == written
 
 
-
 def test_a_small_file_compresses_its_large_columns_only_and_a_large_file_all(tmp_path):
     """COMPRESS_MIN_BYTES: in a file of a few rows, a column of a few bytes is stored plain (a codec's frame costs
     more than it saves) and a long one compressed: the body, and a list of many titles, whose Parquet column is
