@@ -43,7 +43,7 @@ from scrapeline.transforms.core.keys import body_shingles
 from scrapeline.transforms.core.times import EARLIEST_DATE, parse_timestamp
 from scrapeline.transforms.extract.language import claimed_language
 from scrapeline.transforms.extract.metadata import published_time
-from scrapeline.transforms.extract.people import MONTH, a_name, choose_authors
+from scrapeline.transforms.extract.people import MONTH, a_name, choose_authors, clean_authors
 from scrapeline.transforms.core.metrics import count
 from scrapeline.transforms.core.records import RawArticle
 from scrapeline.transforms.extract.settings import CardRules
@@ -770,6 +770,69 @@ def _header_byline(tree, declared: tuple[str, ...], site: str | None) -> tuple[s
     return declared
 
 
+def _listed_with(tree, found: tuple[str, ...], site: str | None) -> tuple[str, ...]:
+    """The one author `found`, or the authors the page lists with them: links to authors' pages side by side
+    ("<a href=/author/ruima/>Rui Ma</a><span>, </span><a href=/author/heba/>Heba Ledwon</a>", or one link in each
+    <li> of a list), the first of them the author found. Metadata often names only the first of several, and the
+    author-link fallback takes one link. Not a list that starts with someone else (a site's list of its writers)."""
+    if len(found) != 1 or tree is None:
+        return found
+    key = _key(found[0])
+    for link in _marked_bylines(tree, _AUTHOR_LINK_XPATH, _SCANNED):
+        if _key(link.text_content()) != key:
+            continue
+        names = [_text(a.text_content()) for a in _author_links_beside(link)]
+        listed = clean_authors(names, site) if len(names) > 1 else ()
+        if len(listed) > 1 and _key(listed[0]) == key:
+            count("authors.listed_with_the_first")
+            return listed
+        return found
+    return found
+
+
+_LIST_JOINERS = {",", "and", "&", ", and", "|", "·", "•"}
+AUTHOR_LIST_MAX = 8
+
+
+def _is_author_link(el) -> bool:
+    """`el` is a link to an author's page, as `_AUTHOR_LINK_XPATH` finds them."""
+    if el is None or el.tag != "a":
+        return False
+    href = el.get("href") or ""
+    return any(m in href and href.split(m, 1)[1] for m in ("/author/", "/authors/")) or \
+        "?author=" in href or "_author=" in href
+
+
+def _author_links_beside(link) -> list:
+    """`link` and the author links that follow it in one list: siblings joined by a separator (a tail or an element
+    holding only ", ", "and", "&"), or one link alone in each of the following <li>s of its list. At most
+    AUTHOR_LIST_MAX."""
+    parent = link.getparent()
+    if parent is not None and parent.tag == "li" and _text(parent.text_content()) == _text(link.text_content()):
+        out = [link]
+        for li in parent.itersiblings():
+            if not isinstance(li.tag, str) or li.tag != "li" or len(out) >= AUTHOR_LIST_MAX:
+                break
+            inner = [a for a in li.iter("a") if _is_author_link(a)]
+            if len(inner) != 1 or _text(li.text_content()) != _text(inner[0].text_content()):
+                break
+            out.append(inner[0])
+        return out
+    out, node = [link], link
+    while len(out) < AUTHOR_LIST_MAX:
+        sep, nxt = _text(node.tail).lower(), node.getnext()
+        if not sep and nxt is not None and isinstance(nxt.tag, str) and nxt.tag != "a" \
+                and _text(nxt.text_content()).lower() in _LIST_JOINERS:  # "<span>, </span>" between the links
+            if _text(nxt.tail):
+                break
+            sep, nxt = _text(nxt.text_content()).lower(), nxt.getnext()
+        if sep not in _LIST_JOINERS or not _is_author_link(nxt):
+            break
+        out.append(nxt)
+        node = nxt
+    return out
+
+
 # a comment area; also the widgets that list a site's latest comments: Joomla's "jcomments-latest", WordPress's
 # "recentcomments", a theme's "latest-comments" (their names are commenters')
 _COMMENT_AREA = re.compile(
@@ -1172,6 +1235,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         choose_authors([_about_name(tree)], site) or \
         choose_authors([_more_by(tree)], site) or \
         choose_authors([_owner_name(tree, site, tag_title, page_url, _first(meta, "og:site_name", "application-name"))])
+    authors = _listed_with(tree, authors, site)
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
                     authors, _claimed_language(head, meta)), articles
 

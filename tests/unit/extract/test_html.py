@@ -904,3 +904,34 @@ def test_other_posts_stay_where_the_page_does_not_say_it_is_their_container(body
     tree = _parse(page)
     assert _move_out_other_posts(tree) == []
     assert tree.xpath("//article[contains(@class, 'post-11')]/ancestor::article")
+
+
+LISTED_WITH = [
+    # metadata names the first of four; the byline links all four, a separator element between them (dev 0215)
+    ('<meta name="author" content="Rui Ma">',
+     '<div class="text-2"><a href="/report/author/ruima/">Rui Ma</a><span>, </span> <a href="/report/author/heba/">'
+     'Heba Ledwon</a><span>, </span><a href="/report/author/mano/">Manoel Cortes Mendez</a> &amp; '
+     '<a href="/report/author/suparn/">Suparn Patra</a></div>',
+     ("Rui Ma", "Heba Ledwon", "Manoel Cortes Mendez", "Suparn Patra")),
+    # no metadata; one author link in each <li> of a list (dev 4519)
+    ("", '<h6>Author(s)</h6><ul><li><a href="/library/?_author=John%20A.%20Alic">John A. Alic</a></li>'
+         '<li><a href="/library/?_author=David%20C.%20Mowery">David C. Mowery</a></li>'
+         '<li><a href="/library/?_author=Edward%20S.%20Rubin">Edward S. Rubin</a></li></ul>',
+     ("John A. Alic", "David C. Mowery", "Edward S. Rubin")),
+    # a site's list of its writers that does not start with the article's author: the metadata's one stays
+    ('<meta name="author" content="Ann Lee">',
+     '<p>By <a href="/author/ann-lee/">Ann Lee</a></p><ul class="writers"><li><a href="/author/bo-chen/">Bo Chen</a>'
+     '</li><li><a href="/author/ann-lee/">Ann Lee</a></li></ul>', ("Ann Lee",)),
+    # the next link is no author's page, or the links are not side by side: one author
+    ('<meta name="author" content="Ann Lee">',
+     '<p><a href="/author/ann-lee/">Ann Lee</a>, <a href="/tag/politics/">Politics</a></p>', ("Ann Lee",)),
+    ('<meta name="author" content="Ann Lee">',
+     '<p><a href="/author/ann-lee/">Ann Lee</a> wrote this with help. <a href="/author/bo-chen/">Bo Chen</a></p>',
+     ("Ann Lee",)),
+]
+
+
+@pytest.mark.parametrize("head,body,authors", LISTED_WITH, ids=[str(i) for i in range(len(LISTED_WITH))])
+def test_the_authors_a_byline_lists_with_the_one_found(head, body, authors):
+    meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body>{body}<p>text</p></body></html>")
+    assert meta.authors == authors and meta.author == authors[0]
