@@ -790,6 +790,28 @@ def _listed_with(tree, found: tuple[str, ...], site: str | None) -> tuple[str, .
     return found
 
 
+def _writer_over_site_account(tree, found: tuple[str, ...], site: str | None) -> tuple[str, ...]:
+    """The authors found, unless they are the site's own account ("Team Tiger Data" on "Tiger Data Blog") and a
+    "Written by ..." line elsewhere on the page (the article's foot) names a person: then that person."""
+    if len(found) != 1 or not site or _account_key(found[0]) != _account_key(site) or not _account_key(site):
+        return found
+    for line in _bylines(_by_label_elements(tree, 5)):
+        shown = clean_authors([line], site)
+        if shown and all(len(a.split()) >= 2 for a in shown) and \
+                not any(_account_key(a) == _account_key(site) for a in shown):
+            count("authors.writer_over_site_account")
+            return shown
+    return found
+
+
+_ACCOUNT_WORDS = {"team", "the", "editorial", "editors", "editor", "staff", "blog", "desk", "newsroom", "news"}
+
+
+def _account_key(name: str) -> str:
+    """A name without the words a site's account adds to the site's name ("Team", "Editorial", "Blog")."""
+    return " ".join(w for w in _key(name).split() if w not in _ACCOUNT_WORDS)
+
+
 _LIST_JOINERS = {",", "and", "&", ", and", "|", "·", "•"}
 AUTHOR_LIST_MAX = 8
 
@@ -1235,7 +1257,7 @@ def page_metadata(head: BeautifulSoup, tree, url: str | None, fetched_at: dt.dat
         choose_authors([_about_name(tree)], site) or \
         choose_authors([_more_by(tree)], site) or \
         choose_authors([_owner_name(tree, site, tag_title, page_url, _first(meta, "og:site_name", "application-name"))])
-    authors = _listed_with(tree, authors, site)
+    authors = _writer_over_site_account(tree, _listed_with(tree, authors, site), site)
     return PageMeta(title, site, page_url, published, authors[0] if authors else None, title_source, updated,
                     authors, _claimed_language(head, meta)), articles
 

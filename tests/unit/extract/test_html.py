@@ -935,3 +935,24 @@ LISTED_WITH = [
 def test_the_authors_a_byline_lists_with_the_one_found(head, body, authors):
     meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body>{body}<p>text</p></body></html>")
     assert meta.authors == authors and meta.author == authors[0]
+
+
+SITE_ACCOUNT = [
+    # the metadata's author is the site's own account; the article's foot names the writer (dev 4416)
+    ('<meta property="og:site_name" content="Tiger Data Blog"><meta name="author" content="Team Tiger Data">',
+     "<p>By submitting, you acknowledge Tiger Data's Privacy Policy</p><p>By Team Tiger Data</p>"
+     '<p>Written by <a href="https://example.org/paulogio">Paulinho Giovannini</a></p>', ("Paulinho Giovannini",)),
+    # a person in the metadata stays, whatever a "Written by" line says elsewhere
+    ('<meta property="og:site_name" content="Tiger Data Blog"><meta name="author" content="Ann Lee">',
+     "<p>Written by Paulinho Giovannini</p>", ("Ann Lee",)),
+    # the site's account, and no person elsewhere: a user name or the account again
+    ('<meta property="og:site_name" content="Tiger Data Blog"><meta name="author" content="Team Tiger Data">',
+     "<p>Written by paulogio</p><p>By the Tiger Data team</p>", ("Team Tiger Data",)),
+]
+
+
+@pytest.mark.parametrize("head,body,authors", SITE_ACCOUNT, ids=[str(i) for i in range(len(SITE_ACCOUNT))])
+def test_the_writer_a_page_names_over_the_sites_own_account(head, body, authors):
+    article = "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(50))  # the foot: past the header's reach
+    meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{article}{body}</body></html>")
+    assert meta.authors == authors
