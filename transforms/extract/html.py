@@ -419,6 +419,8 @@ def _bylines(found, boxes: bool = False) -> list[str]:
     `boxes`: an element too long to be a byline (an author box with the bio) gives its first short text."""
     out = []
     for el in found:
+        if _NOT_AUTHOR_ROLE.search(_text_before(el)):
+            continue  # the name after "Reviewed by": "<div>Reviewed by <a class=author-link>Robert Tschudi</a>"
         named = list(itertools.islice((d for d in el.iterdescendants() if isinstance(d.tag, str)
                                        and _NAME_CLASS.search(d.get("class") or "")), 20))
         # the innermost: "card-author-name-wrapper" holds the name and the role, "card-author-name" the name
@@ -453,6 +455,30 @@ def _bylines(found, boxes: bool = False) -> list[str]:
             if parts and 2 <= len(parts[0]) <= 60:
                 out.append(parts[0])
     return out
+
+
+def _text_before(el, levels: int = 3) -> str:
+    """The text just before `el` in reading order, looked for among its previous sibling (that sibling's tail, else
+    its last text) and its parent's leading text, up to `levels` parents up: where a label before a name sits
+    ("Reviewed by <a>Name</a>"). Cheaper than XPath's `preceding::text()`, which walks the whole page before it."""
+    node = el
+    for _ in range(levels):
+        prev = node.getprevious()
+        while prev is not None and not isinstance(prev.tag, str) and not _text(prev.tail):
+            prev = prev.getprevious()  # a comment between the label and the name
+        if prev is not None:
+            tail = _text(prev.tail)
+            if tail:
+                return tail
+            texts = [t for t in (_text(x) for x in prev.itertext()) if t] if isinstance(prev.tag, str) else []
+            return texts[-1] if texts else ""
+        parent = node.getparent()
+        if parent is None:
+            return ""
+        if _text(parent.text):
+            return _text(parent.text)
+        node = parent
+    return ""
 
 
 # the label before a name that is not the author's: "Updated by <span class=byline-name>Jon Linkov</span>"
@@ -519,15 +545,34 @@ _HEADING_START = re.compile(r"\s*(?:(?:written|posted|article|text|words|story)\
                             re.I)
 
 
+# a form's consent line, not a byline: "By using HomeAdvisor, you agree to our Terms & Conditions"
+_BY_CONSENT = re.compile(r"\s*by\s+(?:using|submitting|clicking|continuing|signing|subscribing|registering|entering|"
+                         r"creating|providing|accessing|visiting|browsing|checking|joining|proceeding|tapping|"
+                         r"selecting|opting|completing|sharing|downloading|purchasing|placing)\b", re.I)
+
+
 def _by_label_elements(tree, limit: int) -> list:
-    """The first `limit` elements whose own text starts with a byline label ("By", "Written by:", "Author:"),
-    outside comment areas and buttons."""
+    """Of the first `limit` elements whose own text starts with a byline label ("By", "Written by:", "Author:"),
+    outside comment areas and buttons, those that are not a form's consent line ("By signing up, you agree"). A
+    consent line still counts toward `limit`: dropping it must not reach further down the page, where related
+    stories' cards carry their own bylines."""
     out = []
     if tree is None:
         return out
+    seen = 0
     for el in tree.iter(*_BY_TAGS):
         text = el.text
         if text and (_HEADING_START if el.tag in _HEADINGS else _BY_START).match(text) and _outside_comments(el):
+            seen += 1
+            if not _BY_CONSENT.match(text):
+                out.append(el)
+            if seen >= limit:
+                break
+    return out
+    for el in tree.iter(*_BY_TAGS):
+        text = el.text
+        if text and (_HEADING_START if el.tag in _HEADINGS else _BY_START).match(text) and \
+                not _BY_CONSENT.match(text) and _outside_comments(el):
             out.append(el)
             if len(out) >= limit:
                 break

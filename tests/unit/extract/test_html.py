@@ -956,3 +956,34 @@ def test_the_writer_a_page_names_over_the_sites_own_account(head, body, authors)
     article = "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(50))  # the foot: past the header's reach
     meta, _ = _meta(f"<html><head><title>T</title>{head}</head><body><h1>T</h1>{article}{body}</body></html>")
     assert meta.authors == authors
+
+
+NOT_THE_WRITER = [
+    # the reviewer's name, marked as an author link under "Reviewed by", is not the author (dev 4074)
+    '<div class="byline">Written by HomeAdvisor</div><div class="byline-reviewed">Reviewed by '
+    '<a class="author-link" href="/r/about-robert-tschudi/">Robert Tschudi</a></div>',
+    # a form's consent line is no byline ("Conditions" was taken for a name)
+    "<p>By using HomeAdvisor, you agree to our Terms &amp; Conditions</p>",
+    # consent lines still bound the search: a related story's card further down is not reached (dev 0477)
+    "".join("<p>By signing up, you agree to receive our newsletter</p>" for _ in range(5))
+    + '<div class="card">By Samantha Mangino</div>',
+]
+
+
+@pytest.mark.parametrize("body", NOT_THE_WRITER, ids=[str(i) for i in range(len(NOT_THE_WRITER))])
+def test_no_author_from_a_reviewer_line_or_a_consent_line(body):
+    assert _body_meta(body, '<title>T</title><meta property="og:site_name" content="Home Advisor">').authors == ()
+
+
+@pytest.mark.parametrize("html,before", [
+    ('<div>Reviewed by <a id="n">Robert Tschudi</a></div>', "Reviewed by"),
+    ('<div><span>Reviewed by</span><!-- x --><a id="n">Robert Tschudi</a></div>', "Reviewed by"),
+    ('<div><span>Edited</span> by <b><a id="n">Jo Lee</a></b></div>', "by"),
+    ('<div><p>First paragraph.</p><p id="n">Jo Lee</p></div>', "First paragraph."),
+    ('<div><a id="n">Jo Lee</a></div>', ""),
+])
+def test_the_text_just_before_an_element(html, before):
+    from scrapeline.transforms.extract.html import _text_before
+
+    tree = _parse(f"<html><body>{html}</body></html>")
+    assert _text_before(tree.get_element_by_id("n")) == before
