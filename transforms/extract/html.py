@@ -634,6 +634,9 @@ _SHOWN_DATE = re.compile(r"(?:(?:published|posted)(?:\s+on)?\s*:?\s*|on\s+)?(?P<
 _SHOWN_UPDATED = re.compile(r"(?:last\s+)?updated", re.I)
 # a reading time after a shown date: "February 4, 2025 - 11 minutes", "Updated Dec 18, 2025 · 12 min read"
 _READING_TIME = re.compile(r"\s*[-–—·•|\u30fb\u2219]\s*\d{1,3}\s*(?:minutes?|mins?)\.?(?:\s+read)?$", re.I)
+# a clock time after a shown date: "Nov 25, 2025 5:00 am PST", "March 3, 2024 at 17:30", "12 May 2023, 09:15 CET"
+_CLOCK_TIME = re.compile(r"\s*(?:,|\bat\b|@|[-\u2013\u2014\u00b7\u2022|])?\s*\d{1,2}:\d\d(?::\d\d)?"
+                         r"(?:\s*[ap]\.?\s?m\.?)?(?:\s+(?:[A-Z]{2,5}|(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d\d)?))?$", re.I)
 SHOWN_DATE_REACH = (40, 10)
 """How many elements after and before the first <h1> `_shown_date` looks at (the article's header: byline, date,
 share bar; a kicker or a title bar above the headline)."""
@@ -729,7 +732,7 @@ def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
         if len(el) >= 4:
             continue
         text = _short_text(el, 80)
-        text = _READING_TIME.sub("", _text(text)).strip(" \u2022\u00b7|") if text else ""
+        text = _CLOCK_TIME.sub("", _READING_TIME.sub("", _text(text))).strip(" \u2022\u00b7|") if text else ""
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
         m = _SHOWN_DATE.fullmatch(text)

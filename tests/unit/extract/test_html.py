@@ -474,6 +474,14 @@ _LD_DATES = ('<script type="application/ld+json">{"@type": "NewsArticle", "dateP
     ('<p>February 4, 2025<!-- --> - 11 minutes</p>', "February 4, 2025"),
     ('<p>Dec 30, 2013 \u00b7 5 min read</p>', "Dec 30, 2013"),
     ('<span>December 18, 2025<!-- --> <!-- -->\u30fb 3 min read</span>', "December 18, 2025"),  # katakana dot
+    # a clock time after it (dev page 0212's shape), with a zone, after "at", after a comma
+    ('<div class="meta-text-bottom"><span class="posted-on">Nov 25, 2025 5:00 am PST</span></div>', "Nov 25, 2025"),
+    ('<p>March 3, 2024 at 17:30</p>', "March 3, 2024"),
+    ('<p>12 May 2023, 09:15 CET</p>', "12 May 2023"),
+    ('<p>Jan 2, 2024 - 3:45 p.m. ET</p>', "Jan 2, 2024"),
+    # not: a time with words after it, or a date and a time in a sentence
+    ('<p>Nov 25, 2025 5:00 am until noon</p>', "2025-01-01T09:00:00Z"),
+    ('<p>Doors open Nov 25, 2025 5:00 am</p>', "2025-01-01T09:00:00Z"),
     # an element of many nodes is not read for a date (40 wrappers round 50,000 comments took 17 s a page)
     ('<div><div>' + '<!---->' * 30 + 'Dec 30, 2013</div></div>', "2025-01-01T09:00:00Z"),
 ])
