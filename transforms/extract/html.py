@@ -735,6 +735,9 @@ def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
         text = _CLOCK_TIME.sub("", _READING_TIME.sub("", _text(text))).strip(" \u2022\u00b7|") if text else ""
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
+        one = _one_reading(text)
+        if one:  # "12.12.2025", "25/11/2025": a numeric date that reads one way only
+            return "published", _exact_time(el, dt.date.fromisoformat(one)) or one
         m = _SHOWN_DATE.fullmatch(text)
         if m:
             day = _day(m.group("date"), None)
@@ -1158,6 +1161,22 @@ def _day_first_if_the_page_says_so(value: str | None, others: list) -> str | Non
         count("dates.numeric_read_day_first")
         return day_first
     return value
+
+
+def _one_reading(text: str) -> str | None:
+    """A numeric date that reads one way only ("12.12.2025", "25/11/2025": the day and month agree, or one of them is
+    over 12) as an ISO day; None for any other text, or a date that reads both ways ("02.12.2025")."""
+    m = _NUMERIC_DAY.match(text)
+    if m is None:
+        return None
+    first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    if first != second and first <= 12 and second <= 12:
+        return None
+    day, month = (first, second) if first > 12 or first == second else (second, first)
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:  # "31.31.2025", "45/12/2025"
+        return None
 
 
 _UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]00:?00)$", re.I)

@@ -479,6 +479,14 @@ _LD_DATES = ('<script type="application/ld+json">{"@type": "NewsArticle", "dateP
     ('<p>March 3, 2024 at 17:30</p>', "March 3, 2024"),
     ('<p>12 May 2023, 09:15 CET</p>', "12 May 2023"),
     ('<p>Jan 2, 2024 - 3:45 p.m. ET</p>', "Jan 2, 2024"),
+    # a numeric date that reads one way only (dev page 0146's "12.12.2025"); not one that reads both ways, or none
+    ('<div class="block-content">12.12.2025</div>', "2025-12-12"),
+    ('<p>25/11/2024</p>', "2024-11-25"),
+    ('<p>11/25/2024</p>', "2024-11-25"),
+    ('<p>02.12.2024</p>', "2025-01-01T09:00:00Z"),
+    ('<p>31.31.2024</p>', "2025-01-01T09:00:00Z"),
+    ('<p>12.12.0001</p>', "2025-01-01T09:00:00Z"),  # no real publication: the metadata's stays
+    ('<p>13.12.2099</p>', "2025-01-01T09:00:00Z"),
     # not: a time with words after it, or a date and a time in a sentence
     ('<p>Nov 25, 2025 5:00 am until noon</p>', "2025-01-01T09:00:00Z"),
     ('<p>Doors open Nov 25, 2025 5:00 am</p>', "2025-01-01T09:00:00Z"),
