@@ -419,7 +419,8 @@ def _bylines(found, boxes: bool = False) -> list[str]:
     `boxes`: an element too long to be a byline (an author box with the bio) gives its first short text."""
     out = []
     for el in found:
-        if _NOT_AUTHOR_ROLE.search(_text_before(el)):
+        before = _text_before(el)
+        if _NOT_AUTHOR_ROLE.search(before) and not _WRITER_ROLE.search(before):
             continue  # the name after "Reviewed by": "<div>Reviewed by <a class=author-link>Robert Tschudi</a>"
         named = list(itertools.islice((d for d in el.iterdescendants() if isinstance(d.tag, str)
                                        and _NAME_CLASS.search(d.get("class") or "")), 20))
@@ -457,6 +458,10 @@ def _bylines(found, boxes: bool = False) -> list[str]:
     return out
 
 
+LABEL_NODES = 8
+"""The most nodes a previous sibling may hold to be read as the label before a name."""
+
+
 def _text_before(el, levels: int = 3) -> str:
     """The text just before `el` in reading order, looked for among its previous sibling (that sibling's tail, else
     its last text) and its parent's leading text, up to `levels` parents up: where a label before a name sits
@@ -470,7 +475,10 @@ def _text_before(el, levels: int = 3) -> str:
             tail = _text(prev.tail)
             if tail:
                 return tail
-            texts = [t for t in (_text(x) for x in prev.itertext()) if t] if isinstance(prev.tag, str) else []
+            if not isinstance(prev.tag, str) or \
+                    sum(1 for _ in itertools.islice(prev.iter(), LABEL_NODES + 1)) > LABEL_NODES:
+                return ""  # a label is a few nodes, not a whole block (which would be read whole for each name)
+            texts = [t for t in (_text(x) for x in prev.itertext()) if t]
             return texts[-1] if texts else ""
         parent = node.getparent()
         if parent is None:
@@ -484,6 +492,7 @@ def _text_before(el, levels: int = 3) -> str:
 # the label before a name that is not the author's: "Updated by <span class=byline-name>Jon Linkov</span>"
 _NOT_AUTHOR_ROLE = re.compile(r"\b(?:updated|edited|reviewed|fact[- ]checked|photos?|illustrations?)\s+by\s*:?\s*$",
                               re.I)
+_WRITER_ROLE = re.compile(r"\b(?:written|wrote|authored|author)\b", re.I)  # "Written and edited by": the writer
 _NAME_CLASS = re.compile(r"(?:^|[-_\s])name(?:$|[-_\s])", re.I)  # "author-box__name", "author-name", not "username"
 _NAME_JOINERS = {",", "and", "&", ", and", "und", "y", "et"}
 
@@ -569,14 +578,6 @@ def _by_label_elements(tree, limit: int) -> list:
             if seen >= limit:
                 break
     return out
-    for el in tree.iter(*_BY_TAGS):
-        text = el.text
-        if text and (_HEADING_START if el.tag in _HEADINGS else _BY_START).match(text) and \
-                not _BY_CONSENT.match(text) and _outside_comments(el):
-            out.append(el)
-            if len(out) >= limit:
-                break
-    return out
 
 
 def _outside_comments(el) -> bool:
@@ -636,7 +637,7 @@ _SHOWN_UPDATED = re.compile(r"(?:last\s+)?updated", re.I)
 _READING_TIME = re.compile(r"\s*[-–—·•|\u30fb\u2219]\s*\d{1,3}\s*(?:minutes?|mins?)\.?(?:\s+read)?$", re.I)
 # a clock time after a shown date: "Nov 25, 2025 5:00 am PST", "March 3, 2024 at 17:30", "12 May 2023, 09:15 CET"
 _CLOCK_TIME = re.compile(r"\s*(?:,|\bat\b|@|[-\u2013\u2014\u00b7\u2022|])?\s*\d{1,2}:\d\d(?::\d\d)?"
-                         r"(?:\s*[ap]\.?\s?m\.?)?(?:\s+(?:[A-Z]{2,5}|(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d\d)?))?$", re.I)
+                         r"(?:\s*[ap]\.?\s?m\.?)?(?:\s+(?:(?-i:[A-Z]{2,5})|(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d\d)?))?$", re.I)
 SHOWN_DATE_REACH = (40, 10)
 """How many elements after and before the first <h1> `_shown_date` looks at (the article's header: byline, date,
 share bar; a kicker or a title bar above the headline)."""
@@ -735,8 +736,10 @@ def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
         text = _CLOCK_TIME.sub("", _READING_TIME.sub("", _text(text))).strip(" \u2022\u00b7|") if text else ""
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
-        one = _one_reading(text)
-        if one:  # "12.12.2025", "25/11/2025": a numeric date that reads one way only
+        if _NUMERIC_DAY.match(text):  # "12.12.2025", "25/11/2025": a numeric date that reads one way only
+            one = _one_reading(text)  # one that reads both ways ("02.12.2025") is the header's date all the same:
+            if one is None:           # the search ends there, without it
+                return None, None
             return "published", _exact_time(el, dt.date.fromisoformat(one)) or one
         m = _SHOWN_DATE.fullmatch(text)
         if m:
@@ -832,6 +835,8 @@ def _listed_with(tree, found: tuple[str, ...], site: str | None) -> tuple[str, .
     for link in _marked_bylines(tree, _AUTHOR_LINK_XPATH, _SCANNED):
         if _key(link.text_content()) != key:
             continue
+        if not _starts_its_list(link) or _in_side_block(link):
+            return found  # a list of the site's writers, a related story's card: not this article's byline
         names = [_text(a.text_content()) for a in _author_links_beside(link)]
         listed = clean_authors(names, site) if len(names) > 1 else ()
         if len(listed) > 1 and _key(listed[0]) == key:
@@ -843,10 +848,13 @@ def _listed_with(tree, found: tuple[str, ...], site: str | None) -> tuple[str, .
 
 def _writer_over_site_account(tree, found: tuple[str, ...], site: str | None) -> tuple[str, ...]:
     """The authors found, unless they are the site's own account ("Team Tiger Data" on "Tiger Data Blog") and a
-    "Written by ..." line elsewhere on the page (the article's foot) names a person: then that person."""
-    if len(found) != 1 or not site or _account_key(found[0]) != _account_key(site) or not _account_key(site):
+    "Written by ..." or "by ..." line elsewhere on the page (the article's foot) names a person: then that person.
+    Not a line in a related story's card or a quote (an attribution), nor on a site named after its author."""
+    if len(found) != 1 or not site or _account_key(found[0]) != _account_key(site) or not _account_key(site) \
+            or _key(found[0]) == _key(site):  # a personal site named after its author ("Seth Godin")
         return found
-    for line in _bylines(_by_label_elements(tree, 5)):
+    own = [el for el in _by_label_elements(tree, 5) if not _in_side_block(el) and not _in_quote(el)]
+    for line in _bylines(own):
         shown = clean_authors([line], site)
         if shown and all(len(a.split()) >= 2 for a in shown) and \
                 not any(_account_key(a) == _account_key(site) for a in shown):
@@ -874,6 +882,41 @@ def _is_author_link(el) -> bool:
     href = el.get("href") or ""
     return any(m in href and href.split(m, 1)[1] for m in ("/author/", "/authors/")) or \
         "?author=" in href or "_author=" in href
+
+
+def _starts_its_list(link) -> bool:
+    """No author link comes just before `link` in its list (the previous <li>'s, or the previous sibling, past a
+    separator element)."""
+    parent = link.getparent()
+    if parent is not None and parent.tag == "li":
+        prev = parent.getprevious()
+        return not (prev is not None and prev.tag == "li" and any(_is_author_link(a) for a in prev.iter("a")))
+    prev = link.getprevious()
+    if prev is not None and isinstance(prev.tag, str) and prev.tag != "a" and \
+            _text(prev.text_content()).lower() in _LIST_JOINERS:
+        prev = prev.getprevious()
+    return not _is_author_link(prev)
+
+
+# (not "aside" or "sidebar": a report's own metadata may sit in a sidebar, its authors there, dev 4519)
+_SIDE_BLOCK = re.compile(r"related|widget|footer|card|teaser|recommend|more-?stories|popular", re.I)
+
+
+def _in_side_block(el, levels: int = 8) -> bool:
+    """`el` is in a footer or a navigation, or in a block whose class or id names related stories, a widget, a
+    card or a teaser, within `levels` ancestors."""
+    for depth, a in enumerate(el.iterancestors()):
+        if depth >= levels or a.tag in ("body", "html"):
+            return False
+        if a.tag in ("footer", "nav") or _SIDE_BLOCK.search(f"{a.get('class') or ''} {a.get('id') or ''}"):
+            return True
+    return False
+
+
+def _in_quote(el, levels: int = 4) -> bool:
+    """`el` is in a quote or a figure (an attribution, a photo credit), within `levels` ancestors."""
+    return any(a.tag in ("blockquote", "q", "figure", "figcaption")
+               for a in itertools.islice(el.iterancestors(), levels))
 
 
 def _author_links_beside(link) -> list:

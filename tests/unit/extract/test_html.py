@@ -487,6 +487,10 @@ _LD_DATES = ('<script type="application/ld+json">{"@type": "NewsArticle", "dateP
     ('<p>31.31.2024</p>', "2025-01-01T09:00:00Z"),
     ('<p>12.12.0001</p>', "2025-01-01T09:00:00Z"),  # no real publication: the metadata's stays
     ('<p>13.12.2099</p>', "2025-01-01T09:00:00Z"),
+    # a date that reads both ways ends the search: a later one-way date (a related item's) is not taken
+    ('<p>02.12.2024</p><ul><li>Related: Other story</li><li>25.11.2024</li></ul>', "2025-01-01T09:00:00Z"),
+    # a word after the time is no time zone ("7:30 pm Gala": an event line)
+    ('<p>Nov 25, 2025 7:30 pm Gala</p>', "2025-01-01T09:00:00Z"),
     # not: a time with words after it, or a date and a time in a sentence
     ('<p>Nov 25, 2025 5:00 am until noon</p>', "2025-01-01T09:00:00Z"),
     ('<p>Doors open Nov 25, 2025 5:00 am</p>', "2025-01-01T09:00:00Z"),
@@ -944,6 +948,13 @@ LISTED_WITH = [
     ('<meta name="author" content="Ann Lee">',
      '<p><a href="/author/ann-lee/">Ann Lee</a> wrote this with help. <a href="/author/bo-chen/">Bo Chen</a></p>',
      ("Ann Lee",)),
+    # the author in the middle of a list of the site's writers, or first in a related story's card: one author
+    ('<meta name="author" content="Ann Lee">',
+     '<p>By Ann Lee</p><ul><li><a href="/author/bo/">Bo Chen</a></li><li><a href="/author/ann/">Ann Lee</a></li>'
+     '<li><a href="/author/cy/">Cy Diaz</a></li></ul>', ("Ann Lee",)),
+    ('<meta name="author" content="Ann Lee">',
+     '<div class="related"><p><a href="/author/ann/">Ann Lee</a>, <a href="/author/bo/">Bo Chen</a></p></div>',
+     ("Ann Lee",)),
 ]
 
 
@@ -964,6 +975,15 @@ SITE_ACCOUNT = [
     # the site's account, and no person elsewhere: a user name or the account again
     ('<meta property="og:site_name" content="Tiger Data Blog"><meta name="author" content="Team Tiger Data">',
      "<p>Written by paulogio</p><p>By the Tiger Data team</p>", ("Team Tiger Data",)),
+    # a related story's card, a quote's attribution: not this article's writer (holdout 4614's "by" was a card's)
+    ('<meta property="og:site_name" content="Tiger Data Blog"><meta name="author" content="Team Tiger Data">',
+     '<div class="related-posts"><div class="card"><h3>Another story</h3><p>By Jane Roe</p></div></div>',
+     ("Team Tiger Data",)),
+    ('<meta property="og:site_name" content="Tiger Data Blog"><meta name="author" content="Team Tiger Data">',
+     "<blockquote><p>Something wise.</p><p>By Malcolm Gladwell</p></blockquote>", ("Team Tiger Data",)),
+    # a personal site named after its author is no account
+    ('<meta property="og:site_name" content="Seth Godin"><meta name="author" content="Seth Godin">',
+     "<p>Written by Malcolm Gladwell</p>", ("Seth Godin",)),
 ]
 
 
@@ -986,6 +1006,11 @@ NOT_THE_WRITER = [
 ]
 
 
+def test_a_writer_who_also_edited_is_the_author():
+    body = '<p>Written and edited by <a class="author-link" href="/author/jane/">Jane Doe</a></p>'
+    assert _body_meta(body).authors == ("Jane Doe",)
+
+
 @pytest.mark.parametrize("body", NOT_THE_WRITER, ids=[str(i) for i in range(len(NOT_THE_WRITER))])
 def test_no_author_from_a_reviewer_line_or_a_consent_line(body):
     assert _body_meta(body, '<title>T</title><meta property="og:site_name" content="Home Advisor">').authors == ()
@@ -997,6 +1022,8 @@ def test_no_author_from_a_reviewer_line_or_a_consent_line(body):
     ('<div><span>Edited</span> by <b><a id="n">Jo Lee</a></b></div>', "by"),
     ('<div><p>First paragraph.</p><p id="n">Jo Lee</p></div>', "First paragraph."),
     ('<div><a id="n">Jo Lee</a></div>', ""),
+    # a previous block of many nodes is no label, and is not read
+    ('<div><div>' + '<i>x</i>' * 20 + 'Reviewed by</div><a id="n">Jo Lee</a></div>', ""),
 ])
 def test_the_text_just_before_an_element(html, before):
     from scrapeline.transforms.extract.html import _text_before
