@@ -519,9 +519,11 @@ _BYLINE_XPATH = (
     "[not(self::meta) and not(self::body) and not(self::html)]"
 )
 # last: a link to an author's page ("/author/jane-doe", not the list of authors "/authors/")
-_AUTHOR_LINK_XPATH = ("//body//a[(contains(@href, '/author/') and substring-after(@href, '/author/') != '') or "
-                      "(contains(@href, '/authors/') and substring-after(@href, '/authors/') != '') or "
-                      "contains(@href, '?author=') or contains(@href, '_author=')][normalize-space()]")
+_AUTHOR_HREF = ("(contains(@href, '/author/') and substring-after(@href, '/author/') != '') or "
+                "(contains(@href, '/authors/') and substring-after(@href, '/authors/') != '') or "
+                "contains(@href, '?author=') or contains(@href, '_author=')")
+_AUTHOR_LINK_XPATH = f"//body//a[{_AUTHOR_HREF}][normalize-space()]"
+_IS_AUTHOR_LINK = etree.XPath(f"boolean(self::a[{_AUTHOR_HREF}])")
 _SCANNED = 50
 """Elements of one kind looked at, at most, for the bylines kept (a page of 20,000 commenters' `author` spans costs
 no more than one with 50)."""
@@ -850,14 +852,14 @@ def _writer_over_site_account(tree, found: tuple[str, ...], site: str | None) ->
     """The authors found, unless they are the site's own account ("Team Tiger Data" on "Tiger Data Blog") and a
     "Written by ..." or "by ..." line elsewhere on the page (the article's foot) names a person: then that person.
     Not a line in a related story's card or a quote (an attribution), nor on a site named after its author."""
-    if len(found) != 1 or not site or _account_key(found[0]) != _account_key(site) or not _account_key(site) \
+    account = _account_key(site) if site else ""
+    if len(found) != 1 or not account or _account_key(found[0]) != account \
             or _key(found[0]) == _key(site):  # a personal site named after its author ("Seth Godin")
         return found
     own = [el for el in _by_label_elements(tree, 5) if not _in_side_block(el) and not _in_quote(el)]
     for line in _bylines(own):
         shown = clean_authors([line], site)
-        if shown and all(len(a.split()) >= 2 for a in shown) and \
-                not any(_account_key(a) == _account_key(site) for a in shown):
+        if shown and all(len(a.split()) >= 2 for a in shown) and not any(_account_key(a) == account for a in shown):
             count("authors.writer_over_site_account")
             return shown
     return found
@@ -876,12 +878,8 @@ AUTHOR_LIST_MAX = 8
 
 
 def _is_author_link(el) -> bool:
-    """`el` is a link to an author's page, as `_AUTHOR_LINK_XPATH` finds them."""
-    if el is None or el.tag != "a":
-        return False
-    href = el.get("href") or ""
-    return any(m in href and href.split(m, 1)[1] for m in ("/author/", "/authors/")) or \
-        "?author=" in href or "_author=" in href
+    """`el` is a link to an author's page, by `_AUTHOR_LINK_XPATH`'s own test of the href."""
+    return el is not None and isinstance(el.tag, str) and bool(_IS_AUTHOR_LINK(el))
 
 
 def _starts_its_list(link) -> bool:
