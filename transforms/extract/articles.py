@@ -88,8 +88,19 @@ def _unescape_twice_escaped(text: str) -> str:
 
 def first_sentence(body: str, max_chars: int = _TITLE_MAX) -> str:
     """A stand-in title: the body's first sentence, cut at a word boundary to at most `max_chars` (with …)."""
-    first = body.split("\n", 1)[0].strip(_TITLE_STRIP)
-    sentence = _SENTENCE_END.split(first, 1)[0].strip(_TITLE_STRIP)
+    # The first sentence with a letter or digit in it: a line of markup debris (">" left by a broken tag) or of
+    # bullets stands in for nothing (seen in the fuzz run: a body opening with ">" gave an empty title).
+    sentence = ""
+    for line in body.split("\n"):
+        for part in _SENTENCE_END.split(line):
+            part = part.strip(_TITLE_STRIP)
+            sentence = sentence or part
+            if any(c.isalnum() for c in part):
+                sentence = part
+                break
+        else:
+            continue
+        break
     if len(sentence) <= max_chars:
         return sentence
     cut = sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–—")

@@ -322,6 +322,13 @@ def test_first_sentence_is_cut_at_a_word():
     assert len(cut) <= 160 and cut.endswith("…") and "wor…" not in cut
 
 
+def test_first_sentence_skips_lines_of_markup_debris():
+    # a fuzzed page whose body opened with ">" (a broken tag's end) got an empty title
+    assert first_sentence(">\n© Ltdle>Straßenbahn nach Köln fährt wieder\nmore") == "© Ltdle>Straßenbahn nach Köln fährt wieder"
+    assert first_sentence("* * *\n... Second line here. And more.") == "Second line here."
+    assert first_sentence(". . .\n") == ". . ."  # nothing better: the first non-empty part
+
+
 # 11. Smaller ones ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("charset", ["base64", "rot13", "zlib", "no-such-charset"])
