@@ -246,6 +246,15 @@ def test_iso_dates_outside_reality_are_refused(value, why):
     assert published_time(value, FETCHED_AT) == (None, why)
 
 
+def test_a_date_text_too_long_to_be_a_date_is_refused_without_dateparser(monkeypatch):
+    # a fuzzed page put a 500 KB line in a date's meta tag: dateparser took 21 s over it
+    from scrapeline.transforms.extract import metadata
+
+    monkeypatch.setattr(metadata, "_dateparse", lambda *a: pytest.fail("dateparser was asked"))
+    assert published_time("March 3, 2024 " + "x" * 500_000, FETCHED_AT) == (None, "too_long")
+    assert published_time("Published on " + "very " * 30 + "late", FETCHED_AT) == (None, "too_long")
+
+
 def test_implausible_metadata_dates_fall_to_the_next_source():
     """`article:published_time` of 9999-12-31 made a date=9999-12-31 partition; a JSON-LD 0001-01-01
     placeholder a date=0001-01-01 one."""
