@@ -36,6 +36,7 @@ DEAD = "dead_letters"
 TEASERS = "teasers"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _TITLE_MAX = 160
+_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or a digit, of any script
 _TITLE_STRIP = " \t|•·*#>-–—"  # table-cell bars and bullets that legacy layouts leave around a line
 
 
@@ -88,19 +89,23 @@ def _unescape_twice_escaped(text: str) -> str:
 
 def first_sentence(body: str, max_chars: int = _TITLE_MAX) -> str:
     """A stand-in title: the body's first sentence, cut at a word boundary to at most `max_chars` (with …)."""
-    # The first sentence with a letter or digit in it: a line of markup debris (">" left by a broken tag) or of
-    # bullets stands in for nothing (seen in the fuzz run: a body opening with ">" gave an empty title).
-    sentence = ""
-    for line in body.split("\n"):
-        for part in _SENTENCE_END.split(line):
-            part = part.strip(_TITLE_STRIP)
-            sentence = sentence or part
-            if any(c.isalnum() for c in part):
-                sentence = part
+    # The sentence holding the body's first letter or digit: a line of markup debris (">" left by a broken tag) or
+    # of bullets stands in for nothing (seen in the fuzz run: a body opening with ">" gave an empty title). Only
+    # that line is split, lazily: a body of one 5 MB line, or of a million debris lines, costs one search.
+    first = _WORD_CHAR.search(body)
+    if first is None:
+        sentence = _SENTENCE_END.split(body.split("\n", 1)[0].strip(_TITLE_STRIP), 1)[0].strip(_TITLE_STRIP)
+    else:
+        line_start = body.rfind("\n", 0, first.start()) + 1
+        line_end = body.find("\n", first.start())
+        line = body[line_start:] if line_end < 0 else body[line_start:line_end]
+        at, start, stop = first.start() - line_start, 0, len(line)
+        for end_ in _SENTENCE_END.finditer(line):
+            if end_.start() >= at:
+                stop = end_.start()
                 break
-        else:
-            continue
-        break
+            start = end_.end()
+        sentence = line[start:stop].strip(_TITLE_STRIP)
     if len(sentence) <= max_chars:
         return sentence
     cut = sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–—")

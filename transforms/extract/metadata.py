@@ -28,9 +28,9 @@ _SLUG_OK = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 
 
 _DATE_MAX_CHARS = 100
-"""Longer than this, a text is no date and dateparser is not asked: its time grows faster than the text's length
-(a fuzzed page's 500 KB line in a date's meta tag took 21 s). The longest date text dateparser was given on the
-709 dev pages had 38 characters ("by David at December 16, 2025 11:15 AM")."""
+"""Longer than this (its spaces folded), a text is no date and dateparser is not asked: its time grows faster than
+the text's length (a fuzzed page's 500 KB line in a date's meta tag took 21 s). The longest date text dateparser
+was given on the 709 dev pages had 38 characters ("by David at December 16, 2025 11:15 AM")."""
 
 
 def published_time(
@@ -49,11 +49,12 @@ def published_time(
         t.astimezone(dt.timezone.utc)  # an offset that overflows in UTC (year 9999 +14:00) is no date
     except (ValueError, OverflowError):
         t = None
-    if t is None and len(raw.strip()) > _DATE_MAX_CHARS:
-        return None, "too_long"
     if t is None:
+        text = " ".join(raw.split())  # JSON-LD and <time datetime> values keep a template's runs of spaces
+        if len(text) > _DATE_MAX_CHARS:
+            return None, "too_long"
         try:
-            t = _dateparse(raw.strip(), fetched_at, languages)
+            t = _dateparse(text, fetched_at, languages)
         except Exception:  # dateparser overflows or chokes on some noise: not a date
             t = None
     if t is None:

@@ -1044,3 +1044,14 @@ def test_a_head_of_a_hundred_thousand_tags_is_cut_and_its_first_tags_still_read(
     assert 5000 <= head.count("<") <= 5001
     meta = _meta(html)[0]
     assert meta.title == "Harbour ferry returns" and meta.site != "Late Gazette"
+
+
+@pytest.mark.parametrize("filler", ["<script>var a = 1 < 2;" + " x < y;" * 6000 + "</script>",
+                                    "<!--" + " <b>" * 6000 + " -->",
+                                    '<meta name="x" content="' + "&lt;" * 10 + "<" * 6000 + '">'])
+def test_a_head_cut_inside_a_script_a_comment_or_an_attribute_keeps_the_body_s_json_ld(filler):
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ferry returns", '
+          '"datePublished": "2025-03-01T09:00:00Z", "author": {"@type": "Person", "name": "Ann Lee"}}</script>')
+    html = f"<html><head><title>Ferry returns</title>{filler}</head><body>{ld}<p>Body</p></body></html>"
+    meta = _meta(html)[0]
+    assert meta.published and meta.published.startswith("2025-03-01") and meta.author == "Ann Lee"

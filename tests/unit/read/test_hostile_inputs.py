@@ -255,6 +255,12 @@ def test_a_date_text_too_long_to_be_a_date_is_refused_without_dateparser(monkeyp
     assert published_time("Published on " + "very " * 30 + "late", FETCHED_AT) == (None, "too_long")
 
 
+def test_a_date_spread_by_a_template_s_spaces_is_still_read():
+    # JSON-LD and <time datetime> values are not folded before they arrive: 115 characters, 25 once folded
+    t, why = published_time("January 16, 2025\n" + " " * 90 + "11:15 AM", FETCHED_AT)
+    assert why is None and (t.year, t.month, t.day, t.hour, t.minute) == (2025, 1, 16, 11, 15)
+
+
 def test_implausible_metadata_dates_fall_to_the_next_source():
     """`article:published_time` of 9999-12-31 made a date=9999-12-31 partition; a JSON-LD 0001-01-01
     placeholder a date=0001-01-01 one."""
