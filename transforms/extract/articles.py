@@ -146,6 +146,8 @@ def build_article(
     title, title_source = clean_line_text(_unescape_twice_escaped(raw.title)), raw.title_source
     if not title:
         title, title_source = first_sentence(cleaned.body), "first_sentence"
+    if not title:  # only under filter.min_body_words: 0: a body of no letter or digit, and no title line
+        return Filtered("too_short", "no title, and no letter or digit in the body to stand in for one")
     count(f"title_source.{title_source}")
     published, why = published_time(raw.published_raw, page.fetched_at, config.date_languages)
     if why:

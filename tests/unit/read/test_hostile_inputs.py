@@ -246,6 +246,14 @@ def test_iso_dates_outside_reality_are_refused(value, why):
     assert published_time(value, FETCHED_AT) == (None, why)
 
 
+def test_no_article_with_an_empty_title_even_when_any_body_length_is_allowed(config):
+    # filter.min_body_words: 0 let a body of debris through, and no sentence of it could stand in for a title
+    cfg = dataclasses.replace(config.extract, min_body_words=0)
+    html = "<html><body><article><p>&gt; &gt; * * — | ·</p><p>&gt;&gt;&gt; * *</p></article></body></html>"
+    outs = list(extract_page(Page("/in/a.html", 0, html, FETCHED_AT, "cli", "html", "html"), cfg, None, FETCHED_AT, "t"))
+    assert [type(o).__name__ for o in outs] == ["DeadLetter"] and outs[0].reason == "too_short"
+
+
 def test_a_date_text_too_long_to_be_a_date_is_refused_without_dateparser(monkeypatch):
     # a fuzzed page put a 500 KB line in a date's meta tag: dateparser took 21 s over it
     from scrapeline.transforms.extract import metadata
