@@ -1055,3 +1055,25 @@ def test_a_head_cut_inside_a_script_a_comment_or_an_attribute_keeps_the_body_s_j
     html = f"<html><head><title>Ferry returns</title>{filler}</head><body>{ld}<p>Body</p></body></html>"
     meta = _meta(html)[0]
     assert meta.published and meta.published.startswith("2025-03-01") and meta.author == "Ann Lee"
+
+
+def test_a_head_with_a_large_inline_script_keeps_every_tag_after_it():
+    # minified JavaScript is full of "<": a real head with a large inline bundle must not lose its later meta tags
+    bundle = "<script>for(var i=0;i<n;i++){if(a<b)c()}" + "x<y;" * 8000 + "</script><style>a{}</style>"
+    html = (f'<html><head><title>Site</title>{bundle}<meta property="og:title" content="Ferry returns">'
+            '<meta property="article:published_time" content="2025-03-01T09:00:00Z">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", '
+            '"name": "Ann Lee"}}</script></head><body><p>Body</p></body></html>')
+    meta = _meta(html)[0]
+    assert meta.title == "Ferry returns" and meta.published.startswith("2025-03-01") and meta.author == "Ann Lee"
+    assert _head_document(html).count("<") < 20
+
+
+@pytest.mark.parametrize("head", ["<script>" * 50_000, "<style>a" * 50_000 + "</style>", "<script " * 50_000,
+                                  "<script>x</script>" * 50_000, "<SCRIPT>1<2</SCRIPT><Style>b</STYLE>" * 20_000])
+def test_script_texts_are_left_out_in_one_pass(head):
+    # hostile shapes for a search that starts again from each opener (quadratic: minutes on these, not ms)
+    from scrapeline.transforms.extract.html import _without_script_texts
+
+    out = _without_script_texts(head)
+    assert "x" not in out and "1<2" not in out and "a<" not in out.replace("<style>", "")
