@@ -1069,11 +1069,13 @@ def test_a_head_with_a_large_inline_script_keeps_every_tag_after_it():
     assert _head_document(html).count("<") < 20
 
 
-@pytest.mark.parametrize("head", ["<script>" * 50_000, "<style>a" * 50_000 + "</style>", "<script " * 50_000,
-                                  "<script>x</script>" * 50_000, "<SCRIPT>1<2</SCRIPT><Style>b</STYLE>" * 20_000])
-def test_script_texts_are_left_out_in_one_pass(head):
-    # hostile shapes for a search that starts again from each opener (quadratic: minutes on these, not ms)
-    from scrapeline.transforms.extract.html import _without_script_texts
-
-    out = _without_script_texts(head)
-    assert "x" not in out and "1<2" not in out and "a<" not in out.replace("<style>", "")
+@pytest.mark.parametrize("lead", ["<title>İSTANBUL haberleri</title>", "<!-- <script> -->", "<title>a <style> b</title>",
+                                  '<meta name="d" content="<script>">', '<script data-x="a>b">var s = 1;</script>',
+                                  "<scripts>x</scripts>", "<!-- <b> -->" * 6000])
+def test_a_script_cut_out_of_a_large_head_takes_nothing_else_with_it(lead):
+    # a second reading's shapes for a hand-written scan: each lost the meta tags after it; and comments by thousands
+    bundle = "<script>" + "x<y;" * 6000 + "</script>"
+    html = (f'<html><head>{lead}{bundle}<meta property="og:title" content="Ferry returns">'
+            '<meta property="article:published_time" content="2025-03-01T09:00:00Z"></head><body><p>B</p></body></html>')
+    meta = _meta(html)[0]
+    assert meta.title == "Ferry returns" and meta.published.startswith("2025-03-01")
