@@ -377,9 +377,8 @@ def _without_scripts_and_comments(head: str) -> str:
     ~0.3 s, where bs4 took 14 s): nothing else in them is metadata, and a large inline script (minified JavaScript is
     full of "<") must not count as tags. lxml's tokenizer knows what a hand-written scan gets wrong: "<script" in a
     comment, a title or an attribute, a ">" in a quoted attribute, case that lowercasing shifts ("İ")."""
-    try:  # without an XML encoding declaration, which lxml refuses in a str (as in `_parse`)
-        doc = lxml_html.document_fromstring(_XML_DECL.sub("", head, count=1))
-    except (etree.LxmlError, ValueError):  # nothing to parse: the cut below decides
+    doc = _parse(head)  # the page's own parse: an XML encoding declaration, which lxml refuses in a str, dropped
+    if doc is None:  # nothing to parse: the cut below decides
         return head
     for el in [e for e in doc.iter("script", "style")
                if not (e.tag == "script" and "ld+json" in (e.get("type") or "").lower())]:
@@ -769,9 +768,10 @@ def _shown_date_in(elements, reach: int) -> tuple[str | None, str | None]:
         text = _CLOCK_TIME.sub("", _READING_TIME.sub("", _text(text))).strip(" \u2022\u00b7|") if text else ""
         if not text or len(text) > 40 or not any(c.isdigit() for c in text):
             continue
-        if _NUMERIC_DAY.match(text):  # "12.12.2025", "25/11/2025": a numeric date that reads one way only
-            one = _one_reading(text)  # one that reads both ways ("02.12.2025") is the header's date all the same:
-            if one is None:           # the search ends there, without it
+        numeric = _NUMERIC_DAY.match(text)
+        if numeric:  # "12.12.2025", "25/11/2025": a numeric date that reads one way only
+            one = _one_reading(numeric)  # one that reads both ways ("02.12.2025") is the header's date all the same:
+            if one is None:              # the search ends there, without it
                 return None, None
             return "published", _exact_time(el, dt.date.fromisoformat(one)) or one
         m = _SHOWN_DATE.fullmatch(text)
@@ -1222,11 +1222,9 @@ def _day_first_if_the_page_says_so(value: str | None, others: list) -> str | Non
     beside `<time datetime="2025-12-02">December 02, 2025</time>`. Only when the page names the day-first reading
     and not the month-first one; then the day is written ISO ("2025-12-02"). Anything else is left as it is."""
     m = _NUMERIC_DAY.match(value) if value else None
-    if m is None:
+    if m is None or not _reads_both_ways(m):
         return value
     first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
-    if first == second or first > 12 or second > 12:
-        return value  # one reading only
     days = {d.group(1) for d in (_ISO_DAY.match(o) for o in others if isinstance(o, str)) if d}
     day_first, month_first = f"{year:04d}-{second:02d}-{first:02d}", f"{year:04d}-{first:02d}-{second:02d}"
     if day_first in days and month_first not in days:
@@ -1235,15 +1233,19 @@ def _day_first_if_the_page_says_so(value: str | None, others: list) -> str | Non
     return value
 
 
-def _one_reading(text: str) -> str | None:
-    """A numeric date that reads one way only ("12.12.2025", "25/11/2025": the day and month agree, or one of them is
-    over 12) as an ISO day; None for any other text, or a date that reads both ways ("02.12.2025")."""
-    m = _NUMERIC_DAY.match(text)
-    if m is None:
+def _reads_both_ways(m: re.Match) -> bool:
+    """A `_NUMERIC_DAY` match that reads as two days ("02.12.2025"), not one (the day and month agree, or one of them
+    is over 12)."""
+    first, second = int(m.group(1)), int(m.group(3))
+    return first != second and first <= 12 and second <= 12
+
+
+def _one_reading(m: re.Match) -> str | None:
+    """A `_NUMERIC_DAY` match that reads one way only ("12.12.2025", "25/11/2025") as an ISO day; None for a date
+    that reads both ways ("02.12.2025"), or no day at all ("31.31.2025")."""
+    if _reads_both_ways(m):
         return None
     first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
-    if first != second and first <= 12 and second <= 12:
-        return None
     day, month = (first, second) if first > 12 or first == second else (second, first)
     try:
         return dt.date(year, month, day).isoformat()
